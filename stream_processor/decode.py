@@ -1,0 +1,175 @@
+"""Decode a subscription payload: base64 → gzip/zlib (hard output cap) → JSON envelope → Batch.
+
+Every failure is a `DecodeError` with a reason code; nothing else escapes (property-tested).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import orjson
+
+from .errors import DecodeError
+
+_inflate: ModuleType
+try:  # isal is a measured 1.5-2x faster inflate; the stdlib is the fallback
+    from isal import isal_zlib as _inflate
+except ImportError:  # pragma: no cover - exercised where isal is absent
+    _inflate = zlib
+
+DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
+CONTROL_MESSAGE = "CONTROL_MESSAGE"
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZLIB_SECOND = (b"\x01", b"\x5e", b"\x9c", b"\xda")  # after 0x78: the four levels zlib writes
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One subscription payload: one log group + one log stream, events in delivery order.
+
+    `events` are dicts with `id` (always `str`), `timestamp` (int, ms UTC), `message` (str) and,
+    when the subscription filter extracted them, `extractedFields`.
+    """
+
+    message_type: str
+    owner: str
+    log_group: str
+    log_stream: str
+    subscription_filters: tuple[str, ...]
+    events: list[dict[str, Any]] = field(repr=False)
+    batch_id: str
+
+    @property
+    def is_control(self) -> bool:
+        """CloudWatch sends a CONTROL_MESSAGE to check the destination is reachable; no data."""
+        return self.message_type == CONTROL_MESSAGE
+
+
+def b64decode(data: str | bytes) -> bytes:
+    """Strict base64 (invalid characters are an error, not silently dropped)."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DecodeError("not_base64", str(exc)) from None
+
+
+def looks_compressed(raw: bytes) -> bool:
+    """True when the bytes start with a gzip or zlib header (so they are not base64 text)."""
+    return raw[:2] == _GZIP_MAGIC or (raw[:1] == b"\x78" and raw[1:2] in _ZLIB_SECOND)
+
+
+def _wbits(raw: bytes) -> int:
+    if raw[:2] == _GZIP_MAGIC:
+        return 31
+    if looks_compressed(raw):
+        return 15  # a zlib header (RFC 1950 method and check bits)
+    raise DecodeError("not_compressed", f"neither gzip nor zlib (first bytes {raw[:4].hex()!r})")
+
+
+def iter_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[bytes]:
+    """Decompress every gzip/zlib member back to back; total output capped at `cap` bytes."""
+    total = 0
+    rest = raw
+    while rest:
+        inflater = _inflate.decompressobj(_wbits(rest))
+        try:
+            out = inflater.decompress(rest, cap - total + 1)
+        except (zlib.error, _inflate.error) as exc:
+            raise DecodeError("corrupt_compressed", str(exc)) from None
+        total += len(out)
+        if total > cap:
+            raise DecodeError("too_large", f"decompresses past the {cap}-byte cap")
+        if not inflater.eof:
+            raise DecodeError("truncated", "compressed stream ends before its end marker")
+        yield out
+        rest = inflater.unused_data.lstrip(b"\x00")
+
+
+def decompress(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> bytes:
+    """Decompress one subscription payload (a single gzip or zlib member)."""
+    members = iter_members(raw, cap)
+    first = next(members, None)
+    if first is None:
+        raise DecodeError("empty", "payload is empty")
+    if next(members, None) is not None:
+        raise DecodeError("multiple_members", "more than one compressed member in one payload")
+    return first
+
+
+def loads_lenient(text: bytes) -> Any:
+    """orjson, falling back to the stdlib for invalid UTF-8 and lone surrogates (replaced)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        value = json.loads(text.decode("utf-8", "replace"))
+        return orjson.loads(json.dumps(value, ensure_ascii=False).encode("utf-8", "replace"))
+    except (ValueError, RecursionError) as exc:
+        raise DecodeError("not_json", str(exc)[:200]) from None
+
+
+def batch_id(owner: str, log_group: str, log_stream: str, events: list[dict[str, Any]]) -> str:
+    """Deterministic id (DESIGN §5): sha256 over owner, group, stream and every (id, timestamp)."""
+    parts = [owner, log_group, log_stream]
+    for event in events:
+        parts.append(event["id"])
+        parts.append(str(event["timestamp"]))
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _text(envelope: dict[str, Any], key: str) -> str:
+    value = envelope.get(key)
+    if not isinstance(value, str):
+        raise DecodeError("bad_envelope", f"{key!r} is missing or not a string")
+    return value
+
+
+def _events(raw_events: object) -> list[dict[str, Any]]:
+    if not isinstance(raw_events, list):
+        raise DecodeError("bad_envelope", "'logEvents' is missing or not a list")
+    for index, event in enumerate(raw_events):
+        if not isinstance(event, dict):
+            raise DecodeError("bad_event", f"logEvents[{index}] is not an object")
+        stamp = event.get("timestamp")
+        if not isinstance(stamp, int) or isinstance(stamp, bool) or not 0 <= stamp < 2**53:
+            raise DecodeError("bad_event", f"logEvents[{index}].timestamp is not a valid integer")
+        event_id = event.get("id")
+        if not isinstance(event_id, str):
+            if event_id is None or isinstance(event_id, dict | list):
+                raise DecodeError("bad_event", f"logEvents[{index}].id is missing")
+            event["id"] = str(event_id)
+        message = event.get("message")
+        if not isinstance(message, str):
+            event["message"] = "" if message is None else orjson.dumps(message).decode()
+    return raw_events
+
+
+def envelope_to_batch(envelope: object) -> Batch:
+    """Validate a decoded JSON envelope and build the Batch (ids normalised to str)."""
+    if not isinstance(envelope, dict):
+        raise DecodeError("bad_envelope", f"envelope is a JSON {type(envelope).__name__}, not an object")
+    message_type = envelope.get("messageType", "DATA_MESSAGE")
+    if message_type == CONTROL_MESSAGE:
+        return Batch(CONTROL_MESSAGE, str(envelope.get("owner", "")), "", "", (), [], "")
+    owner, group, stream = (_text(envelope, k) for k in ("owner", "logGroup", "logStream"))
+    events = _events(envelope.get("logEvents"))
+    filters = envelope.get("subscriptionFilters")
+    filters_t = tuple(str(f) for f in filters) if isinstance(filters, list) else ()
+    return Batch(
+        str(message_type), owner, group, stream, filters_t, events, batch_id(owner, group, stream, events)
+    )
+
+
+def decode_payload(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Batch:
+    """Compressed payload bytes (base64 already removed) → Batch."""
+    return envelope_to_batch(loads_lenient(decompress(raw, cap)))

@@ -1,0 +1,42 @@
+"""StreamProcessor Lambda entry point (thin): dispatch by event shape, ingest each payload."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .config import load_config
+from .ingest import Ingest, logger
+from .pipeline import Rules
+from .sinks import S3Sink
+from .sources import event_kind, payloads
+
+
+def _rules() -> Rules:
+    return load_config().rules
+
+
+@lru_cache(maxsize=1)
+def _ingest(bucket: str) -> Ingest:
+    return Ingest(S3Sink(bucket), _rules)
+
+
+def current_ingest() -> Ingest:
+    """The Ingest bound to REPORT_BUCKET (authoritative, so archiving never depends on SSM)."""
+    return _ingest(os.environ.get("REPORT_BUCKET", ""))
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    """Process every payload in the event; raise on I/O failure so Lambda retries."""
+    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
+    kind = event_kind(event)
+    ingest = current_ingest()
+    counts = {"processed": 0, "skipped": 0, "quarantined": 0, "events": 0}
+    for payload in payloads(event):
+        outcome = ingest(payload.data, payload.origin)
+        counts[outcome.status] += 1
+        counts["events"] += outcome.events
+    return {"kind": kind, **counts}

@@ -1,0 +1,36 @@
+"""Error signatures: a message with its variable parts masked, so equal errors group together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+SIGNATURE_LENGTH = 200
+_SCAN_LENGTH = 2000
+
+_MASKS = re.compile(
+    r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"  # quoted strings
+    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"  # uuid
+    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"  # email
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # ipv4[:port]
+    r"|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b"  # hex
+    r"|\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*\b"
+    r"|[-+]?\d+(?:\.\d+)?"  # numbers
+)
+_SPACES = re.compile(r"\s+")
+
+
+def headline(message: str) -> str:
+    """The line that names an error: the last line of a Python traceback, else the first line."""
+    text = message.strip()
+    if text.startswith("Traceback (most recent call last)"):
+        lines = [line for line in text.splitlines() if line.strip()]
+        return lines[-1].strip() if lines else text
+    return text.split("\n", 1)[0]
+
+
+def error_signature(message: str, redact: Callable[[str], str]) -> str:
+    """Redact, mask variable parts as `<*>`, collapse whitespace, truncate."""
+    line = redact(headline(message)[:_SCAN_LENGTH])
+    masked = _SPACES.sub(" ", _MASKS.sub("<*>", line)).strip()
+    return masked[:SIGNATURE_LENGTH] or "<empty>"
