@@ -116,9 +116,14 @@ def _add_signature(builder: _Builder, win: aggregate.Window, text: str, stamp: i
 
 
 def _finish_window(builder: _Builder, win: aggregate.Window) -> None:
-    """Bound the window and redact the few texts it keeps."""
+    """Bound the window and redact the few texts it keeps (counter keys too: they are log text)."""
     for name in aggregate.COUNTERS:
-        win["dropped"] += aggregate.cap_counter(win[name])
+        redacted: dict[str, int] = {}
+        for key, count in win[name].items():
+            clean = builder.sample(key)
+            redacted[clean] = redacted.get(clean, 0) + count
+        win[name] = redacted
+        win["dropped"] += aggregate.cap_counter(redacted)
     for entry in win["error_signatures"].values():
         entry["sample"] = builder.sample(entry["sample"])
     signatures = win["error_signatures"]
