@@ -22,13 +22,23 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck unit template-check
 
 demo: $(STAMP)
 	$(BIN)/logreview demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Deployable artifact: build/logreview.zip for python3.12 on arm64, built without Docker.
+package: $(STAMP)
+	$(BIN)/python scripts/package.py
+
+# template.yaml: cfn-lint (any error or warning fails) and checkov (any failed check fails).
+.PHONY: template-check
+template-check: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/checkov --framework cloudformation --file template.yaml --quiet --compact --skip-download
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output
