@@ -45,13 +45,13 @@ class MetricsSink:
         return EphemeralMetrics(namespace=_namespace(), service="")
 
     def batch(self, partials: list[aggregate.Partial], processing_ms: float) -> None:
-        merged = aggregate.empty()
-        for partial in partials:
-            merged = aggregate.merge_into(merged, partial)
-        for group, hours in merged["windows"].items():
-            window = aggregate.new_window()
-            for hour_window in hours.values():
-                aggregate.merge_window(window, hour_window)
+        per_group: dict[str, aggregate.Window] = {}
+        for partial in partials:  # one per UTC day: a batch crossing midnight has two
+            for group, hours in partial["windows"].items():
+                window = per_group.setdefault(group, aggregate.new_window())
+                for hour_window in hours.values():
+                    aggregate.merge_window(window, hour_window)
+        for group, window in per_group.items():
             metrics = self._metrics()
             metrics.add_dimension(name="LogGroup", value=group)
             metrics.add_metric(name="EventCount", unit=MetricUnit.Count, value=window["events"])
