@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 DEFAULT_RULES: dict[str, str] = {
     "auth_failure": (
-        r"(?i:failed password|authentication failure|invalid user|"
+        r"(?i:failed password|auth(?:entication)? fail|invalid user|"
         r"failed (?:publickey|none|keyboard-interactive)|"
         r"AccessDenied|UnauthorizedOperation|UnauthorizedAccess|"
         r"\b40[13] (?:unauthorized|forbidden)\b|\"\s40[13]\s|"
@@ -28,7 +28,7 @@ DEFAULT_RULES: dict[str, str] = {
     ),
     "root_activity": (
         r"\"type\"\s*:\s*\"Root\"|(?i:\bfor user root\b|\buser(?:name)?[=: ]+\"?root\b|"
-        r"\buid=0\b|\broot login\b|\blogged in as root\b)"
+        r"\bauid=0\b|\broot login\b|\blogged in as root\b|\baccepted \w+ for root\b)"
     ),
     "destructive_action": (
         r"(?i:\b(?:delete|drop|terminate|destroy|remove|purge)[_ -]?(?:\w{0,24}?)"

@@ -113,6 +113,14 @@ def loads_lenient(text: bytes) -> Any:
     try:
         value = json.loads(text.decode("utf-8", "replace"))
         return orjson.loads(json.dumps(value, ensure_ascii=False).encode("utf-8", "replace"))
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and exc.doc[exc.pos : exc.pos + 1] == "{":
+            raise DecodeError(
+                "concatenated_json",
+                f"several JSON documents back to back ({exc}): a Firehose-style object, which replay "
+                "splits; a subscription payload holds exactly one envelope",
+            ) from None
+        raise DecodeError("not_json", str(exc)[:200]) from None
     except (ValueError, RecursionError) as exc:
         raise DecodeError("not_json", str(exc)[:200]) from None
 
