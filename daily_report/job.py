@@ -1,0 +1,148 @@
+"""One report run: merge a day's partials, render, store, and feed the alarms; then late data.
+
+The run wires the source (partials), the pure transforms (report, revision, renderers) and the
+sinks (report objects, metrics, SNS). Both the Lambda handler and the CLI call it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from stream_processor.config import Config
+from stream_processor.sinks.s3 import s3_client
+
+from . import revision
+from .days import lookback
+from .errors import ReportError
+from .message import subject, summary_message
+from .publish import DailyMetrics, Notifier, ReportStore
+from .render_html import render_html
+from .render_text import render_text
+from .report import Report, build_report
+from .source import DEFAULT_WORKERS, PartialSource
+
+logger = Logger(service="daily_report")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """A report that was just written."""
+
+    report: Report
+    keys: tuple[str, str, str]
+    changed: bool
+    text: str
+
+    def summary(self) -> dict[str, Any]:
+        return {"date": self.report["date"], "revision": self.report["revision"], "changed": self.changed}
+
+
+@dataclass(slots=True)
+class ReportRun:
+    """Everything a run needs; sinks left as None are not used."""
+
+    config: Config
+    partials: PartialSource
+    store: ReportStore
+    metrics: DailyMetrics | None = None
+    notifier: Notifier | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def bucket(self) -> str:
+        return self.store.bucket
+
+    def generate(self, day: date) -> Generated:
+        """Merge, build, revise against the stored report, render and write one day."""
+        merged = self.partials.merge_day(day)
+        body = build_report(day, merged.partial, merged.objects, self.config)
+        stored = self.store.previous(day)
+        previous = stored.report if stored else None
+        stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        report = revision.finalise(body, previous, stamp)
+        text = render_text(report)
+        keys = self.store.write(report, text, render_html(report))
+        logger.info(
+            "report written",
+            extra={"date": report["date"], "revision": report["revision"], "partials": report["partials"]},
+        )
+        return Generated(report, keys, revision.changed(report, previous), text)
+
+    def late_days(self, day: date) -> Iterator[date]:
+        """Earlier days with a partial written at or after their report (or with no report)."""
+        for earlier in lookback(day, self.config.lookback_days):
+            newest = self.partials.newest_write(earlier)
+            if newest is None:
+                continue
+            written = self.store.written(earlier)
+            if written is None or newest >= written:
+                yield earlier
+
+    def run(self, day: date, *, late_data: bool = True) -> RunResult:
+        """The scheduled job: the day, then revised earlier days, then metrics and one SNS message."""
+        target = self.generate(day)
+        revised = [self.generate(earlier) for earlier in self.late_days(day)] if late_data else []
+        now = self.clock()
+        if self.metrics is not None:
+            for generated in [target, *(r for r in revised if r.changed)]:
+                self.metrics.publish(generated.report, now)
+        message_id = None
+        if self.notifier is not None:
+            changed = [r.report for r in revised if r.changed]
+            locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
+            body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
+            message_id = self.notifier.publish(subject(target.report), body)
+        return RunResult(self.bucket, target, revised, message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one run wrote and sent."""
+
+    bucket: str
+    target: Generated
+    revised: list[Generated]
+    message_id: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The handler's small return value."""
+        report = self.target.report
+        return {
+            "date": report["date"],
+            "bucket": self.bucket,
+            "keys": list(self.target.keys),
+            "revision": report["revision"],
+            "changed": self.target.changed,
+            "totals": report["totals"],
+            "alerts": len(report["alerts"]),
+            "regenerated": [r.summary() for r in self.revised],
+            "notification": self.message_id,
+        }
+
+
+def from_environment(config: Config, bucket: str | None = None, notify: bool = True) -> ReportRun:
+    """A run against AWS (or AWS_ENDPOINT_URL): REPORT_BUCKET unless a bucket is given."""
+    import boto3
+
+    name = bucket or os.environ.get("REPORT_BUCKET") or config.report_bucket
+    if not name:
+        raise ReportError("no report bucket: set REPORT_BUCKET or pass --bucket")
+    s3 = s3_client()
+    topic = os.environ.get("ALERT_TOPIC_ARN", "")
+    return ReportRun(
+        config=config,
+        partials=PartialSource(name, s3, DEFAULT_WORKERS),
+        store=ReportStore(name, s3),
+        metrics=DailyMetrics(boto3.client("cloudwatch")),
+        notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,
+    )

@@ -1,0 +1,161 @@
+"""The text report (`log_review.gz`): what a reviewer reads first, in a terminal or a pager.
+
+Pure. Log text is already redacted; here it is also made inert for a terminal: control
+characters (escape sequences, carriage returns) are shown as `\\xNN` and long lines are cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .report import Report
+
+WIDTH = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str, limit: int = 300) -> str:
+    """One line of log text that cannot move a cursor, recolour a terminal or break a line."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "?", text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.2f} %"
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def _heading(title: str) -> list[str]:
+    return ["", title.upper(), "-" * len(title)]
+
+
+def _summary(report: Report) -> Iterator[str]:
+    yield from _heading("Summary")
+    yield (
+        f"{'log group':<28}{'events':>10}{'errors':>9}{'err rate':>10}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'security':>10}"
+    )
+    rows = list(report["log_groups"].items())
+    for name, group in rows:
+        lat = group["latency_ms"] or {}
+        yield (
+            f"{inert(name, 27):<28}{number(group['events']):>10}{number(group['errors']):>9}"
+            f"{percent(group['error_rate']):>10}{number(lat.get('p50')):>9}{number(lat.get('p95')):>9}"
+            f"{number(lat.get('p99')):>9}{number(sum(group['security_events'].values())):>10}"
+        )
+    totals = report["totals"]
+    yield (
+        f"{'total':<28}{number(totals['events']):>10}{number(totals['errors']):>9}"
+        f"{percent(totals['error_rate']):>10}{'':>27}{number(totals['security_events']):>10}"
+    )
+    if not totals["events"]:
+        yield "no events: nothing reached the stream processor for this day"
+
+
+def describe_alert(alert: Mapping[str, Any]) -> str:
+    """`/admin/logs: error_rate 7.10 % > 5.00 %` and friends (inert, one line)."""
+    group, rule, value = inert(alert["log_group"], 80), alert["rule"], alert["value"]
+    if rule == "error_rate":
+        return f"{group}: error rate {percent(value)} > {percent(alert['threshold'])}"
+    if rule == "latency_p99":
+        return f"{group}: latency p99 {number(value)} ms > {number(alert['threshold'])} ms"
+    if rule == "security_event":
+        return f"{group}: {number(value)} security event(s) {alert['security_rule']}"
+    if rule == "silent_hours":
+        hours = ", ".join(f"{h:02d}" for h in alert.get("hours", []))
+        return f"{group}: silent for {value} hour(s) ({hours})"
+    return f"{group}: {rule} {value} (threshold {alert['threshold']})"
+
+
+def _alerts(report: Report) -> Iterator[str]:
+    yield from _heading(f"Alerts ({len(report['alerts'])})")
+    if not report["alerts"]:
+        yield "none"
+    for alert in report["alerts"]:
+        yield "! " + describe_alert(alert)
+
+
+def _security(report: Report) -> Iterator[str]:
+    yield from _heading("Security events")
+    any_found = False
+    for name, group in report["log_groups"].items():
+        for rule, count in group["security_events"].items():
+            if not count:
+                continue
+            any_found = True
+            yield f"{inert(name, 60)}  {rule}: {number(count)}"
+            for sample in group["security_samples"].get(rule, []):
+                yield f"    {sample['time']}  {inert(sample['text'], WIDTH - 30)}"
+    if not any_found:
+        yield "none"
+
+
+def _errors(report: Report) -> Iterator[str]:
+    yield from _heading("Top error signatures")
+    for name, group in report["log_groups"].items():
+        yield f"{inert(name, 80)}" + ("" if group["top_errors"] else ": none")
+        for entry in group["top_errors"]:
+            yield f"  {number(entry['count']):>8}  {inert(entry['signature'], WIDTH - 12)}"
+            yield f"{'':>12}e.g. {entry['first_seen']}  {inert(entry['sample'], WIDTH - 20)}"
+
+
+def _ranked(report: Report) -> Iterator[str]:
+    yield from _heading("Top principals and actions")
+    for name, group in report["log_groups"].items():
+        for kind in ("principals", "actions"):
+            entries = group[f"top_{kind}"]
+            listed = ", ".join(f"{inert(e['name'], 60)} ({number(e['count'])})" for e in entries)
+            yield f"{inert(name, 40)} {kind}: {listed or 'none'}"
+
+
+def _hourly(report: Report) -> Iterator[str]:
+    yield from _heading("Hourly events (errors)")
+    names = list(report["log_groups"])
+    yield "hour " + "".join(f"{inert(n, 21):>22}" for n in names)
+    for hour in range(24):
+        cells = []
+        for name in names:
+            counts = report["log_groups"][name]["hourly"][hour]
+            cells.append(f"{number(counts['events'])} ({number(counts['errors'])})")
+        yield f"{hour:02d}   " + "".join(f"{cell:>22}" for cell in cells)
+
+
+def _silent(report: Report) -> Iterator[str]:
+    yield from _heading("Silent hours")
+    for name, group in report["log_groups"].items():
+        hours = group["silent_hours"]
+        shown = (
+            "none" if not hours else ("all 24" if len(hours) == 24 else ", ".join(f"{h:02d}" for h in hours))
+        )
+        yield f"{inert(name, 60)}: {shown}"
+
+
+def _processing(report: Report) -> Iterator[str]:
+    yield from _heading("Processing")
+    late = report.get("late_data") or {}
+    yield f"partials merged: {number(report['partials'])}   batches: {number(report['batches'])}"
+    yield f"revision: {report['revision']}   generated at: {report['generated_at']}"
+    if late.get("since_revision"):
+        arrived = number(late["partials"])
+        yield f"late data: {arrived} partial(s) arrived after revision {late['since_revision']}"
+    else:
+        yield "late data: none (first revision)"
+    dropped = report["totals"]["dropped"]
+    if dropped:
+        yield f"keys dropped by top-k caps: {number(dropped)} (totals stay exact, top lists may not)"
+
+
+def render_text(report: Report) -> str:
+    """The whole text report."""
+    title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
+    lines = [title, "=" * len(title)]
+    for section in (_summary, _alerts, _security, _errors, _ranked, _hourly, _silent, _processing):
+        lines.extend(section(report))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,172 @@
+"""The JSON report of DESIGN §7, built from a day's merged partial (pure: no I/O, no clock).
+
+Everything here is a function of the merged partial, the number of objects it came from and
+the configuration, so the same partials give the same report byte for byte. Lists are sorted
+with explicit tie-breaks; numbers are integers except rates and latencies (rounded).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from stream_processor import aggregate
+from stream_processor.config import Config
+from stream_processor.histogram import quantile
+from stream_processor.parse import LEVELS
+
+SCHEMA = 1
+HOURS = tuple(f"{hour:02d}" for hour in range(24))
+PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
+
+Report = dict[str, Any]
+Redact = Callable[[str], str]
+
+
+def iso_ms(timestamp_ms: int | None) -> str | None:
+    """Milliseconds since the epoch → `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
+    if timestamp_ms is None:
+        return None
+    seconds, millis = divmod(timestamp_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def rate(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def latency_summary(latency: Mapping[str, Any]) -> dict[str, Any] | None:
+    """count/min/mean/p50/p95/p99/max in ms (nearest rank, ≤ 1 % error), or None without data."""
+    count = latency["count"]
+    if not count:
+        return None
+    low, high = latency["min"], latency["max"]
+    summary: dict[str, Any] = {"count": count, "min": round(low, 3), "max": round(high, 3)}
+    summary["mean"] = round(latency["sum_us"] / count / 1000, 3)
+    for name, q in PERCENTILES:
+        value = quantile(latency["buckets"], q, low, high)
+        summary[name] = round(value if value is not None else high, 3)
+    return summary
+
+
+def top(counter: Mapping[str, int], n: int, redact: Redact) -> list[dict[str, Any]]:
+    """The n highest counts, ties by name."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:n]
+    return [{"name": redact(name), "count": count} for name, count in ranked]
+
+
+def top_errors(signatures: Mapping[str, Any], n: int, redact: Redact) -> list[dict[str, Any]]:
+    ranked = sorted(signatures.items(), key=lambda item: (-item[1]["count"], item[0]))[:n]
+    return [
+        {
+            "signature": redact(sig),
+            "count": entry["count"],
+            "sample": redact(entry["sample"]),
+            "first_seen": iso_ms(entry["first"][0]),
+        }
+        for sig, entry in ranked
+    ]
+
+
+def _security(window: aggregate.Window, rules: Mapping[str, str], redact: Redact) -> dict[str, Any]:
+    seen = window["security"]
+    counts = {rule: 0 for rule in rules}
+    counts.update({rule: entry["count"] for rule, entry in seen.items()})
+    samples = {
+        rule: [
+            {"time": iso_ms(ts), "event_id": event_id, "text": redact(text)}
+            for ts, event_id, text in entry["samples"]
+        ]
+        for rule, entry in seen.items()
+    }
+    return {"security_events": counts, "security_samples": samples}
+
+
+def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict[str, Any]:
+    """One log group's day: its 24 hourly windows merged, summarised and ranked."""
+    day = aggregate.new_window()
+    for hour in sorted(hours):
+        aggregate.merge_window(day, hours[hour])
+    redact: Redact = config.rules.redact
+    hourly = [
+        {"events": hours[h]["events"], "errors": hours[h]["errors"]}
+        if h in hours
+        else {"events": 0, "errors": 0}
+        for h in HOURS
+    ]
+    levels = dict.fromkeys(LEVELS, 0)
+    levels.update(day["levels"])
+    section: dict[str, Any] = {
+        "events": day["events"],
+        "errors": day["errors"],
+        "error_rate": rate(day["errors"], day["events"]),
+        "bytes": day["bytes"],
+        "levels": levels,
+        "latency_ms": latency_summary(day["latency"]),
+        "hourly": hourly,
+        "silent_hours": [hour for hour, counts in enumerate(hourly) if counts["events"] == 0],
+        "top_errors": top_errors(day["error_signatures"], config.top_n, redact),
+        "top_principals": top(day["principals"], config.top_n, redact),
+        "top_actions": top(day["actions"], config.top_n, redact),
+        "top_statuses": top(day["statuses"], config.top_n, redact),
+        "first_event": iso_ms(day["first_ts"]),
+        "last_event": iso_ms(day["last_ts"]),
+        "dropped": day["dropped"],
+    }
+    section.update(_security(day, config.security_rules, redact))
+    return section
+
+
+def alerts(groups: Mapping[str, Mapping[str, Any]], config: Config) -> list[dict[str, Any]]:
+    """Threshold breaches, security events (one per rule per group) and silent expected groups."""
+    found: list[dict[str, Any]] = []
+    for group, section in groups.items():
+        if section["error_rate"] > config.error_rate_threshold:
+            found.append(_alert("error_rate", group, section["error_rate"], config.error_rate_threshold))
+        latency = section["latency_ms"]
+        if latency is not None and latency["p99"] > config.latency_threshold_ms:
+            found.append(_alert("latency_p99", group, latency["p99"], config.latency_threshold_ms))
+        for rule, count in section["security_events"].items():
+            if count:
+                found.append({**_alert("security_event", group, count, 0), "security_rule": rule})
+        if group in config.log_groups and section["silent_hours"]:
+            silent = section["silent_hours"]
+            found.append({**_alert("silent_hours", group, len(silent), 0), "hours": silent})
+    return sorted(found, key=lambda a: (a["log_group"], a["rule"], a.get("security_rule", "")))
+
+
+def _alert(rule: str, group: str, value: float, threshold: float) -> dict[str, Any]:
+    return {"rule": rule, "log_group": group, "value": value, "threshold": threshold}
+
+
+def build_report(day: date, merged: aggregate.Partial, batches: int, config: Config) -> Report:
+    """The report body (without `generated_at`, `revision` and `late_data`, see `revision`)."""
+    windows: Mapping[str, Mapping[str, aggregate.Window]] = merged["windows"]
+    names = sorted(set(windows) | set(config.log_groups))
+    groups = {name: group_section(windows.get(name, {}), config) for name in names}
+    events = sum(g["events"] for g in groups.values())
+    errors = sum(g["errors"] for g in groups.values())
+    totals = {
+        "events": events,
+        "errors": errors,
+        "error_rate": rate(errors, events),
+        "security_events": sum(sum(g["security_events"].values()) for g in groups.values()),
+        "bytes": sum(g["bytes"] for g in groups.values()),
+        "dropped": sum(g["dropped"] for g in groups.values()),
+    }
+    return {
+        "schema": SCHEMA,
+        "date": day.isoformat(),
+        "partials": merged["partials"],
+        "batches": batches,
+        "thresholds": {
+            "error_rate": config.error_rate_threshold,
+            "latency_ms": config.latency_threshold_ms,
+        },
+        "expected_log_groups": list(config.log_groups),
+        "totals": totals,
+        "log_groups": groups,
+        "alerts": alerts(groups, config),
+    }

@@ -1,0 +1,112 @@
+"""Read a day's partial aggregates from S3 and merge them as a stream.
+
+The listing is paginated and consumed lazily; at most `2 × workers` objects are in flight at
+any moment and each body is merged (with the aggregate format's own `merge_into`) and dropped as
+soon as it arrives, so memory does not grow with the number of partials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from stream_processor import aggregate
+
+from .errors import ReportError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+DEFAULT_WORKERS = 16
+
+
+def partial_prefix(day: date) -> str:
+    """`aggregates/dt=YYYY-MM-DD/`, the prefix the stream processor writes a day's partials to."""
+    return f"aggregates/dt={day.isoformat()}/"
+
+
+@dataclass(frozen=True, slots=True)
+class PartialObject:
+    """One listed partial: its key and when S3 last wrote it."""
+
+    key: str
+    last_modified: datetime
+
+
+@dataclass(slots=True)
+class DayMerge:
+    """The merged partial of one day and what it took: objects read, newest write seen."""
+
+    partial: aggregate.Partial
+    objects: int = 0
+    newest: datetime | None = None
+
+    def add(self, obj: PartialObject, partial: aggregate.Partial) -> None:
+        try:
+            aggregate.merge_into(self.partial, partial)
+        except ValueError as exc:
+            raise ReportError(f"{obj.key}: {exc}") from exc
+        self.objects += 1
+        if self.newest is None or obj.last_modified > self.newest:
+            self.newest = obj.last_modified
+
+
+def merge_stream(
+    objects: Iterable[PartialObject],
+    load: Callable[[str], aggregate.Partial],
+    workers: int = DEFAULT_WORKERS,
+) -> DayMerge:
+    """Load objects on a bounded pool and merge each as it completes (order does not matter)."""
+    result = DayMerge(aggregate.empty())
+    limit = max(1, workers) * 2
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="partial") as pool:
+        pending: dict[Future[aggregate.Partial], PartialObject] = {}
+
+        def drain(block_until: int) -> None:
+            while len(pending) > block_until:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result.add(pending.pop(future), future.result())
+
+        for obj in objects:
+            drain(limit - 1)
+            pending[pool.submit(load, obj.key)] = obj
+        drain(0)
+    return result
+
+
+class PartialSource:
+    """The partials of one bucket: list a day (paginated), load one, merge a day."""
+
+    def __init__(self, bucket: str, client: S3Client, workers: int = DEFAULT_WORKERS) -> None:
+        self.bucket = bucket
+        self.client = client
+        self.workers = workers
+
+    def list_day(self, day: date) -> Iterator[PartialObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=partial_prefix(day)):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith(".json"):
+                    yield PartialObject(item["Key"], item["LastModified"])
+
+    def newest_write(self, day: date) -> datetime | None:
+        """When the most recent partial of `day` was written (listing only, no bodies)."""
+        return max((obj.last_modified for obj in self.list_day(day)), default=None)
+
+    def load(self, key: str) -> aggregate.Partial:
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        try:
+            return aggregate.decode(body)
+        except ValueError as exc:
+            raise ReportError(f"s3://{self.bucket}/{key} is not a readable partial aggregate: {exc}") from exc
+
+    def merge_day(self, day: date) -> DayMerge:
+        merged = merge_stream(self.list_day(day), self.load, self.workers)
+        found = merged.partial["date"]
+        if found is not None and found != day.isoformat():
+            raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
+        return merged
