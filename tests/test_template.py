@@ -274,6 +274,8 @@ def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> N
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
     assert allowed(res, "DailyReportRole", "sns:Publish", values) == ["<AlertTopic>"]
     assert allowed(res, "StreamProcessorRole", "sns:Publish", values) == []
+    assert allowed(res, "StreamProcessorRole", "cloudwatch:PutMetricData", values) == []  # EMF
+    assert allowed(res, "DailyReportRole", "cloudwatch:PutMetricData", values) == ["*"]
     assert allowed(res, "StreamProcessorRole", "sqs:ReceiveMessage", values) == ["<ReplayQueue.Arn>"]
 
 
