@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .config import load_config
 from .ingest import Ingest, logger
 from .pipeline import Rules
+from .replay.queue import consume
 from .sinks import S3Sink
 from .sources import event_kind, payloads
 
@@ -33,6 +34,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict
     """Process every payload in the event; raise on I/O failure so Lambda retries."""
     logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     kind = event_kind(event)
+    if kind == "sqs":  # replay messages (DESIGN §8): partial batch failures, not a raise
+        return consume(event, context)
     ingest = current_ingest()
     counts = {"processed": 0, "skipped": 0, "quarantined": 0, "events": 0}
     for payload in payloads(event):
