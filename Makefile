@@ -13,8 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check stream_processor daily_report tests bench
-	$(BIN)/ruff format --check stream_processor daily_report tests bench
+	$(BIN)/ruff check stream_processor daily_report tests bench scripts
+	$(BIN)/ruff format --check stream_processor daily_report tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
