@@ -9,8 +9,8 @@ no event ids and no log group, so:
 - each event's id is derived from the object key and the byte offset of its first line
   (sha256 → 56 decimal digits, the shape of CloudWatch ids), so replaying the same export twice
   gives the same batch ids and overwrites;
-- events are sorted by (timestamp, id) and chunked without crossing a UTC midnight, so each event
-  lands on its day and a day-range replay selects whole, stable chunks.
+- events are sorted by (timestamp, position in the file) and chunked without crossing a UTC
+  midnight, so each event lands on its day and a day-range replay selects whole, stable chunks.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def _close(events: list[dict[str, Any]], lines: list[bytes]) -> None:
 def export_items(
     raw: bytes, key: str, log_group: str, window: DayRange, origin: str, cap: int = OBJECT_MAX_DECOMPRESSED
 ) -> Iterator[Item]:
-    """Payloads of one export object: events sorted by (timestamp, id), chunked per UTC day."""
+    """Payloads of one export object: events sorted by (timestamp, file order), chunked per UTC day."""
     try:
         text = b"".join(iter_members(raw, cap)) if looks_compressed(raw) else raw
         events, orphan = parse_export_text(text, key)
@@ -106,7 +106,7 @@ def export_items(
         return
     if orphan:
         yield Invalid(orphan, "orphan_lines", "text before the first timestamped line", origin)
-    events.sort(key=lambda e: (e["timestamp"], e["id"]))
+    events.sort(key=lambda e: e["timestamp"])  # stable: ties keep file order
     stream = stream_from_key(key)
     batch = Batch(
         "DATA_MESSAGE",
