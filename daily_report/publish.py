@@ -108,9 +108,15 @@ class ReportStore:
         return text_key, json_key, html_key
 
     def presign(self, key: str) -> str:
-        """A GET URL valid for 7 days (bounded by the signing credentials' own lifetime)."""
+        """A SigV4 GET URL valid for 7 days (bounded by the signing credentials' own lifetime)."""
+        import boto3
+        from botocore.config import Config
+
+        signer = boto3.client(
+            "s3", region_name=self.client.meta.region_name, config=Config(signature_version="s3v4")
+        )
         params = {"Bucket": self.bucket, "Key": key}
-        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=PRESIGN_SECONDS)
+        return signer.generate_presigned_url("get_object", Params=params, ExpiresIn=PRESIGN_SECONDS)
 
 
 def daily_metric_data(report: Report, now: datetime) -> list[dict[str, Any]]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import calendar
 import gzip
 import itertools
-from collections.abc import Iterable, Sequence
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +89,182 @@ def kinesis_event(raws: Iterable[bytes]) -> dict[str, Any]:
 def corpus_file(*parts: str) -> Path:
     """A file of ../shared/corpus; tests using it skip when the corpus is absent."""
     return CORPUS.joinpath(*parts)
+
+
+# --- a generated day of admin and operator logs, every event labelled with what it should count as ---
+
+ADMIN, OPERATOR = "/admin/logs", "/operator/logs"
+PLANTED_SECRETS = ("AKIAZ3QXK7ABCDEF1234", "Hunter2Secret!", "s3cr3tT0kenValue123456")
+SCRIPT = "<script>alert('x')</script>"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledEvent:
+    """One log event and the ground truth a correct pipeline derives from it (written by hand)."""
+
+    log_group: str
+    log_stream: str
+    timestamp: int
+    message: str
+    level: str
+    latency_ms: float | None = None
+    rules: tuple[str, ...] = ()
+    principal: str | None = None
+    action: str | None = None
+    error: str | None = None  # the error's kind: events of one kind share one signature
+
+    @property
+    def day(self) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(self.timestamp // 1000))
+
+    @property
+    def hour(self) -> int:
+        return self.timestamp // 3_600_000 % 24
+
+
+_ADMIN_ERRORS = {
+    "db_refused": "db connection refused to 10.0.{n}.5:5432",
+    "upstream_timeout": "upstream timeout after {n} s calling billing",
+}
+
+
+def _admin_event(rng: random.Random, ts: int, stream: str) -> LabelledEvent:
+    user = rng.choice(("alice", "bob", "carol", "dave"))
+    action = rng.choice(("ListUsers", "GetObject", "DescribeInstances", "PutObject"))
+    latency = round(rng.lognormvariate(4.0, 0.9), 3)
+    roll = rng.random()
+    if roll < 0.08:
+        kind = rng.choice(sorted(_ADMIN_ERRORS))
+        level = "ERROR" if roll < 0.06 else "CRITICAL"
+        text = _ADMIN_ERRORS[kind].format(n=rng.randrange(1, 250))
+        doc = {
+            "level": level,
+            "user": user,
+            "action": action,
+            "latency_ms": latency,
+            "status": 500,
+            "msg": text,
+        }
+        return LabelledEvent(
+            ADMIN, stream, ts, orjson.dumps(doc).decode(), level, latency, (), user, action, kind
+        )
+    level = "WARN" if roll < 0.15 else "DEBUG" if roll < 0.25 else "INFO"
+    doc = {
+        "level": level,
+        "user": user,
+        "action": action,
+        "latency_ms": latency,
+        "status": 200,
+        "msg": "served",
+    }
+    return LabelledEvent(ADMIN, stream, ts, orjson.dumps(doc).decode(), level, latency, (), user, action)
+
+
+def _operator_event(rng: random.Random, ts: int, stream: str) -> LabelledEvent:
+    roll = rng.random()
+    if roll < 0.10:
+        ip = f"203.0.113.{rng.randrange(1, 250)}"
+        pid = rng.randrange(1000, 9999)
+        text = f"sshd[{pid}]: Failed password for invalid user guest from {ip} port 22 ssh2"
+        return LabelledEvent(OPERATOR, stream, ts, text, "UNKNOWN", rules=("auth_failure",))
+    if roll < 0.16:
+        text = f"ERROR backup job failed: exit status {rng.randrange(1, 9)}"
+        return LabelledEvent(OPERATOR, stream, ts, text, "ERROR", error="backup_failed")
+    latency = round(rng.uniform(5, 3000), 1)
+    level = "WARN" if roll < 0.25 else "INFO"
+    return LabelledEvent(
+        OPERATOR, stream, ts, f"{level} deploy step finished took {latency} ms", level, latency
+    )
+
+
+def _special_events(day_ms: int) -> list[LabelledEvent]:
+    """A privilege change in each group, secrets in errors, and markup in an error."""
+    hour = 3_600_000
+    attach = {
+        "level": "INFO",
+        "user": "alice",
+        "action": "AttachUserPolicy",
+        "status": 200,
+        "msg": "AttachUserPolicy AdministratorAccess to bob",
+    }
+    key, password, token = PLANTED_SECRETS
+    return [
+        LabelledEvent(
+            ADMIN,
+            "admin-api",
+            day_ms + 9 * hour + 1_000,
+            orjson.dumps(attach).decode(),
+            "INFO",
+            rules=("privilege_change",),
+            principal="alice",
+            action="AttachUserPolicy",
+        ),
+        LabelledEvent(
+            OPERATOR,
+            "bastion",
+            day_ms + 10 * hour + 2_000,
+            "INFO sudo: bob : TTY=pts/0 ; PWD=/home/bob ; COMMAND=/usr/bin/systemctl restart nginx",
+            "INFO",
+            rules=("privilege_change",),
+        ),
+        LabelledEvent(
+            ADMIN,
+            "admin-api",
+            day_ms + 11 * hour + 3_000,
+            f"ERROR key rotation aborted for {key} with password={password}",
+            "ERROR",
+            error="rotation",
+        ),
+        LabelledEvent(
+            ADMIN,
+            "admin-api",
+            day_ms + 12 * hour + 4_000,
+            f"ERROR proxy rejected header Authorization: Bearer {token}",
+            "ERROR",
+            error="proxy",
+        ),
+        LabelledEvent(
+            OPERATOR,
+            "bastion",
+            day_ms + 13 * hour + 5_000,
+            f"ERROR template render failed near {SCRIPT}",
+            "ERROR",
+            error="markup",
+        ),
+    ]
+
+
+def generated_day(
+    day: str, seed: int = 3, per_hour: int = 24, silent: Mapping[str, Sequence[int]] | None = None
+) -> list[LabelledEvent]:
+    """A day of admin (JSON) and operator (text) logs, sorted by time; by default the operator
+    group is silent at 03:00. Known errors, latencies, failed logins, privilege changes and
+    planted secrets are labelled on each event."""
+    silent = {OPERATOR: (3,)} if silent is None else silent
+    rng = random.Random(seed)
+    day_ms = int(calendar.timegm(time.strptime(day, "%Y-%m-%d"))) * 1000
+    events = _special_events(day_ms)
+    for hour in range(24):
+        for group, make, streams, count in (
+            (ADMIN, _admin_event, ("admin-api", "admin-console"), per_hour),
+            (OPERATOR, _operator_event, ("bastion", "ops-runner"), per_hour // 2),
+        ):
+            if hour in silent.get(group, ()):
+                continue
+            for _ in range(count):
+                ts = day_ms + hour * 3_600_000 + rng.randrange(3_600_000)
+                events.append(make(rng, ts, rng.choice(streams)))
+    return sorted(events, key=lambda e: (e.timestamp, e.log_group, e.message))
+
+
+def labelled_batches(events: Sequence[LabelledEvent], per_batch: int = 40) -> list[bytes]:
+    """Compressed subscription payloads: one (group, stream) per batch, in time order, as CloudWatch sends."""
+    streams: dict[tuple[str, str], list[LabelledEvent]] = {}
+    for event in events:
+        streams.setdefault((event.log_group, event.log_stream), []).append(event)
+    payloads = []
+    for (group, stream), found in sorted(streams.items()):
+        for start in range(0, len(found), per_batch):
+            chunk = [log_event(e.message, e.timestamp) for e in found[start : start + per_batch]]
+            payloads.append(compress(envelope(chunk, log_group=group, log_stream=stream)))
+    return payloads
