@@ -119,9 +119,19 @@ def _ingest(bucket: str | None, client: S3Client) -> Ingest:
     return Ingest(S3Sink(_report_bucket(bucket), client), lambda: rules, metrics=SilentMetrics())
 
 
+class _Stderr:
+    """Whatever `sys.stderr` is at the time of writing (it may be replaced after start-up)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _route_logs(verbose: bool) -> None:
     """Pipeline logs go to stderr (stdout is the summary), per-batch lines only with --verbose."""
     logger.setLevel("INFO" if verbose else "ERROR")
     for handler in logging.getLogger(logger.name).handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+            handler.stream = _Stderr()
