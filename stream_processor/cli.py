@@ -12,6 +12,7 @@ from .errors import LogReviewError
 # subcommand → module providing `configure(parser)` and `run(args) -> int`
 COMMANDS: dict[str, str] = {
     "decode": "stream_processor.decode_cli",
+    "demo": "stream_processor.demo.cli",
     "replay": "stream_processor.replay.cli",
     "report": "daily_report.cli",
 }

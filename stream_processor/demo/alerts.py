@@ -1,0 +1,136 @@
+"""The near-real-time alarms, evaluated on the StreamProcessor's EMF metrics hour by hour (pure).
+
+In AWS the handler's EMF lines become CloudWatch metrics (EventCount, ErrorCount,
+SecurityEventCount, Latency per LogGroup) and alarms watch them on 5-minute periods. The demo
+replays a day in a minute, so it reads the same EMF objects from the handler's output and applies
+the same rules, with the configured thresholds, per hour of log time: error rate (ErrorCount /
+EventCount), p99 of the Latency values, any security event, and an hour without events (which the
+silent-log-group alarm raises only after several such hours).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+MIN_EVENTS_FOR_RATE = 20  # an error rate over a handful of events says nothing
+HOUR_MS = 3_600_000
+
+
+@dataclass(slots=True)
+class HourMetrics:
+    """One log group's metrics in one hour, summed over the EMF objects."""
+
+    events: float = 0.0
+    errors: float = 0.0
+    security: float = 0.0
+    latency: list[float] = field(default_factory=list)
+
+    def p99(self) -> float | None:
+        """Nearest-rank 99th percentile of the Latency values (what a p99 statistic reports)."""
+        if not self.latency:
+            return None
+        ordered = sorted(self.latency)
+        return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def emf_objects(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The EMF objects among output lines (other lines, such as logs, are skipped)."""
+    found = []
+    for line in lines:
+        if '"_aws"' not in line:
+            continue
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("_aws"), dict):
+            found.append(doc)
+    return found
+
+
+def _values(value: object) -> list[float]:
+    items = value if isinstance(value, list) else [value]
+    return [float(v) for v in items if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alarm (or notice) for one log group in one hour."""
+
+    hour_ms: int  # start of the hour, epoch ms (UTC)
+    log_group: str
+    rule: str  # error_rate | latency_p99 | security | silent
+    value: float
+    threshold: float
+    detail: str
+
+    @property
+    def is_alarm(self) -> bool:
+        return self.rule != "silent"
+
+    def line(self, with_date: bool = False) -> str:
+        tag = "ALERT" if self.is_alarm else "note "
+        when = time.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M", time.gmtime(self.hour_ms // 1000))
+        return f"{tag}  {when}  {self.log_group:<15} {self.detail}"
+
+
+@dataclass(slots=True)
+class AlertWatch:
+    """Sums EMF metrics per (log group, hour); `close` evaluates an hour."""
+
+    log_groups: Sequence[str]
+    error_rate: float
+    latency_ms: float
+    silent_after_hours: int = 6
+    report_silence: bool = True
+    hours: dict[tuple[str, int], HourMetrics] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
+
+    def add(self, hour_ms: int, objects: Iterable[dict[str, Any]]) -> None:
+        """EMF objects emitted while processing the batches of the hour starting at `hour_ms`."""
+        for doc in objects:
+            group = doc.get("LogGroup")
+            if not isinstance(group, str):
+                continue  # DecodeFailures and other dimensionless metrics
+            metrics = self.hours.setdefault((group, hour_ms), HourMetrics())
+            metrics.events += sum(_values(doc.get("EventCount", [])))
+            metrics.errors += sum(_values(doc.get("ErrorCount", [])))
+            metrics.security += sum(_values(doc.get("SecurityEventCount", [])))
+            metrics.latency.extend(_values(doc.get("Latency", [])))
+
+    def close(self, hour_ms: int) -> list[Alert]:
+        """Alerts for every log group in the hour starting at `hour_ms`."""
+        alerts: list[Alert] = []
+        for group in self.log_groups:
+            metrics = self.hours.get((group, hour_ms))
+            if metrics is None or metrics.events == 0:
+                if self.report_silence and group in self._seen:
+                    hours = self.silent_after_hours
+                    detail = f"no events this hour (the silent-log-group alarm needs {hours} such hours)"
+                    alerts.append(Alert(hour_ms, group, "silent", 0, 1, detail))
+                continue
+            self._seen.add(group)
+            alerts.extend(self._evaluate(hour_ms, group, metrics))
+        return alerts
+
+    def _evaluate(self, hour_ms: int, group: str, metrics: HourMetrics) -> list[Alert]:
+        found: list[Alert] = []
+        rate = metrics.errors / metrics.events
+        if metrics.events >= MIN_EVENTS_FOR_RATE and rate > self.error_rate:
+            counts = f"{metrics.errors:,.0f} of {metrics.events:,.0f}"
+            detail = f"error rate {rate:.1%} ({counts}) > {self.error_rate:.1%}"
+            found.append(Alert(hour_ms, group, "error_rate", rate, self.error_rate, detail))
+        p99 = metrics.p99()
+        if p99 is not None and p99 > self.latency_ms:
+            detail = f"p99 latency {p99:,.0f} ms > {self.latency_ms:,.0f} ms"
+            found.append(Alert(hour_ms, group, "latency_p99", p99, self.latency_ms, detail))
+        if metrics.security > 0:
+            detail = f"{metrics.security:,.0f} security events (SecurityEventCount > 0)"
+            found.append(Alert(hour_ms, group, "security", metrics.security, 0, detail))
+        return found
