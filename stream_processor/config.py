@@ -71,10 +71,16 @@ def _get(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], defau
     return node
 
 
-def _positive(path: str, value: float) -> float:
-    if value <= 0:
-        raise ConfigError(f"config key {path!r} must be > 0, got {value!r}")
-    return value
+def _number(
+    doc: Mapping[str, Any], path: str, default: float, kind: type = int, zero: bool = False, most: float = 0
+) -> Any:
+    """A number at `path`: > 0 (or >= 0 with `zero`), at most `most` when given; ints stay ints."""
+    value = _get(doc, path, (int, float) if kind is float else int, default)
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"config key {path!r} must be {'>=' if zero else '>'} 0, got {value!r}")
+    if most and value > most:
+        raise ConfigError(f"config key {path!r} must be at most {most}, got {value!r}")
+    return kind(value)
 
 
 def _patterns(path: str, values: Any) -> tuple[str, ...]:
@@ -88,12 +94,30 @@ def _patterns(path: str, values: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
+# Sections whose keys are a closed set: a misspelt key is an error, not a silent default.
+_KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "LogConfig": frozenset(DEFAULT_DOCUMENT["LogConfig"]),
+    "LogConfig.AlertThresholds": frozenset({"ErrorRate", "LatencyMs"}),
+    "Redaction": frozenset({"ExtraPatterns"}),
+}
+
+
+def _check_known(doc: Mapping[str, Any]) -> None:
+    for path, known in _KNOWN_KEYS.items():
+        section = _get(doc, path, Mapping, {})
+        for key in section:
+            if key not in known:
+                names = ", ".join(sorted(known))
+                raise ConfigError(f"unknown config key {f'{path}.{key}'!r} (known: {names})")
+
+
 def parse_config(doc: object) -> Config:
     """Validate a configuration document (already JSON-decoded)."""
     if not isinstance(doc, Mapping):
         raise ConfigError("config document must be a JSON object with a 'LogConfig' key")
     if not isinstance(doc.get("LogConfig"), Mapping):
         raise ConfigError("config key 'LogConfig' is missing or not an object")
+    _check_known(doc)
     rules = dict(DEFAULT_RULES)
     extra_rules = _get(doc, "SecurityRules", dict, {})
     for name, pattern in extra_rules.items():
@@ -102,30 +126,17 @@ def parse_config(doc: object) -> Config:
             raise ConfigError(f"config key 'SecurityRules.{name}': rule names are snake_case")
         rules[name] = pattern
     redaction = _patterns("Redaction.ExtraPatterns", _get(doc, "Redaction.ExtraPatterns", list, []))
-    number = (int, float)
     return Config(
         admin_log_group=_get(doc, "LogConfig.AdminLogGroup", str, "/admin/logs"),
         operator_log_group=_get(doc, "LogConfig.OperatorLogGroup", str, "/operator/logs"),
         report_bucket=_get(doc, "LogConfig.ReportBucket", str, ""),
-        retention_days=int(
-            _positive("LogConfig.RetentionDays", _get(doc, "LogConfig.RetentionDays", int, 30))
-        ),
-        query_timeout_seconds=_get(doc, "LogConfig.QueryTimeoutSeconds", int, 300),
-        batch_size=int(_positive("LogConfig.BatchSize", _get(doc, "LogConfig.BatchSize", int, 10000))),
-        error_rate_threshold=float(
-            _positive(
-                "LogConfig.AlertThresholds.ErrorRate",
-                _get(doc, "LogConfig.AlertThresholds.ErrorRate", number, 0.05),
-            )
-        ),
-        latency_threshold_ms=float(
-            _positive(
-                "LogConfig.AlertThresholds.LatencyMs",
-                _get(doc, "LogConfig.AlertThresholds.LatencyMs", number, 1000),
-            )
-        ),
-        lookback_days=_get(doc, "Report.LookbackDays", int, 2),
-        top_n=int(_positive("Report.TopN", _get(doc, "Report.TopN", int, 10))),
+        retention_days=_number(doc, "LogConfig.RetentionDays", 30),
+        query_timeout_seconds=_number(doc, "LogConfig.QueryTimeoutSeconds", 300),
+        batch_size=_number(doc, "LogConfig.BatchSize", 10000),
+        error_rate_threshold=_number(doc, "LogConfig.AlertThresholds.ErrorRate", 0.05, float, most=1),
+        latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float),
+        lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True),
+        top_n=_number(doc, "Report.TopN", 10),
         security_rules=rules,
         redaction_patterns=redaction,
         rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction)),

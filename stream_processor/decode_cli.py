@@ -1,7 +1,8 @@
 """Print a subscription payload's log events as JSON lines (for a payload that looks wrong).
 
-Accepts a Lambda event file (`{"awslogs": ...}` or Kinesis `Records`), a bare base64 string, or
-raw gzip/zlib bytes; `-` reads standard input.
+Accepts a Lambda event file (`{"awslogs": ...}` or Kinesis `Records`), a bare base64 string, raw
+gzip/zlib bytes, or an already decompressed envelope (`{"logEvents": ...}`); `-` reads standard
+input. Output: one JSON object per log event, exactly as decoded (ids as strings).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 
 import orjson
 
-from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, decode_payload, looks_compressed
+from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, decode_payload, envelope_to_batch, looks_compressed
+from .errors import DecodeError, LogReviewError
 from .pipeline import decode_data
 from .sources import payloads
 
@@ -28,14 +30,31 @@ def _batches(raw: bytes) -> Iterator[Batch]:
         return
     text = raw.strip()
     if text[:1] == b"{":
-        for payload in payloads(orjson.loads(text)):
+        try:
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise DecodeError("not_json", f"the file starts with '{{' but is not JSON: {exc}") from None
+        if isinstance(doc, dict) and "logEvents" in doc:
+            yield envelope_to_batch(doc)
+            return
+        for payload in payloads(doc):
             yield decode_data(payload.data)
         return
     yield decode_data(text)
 
 
+def _read(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(name, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise LogReviewError(f"cannot read {name}: {exc.strerror}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()  # noqa: SIM115
+    raw = _read(args.file)
     out = sys.stdout.buffer
     for batch in _batches(raw):
         if args.envelope:
