@@ -74,10 +74,24 @@ class Alert:
     def is_alarm(self) -> bool:
         return self.rule != "silent"
 
-    def line(self, with_date: bool = False) -> str:
+    def line(self) -> str:
         tag = "ALERT" if self.is_alarm else "note "
-        when = time.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M", time.gmtime(self.hour_ms // 1000))
+        when = time.strftime("%H:%M", time.gmtime(self.hour_ms // 1000))
         return f"{tag}  {when}  {self.log_group:<15} {self.detail}"
+
+
+def summarise(alerts: Sequence[Alert]) -> list[str]:
+    """One line per (log group, rule) for a day of alerts: how many hours, and the worst one."""
+    by_rule: dict[tuple[str, str], list[Alert]] = {}
+    for alert in alerts:
+        by_rule.setdefault((alert.log_group, alert.rule), []).append(alert)
+    lines = []
+    for (group, _), found in sorted(by_rule.items()):
+        worst = max(found, key=lambda a: (a.value, -a.hour_ms)) if found[0].is_alarm else found[0]
+        tag = "ALERT" if worst.is_alarm else "note "
+        hour = time.strftime("%H:%M", time.gmtime(worst.hour_ms // 1000))
+        lines.append(f"{tag}  {len(found):>2} h    {group:<15} worst {hour}: {worst.detail}")
+    return lines
 
 
 @dataclass(slots=True)
@@ -131,6 +145,6 @@ class AlertWatch:
             detail = f"p99 latency {p99:,.0f} ms > {self.latency_ms:,.0f} ms"
             found.append(Alert(hour_ms, group, "latency_p99", p99, self.latency_ms, detail))
         if metrics.security > 0:
-            detail = f"{metrics.security:,.0f} security events (SecurityEventCount > 0)"
+            detail = f"{metrics.security:,.0f} security event(s) (SecurityEventCount > 0)"
             found.append(Alert(hour_ms, group, "security", metrics.security, 0, detail))
         return found

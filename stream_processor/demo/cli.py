@@ -133,7 +133,7 @@ def _summary(console: Console, pipeline: Pipeline, lambda_log: Path) -> None:
         f"{totals.emf_objects:,} EMF metric objects (namespace LogProcessor) and its logs: {lambda_log}"
     )
     alarms = sum(1 for alert in totals.alerts if alert.is_alarm)
-    console.line(f"{alarms} alarm(s) raised while the day streamed in")
+    console.line(f"{alarms} alarm(s) raised while the logs streamed in")
     accepted = sum(totals.events.values()) - pipeline.rejected
     if pipeline.rejected:
         console.line(f"note: CloudWatch Logs rejected {pipeline.rejected:,} events (too old or too new)")
@@ -155,10 +155,11 @@ def _reports(console: Console, stack: Stack, main_day: str | None, output: Path)
         )
         for day in days
     ]
-    show_report(console, next((f for f in files if f.day == main_day), files[-1]))
+    shown = next((f for f in files if f.day == main_day), files[-1])
+    show_report(console, shown)
     show_outputs(console, files)
     show_bucket(console, stack.bucket, step("listing the bucket", bucket_summary, stack.bucket))
-    step("reading the alert queue", show_notifications, console, stack.queue_url)
+    step("reading the alert queue", show_notifications, console, stack.queue_url, shown.day)
     return files
 
 

@@ -3,14 +3,15 @@
 The multi-line start pattern and timestamp format come from the agent configuration in
 `agent/amazon-cloudwatch-agent.json` (the entry for the chosen log group whose `file_path` matches,
 or whose start pattern matches the file's first line). CloudWatch Logs accepts events from the last
-14 days only, so an older file is moved forward by whole days, keeping its time of day.
+14 days only, so an older file is moved forward by whole days (each file on its own), keeping its
+time of day.
 """
 
 from __future__ import annotations
 
 import gzip
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ class FileFeed:
 
     streams: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    shifted_days: int = 0
+    shifted_days: dict[str, int] = field(default_factory=dict)
 
 
 def agent_rules(path: Path = AGENT_CONFIG) -> list[FileRule]:
@@ -85,27 +86,28 @@ def read_files(paths: Sequence[str], group: str, rules: Sequence[FileRule], now:
         if (group, stream) in feed.streams:
             stream = f"{stream}/{path.name}"
         feed.streams[(group, stream)] = events
+        days = shift_into_window(events, round(now * 1000))
+        if days:
+            feed.shifted_days[path.name] = days
+            direction = "forward" if days > 0 else "back"
+            feed.notes.append(
+                f"{path.name}: timestamps moved {abs(days)} days {direction}, as CloudWatch Logs accepts "
+                "events from the last 14 days (and up to 2 hours ahead) only"
+            )
     if not any(feed.streams.values()):
         raise LogReviewError("the log files hold no events")
-    feed.shifted_days = shift_into_window(feed.streams, round(now * 1000))
-    if feed.shifted_days:
-        direction = "forward" if feed.shifted_days > 0 else "back"
-        feed.notes.append(
-            f"timestamps moved {abs(feed.shifted_days)} days {direction}: CloudWatch Logs accepts "
-            "events from the last 14 days (and up to 2 hours ahead) only"
-        )
     return feed
 
 
-def shift_into_window(streams: Mapping[tuple[str, str], list[Event]], now_ms: int) -> int:
-    """Move every event forward by whole days when the newest is too old to be accepted (or back
-    when it lies in the future), so the newest lands within the last day. Returns the days."""
-    newest = max(event["timestamp"] for events in streams.values() for event in events)
-    age_days = (now_ms - newest) // DAY_MS
+def shift_into_window(events: Sequence[Event], now_ms: int) -> int:
+    """Move a file's events forward by whole days when its newest is too old to be accepted (or
+    back when it lies in the future), so the newest lands within the last day. Returns the days."""
+    if not events:
+        return 0
+    newest = max(event["timestamp"] for event in events)
     if 0 <= now_ms - newest < ACCEPTED_AGE_MS - DAY_MS:
         return 0
-    shift = age_days * DAY_MS
-    for events in streams.values():
-        for event in events:
-            event["timestamp"] += shift
+    age_days = (now_ms - newest) // DAY_MS
+    for event in events:
+        event["timestamp"] += age_days * DAY_MS
     return int(age_days)

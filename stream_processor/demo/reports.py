@@ -85,13 +85,18 @@ def show_bucket(console: Console, bucket: str, summary: dict[str, tuple[int, int
         console.line(f"{prefix:<14}{count:>9,}{size(total):>13}")
 
 
-def show_notifications(console: Console, queue_url: str) -> int:
-    """Print what the alert topic delivered to the queue; returns how many messages."""
+def show_notifications(console: Console, queue_url: str, main_day: str | None) -> int:
+    """Print the main day's message that the alert topic delivered to the queue in full, the
+    subjects of the others; returns how many messages arrived."""
     found = alert_messages(queue_url)
     console.section("SNS alert message (received on the SQS queue subscribed to the alert topic)")
     if not found:
         console.line("none received")
+        return 0
+    shown = next((m for m in found if main_day and main_day in m["subject"]), found[-1])
     for message in found:
-        console.line(f"Subject: {message['subject']}")
-        console.line(message["message"].rstrip())
+        if message is not shown:
+            console.line(f"(also received: {message['subject']})")
+    console.line(f"Subject: {shown['subject']}")
+    console.line(shown["message"].rstrip())
     return len(found)

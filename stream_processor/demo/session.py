@@ -23,13 +23,15 @@ from ..errors import LogReviewError
 from .agent import put_batches
 from .alerts import HOUR_MS, Alert, AlertWatch, emf_objects
 from .emulator import KinesisReader, LocalAws, LogsWriter, Stack, provision
-from .show import Console
+from .show import Console, Row
 
 T = TypeVar("T")
 P = ParamSpec("P")
 Event = dict[str, Any]
 Streams = Mapping[tuple[str, str], list[Event]]
 
+DAY_MS = 24 * HOUR_MS
+DAILY_ROWS_AFTER = 36 * HOUR_MS  # a longer span prints one progress line per day
 FLUSH_MS = 10 * 60_000  # the agent flushes every 5 s; at demo speed a flush is 10 min of log time
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "boto3", "urllib3", "s3transfer", "aws_lambda_powertools")
 QUIET_LEVEL = logging.ERROR
@@ -172,26 +174,34 @@ def hours_of(calls: list[Call], every_hour: bool) -> list[int]:
 
 
 def deliver(pipeline: Pipeline, calls: list[Call], console: Console, every_hour: bool) -> None:
-    """The live part: hour by hour, send, process, evaluate the alarms, print progress."""
+    """The live part: hour by hour, send, process, evaluate the alarms, print progress (one line
+    per hour, or per day when the logs span more than DAILY_ROWS_AFTER)."""
     by_hour: dict[int, list[Call]] = {}
     for call in calls:
         by_hour.setdefault(call.hour_ms, []).append(call)
     hours = hours_of(calls, every_hour)
-    with_date = hours[-1] - hours[0] >= 24 * HOUR_MS if hours else False
-    console.progress_header(pipeline.stack.log_groups)
-    for hour in hours:
+    daily = bool(hours) and hours[-1] - hours[0] >= DAILY_ROWS_AFTER
+    console.progress_header(pipeline.stack.log_groups, daily)
+    row: Row | None = None
+    for index, hour in enumerate(hours):
+        if row is None:
+            row = Row(hour // DAY_MS * DAY_MS if daily else hour)
         hour_calls = by_hour.get(hour, [])
         records_before = pipeline.totals.records
         events, seconds = pipeline.hour(hour, hour_calls)
         alerts = pipeline.watch.close(hour)
         pipeline.totals.alerts.extend(alerts)
-        sent = Counter[str]()
+        row.calls += len(hour_calls)
+        row.records += pipeline.totals.records - records_before
         for call in hour_calls:
-            sent[call.group] += len(call.events)
-        records = pipeline.totals.records - records_before
-        console.progress_row(hour, len(hour_calls), records, sent, events, seconds, with_date)
-        for alert in alerts:
-            console.alert(alert, with_date)
+            row.sent[call.group] += len(call.events)
+        row.processed += events
+        row.seconds += seconds
+        row.alerts.extend(alerts)
+        following = hours[index + 1] if index + 1 < len(hours) else None
+        if not daily or following is None or following // DAY_MS != hour // DAY_MS:
+            console.progress_row(row, daily)
+            row = None
 
 
 def start(aws: LocalAws) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from .alerts import Alert
+from .alerts import Alert, summarise
 
 if TYPE_CHECKING:
     from .emulator import Stack
@@ -25,6 +25,19 @@ def size(count: float) -> str:
             return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
         count /= 1024
     return f"{count:,.1f} MiB"  # pragma: no cover
+
+
+@dataclass(slots=True)
+class Row:
+    """One progress line: an hour (or a whole day, for long spans) of delivery and processing."""
+
+    start_ms: int
+    calls: int = 0
+    records: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    processed: int = 0
+    seconds: float = 0.0
+    alerts: list[Alert] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,29 +71,23 @@ class Console:
             f"alerts          SNS topic {stack.topic_arn.rsplit(':', 1)[-1]} → SQS queue (to show them here)"
         )
 
-    def progress_header(self, groups: Sequence[str]) -> None:
+    def progress_header(self, groups: Sequence[str], daily: bool) -> None:
         self.groups = tuple(groups)
-        self.section("live: PutLogEvents → subscription filter → Kinesis → StreamProcessor, hour by hour")
+        unit = "day" if daily else "hour"
+        self.section(
+            f"live: PutLogEvents → subscription filter → Kinesis → StreamProcessor, {unit} by {unit}"
+        )
         names = "".join(f"{g:>16}" for g in self.groups)
-        self.line(f"{'hour':<6}{'calls':>7}{'records':>9}{names}{'processed':>11}{'events/s':>10}")
+        self.line(f"{unit:<11}{'calls':>7}{'records':>9}{names}{'processed':>11}{'events/s':>10}")
 
-    def progress_row(
-        self,
-        hour_ms: int,
-        calls: int,
-        records: int,
-        sent: Counter[str],
-        processed: int,
-        seconds: float,
-        with_date: bool,
-    ) -> None:
-        when = time.strftime("%m-%d %H:%M" if with_date else "%H:%M", time.gmtime(hour_ms // 1000))
-        per_group = "".join(f"{sent.get(g, 0):>16,}" for g in self.groups)
-        rate = f"{processed / seconds:>10,.0f}" if seconds > 0 and processed else f"{'-':>10}"
-        self.line(f"{when:<6}{calls:>7,}{records:>9,}{per_group}{processed:>11,}{rate}")
-
-    def alert(self, alert: Alert, with_date: bool) -> None:
-        self.line(f"      {alert.line(with_date)}")
+    def progress_row(self, row: Row, daily: bool) -> None:
+        when = time.strftime("%Y-%m-%d" if daily else "%H:%M", time.gmtime(row.start_ms // 1000))
+        per_group = "".join(f"{row.sent.get(g, 0):>16,}" for g in self.groups)
+        rate = f"{row.processed / row.seconds:>10,.0f}" if row.seconds > 0 and row.processed else f"{'-':>10}"
+        self.line(f"{when:<11}{row.calls:>7,}{row.records:>9,}{per_group}{row.processed:>11,}{rate}")
+        lines = summarise(row.alerts) if daily else [alert.line() for alert in row.alerts]
+        for line in lines:
+            self.line(f"  {line}")
 
     def notes(self, notes: Sequence[str]) -> None:
         for note in notes:
