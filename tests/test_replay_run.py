@@ -54,3 +54,14 @@ def test_progress_bar_on_a_terminal() -> None:
 def test_parse_s3_url() -> None:
     assert parse_s3_url("s3://bucket") == ("bucket", "")
     assert parse_s3_url("s3://bucket/exports/task/") == ("bucket", "exports/task/")
+
+
+def test_tally_keeps_a_bounded_number_of_notes_and_counts_the_rest() -> None:
+    total = Tally()
+    for i in range(3):
+        part = Tally(quarantined=30)
+        for j in range(30):
+            part.note(f"quarantined {i}-{j}")
+        total.add(part)
+    assert total.quarantined == 90 and len(total.notes) == 50 and total.notes_dropped == 40
+    assert total.notes[0] == "quarantined 0-0" and total.notes[-1] == "quarantined 1-19"

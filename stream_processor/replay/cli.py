@@ -16,6 +16,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ..config import load_config
 from ..errors import LogReviewError
 from ..ingest import Ingest, logger
@@ -57,8 +59,15 @@ def run(args: argparse.Namespace) -> int:
     _route_logs(args.verbose)
     if args.workers < 1:
         raise LogReviewError("--workers must be at least 1")
-    if args.from_dlq:
-        return _run_dlq(args)
+    if args.from_dlq and (args.source or args.via_queue):
+        raise LogReviewError("--from-dlq takes no source and no --via-queue")
+    try:
+        return _run_dlq(args) if args.from_dlq else _run_replay(args)
+    except (BotoCoreError, ClientError) as exc:  # listing, enqueueing, receiving: nothing to go on with
+        raise LogReviewError(str(exc)) from exc
+
+
+def _run_replay(args: argparse.Namespace) -> int:
     window = DayRange.parse(args.since, args.until)
     client = s3_client()
     source = args.source or f"s3://{_report_bucket(None)}/{ARCHIVE_ROOT}"
@@ -76,6 +85,8 @@ def _report(tally: Tally, line: str, dry_run: bool) -> int:
     print(("(dry run) " if dry_run else "") + line)
     for note in tally.notes:
         print(f"  {note}")
+    if tally.notes_dropped:
+        print(f"  … and {tally.notes_dropped:,} more (quarantine/ keeps each with a .json reason)")
     return 0 if tally.ok else 1
 
 

@@ -54,11 +54,14 @@ class Tally:
     quarantined: int = 0
     failed: int = 0
     notes: list[str] = field(default_factory=list)
+    notes_dropped: int = 0
 
     def add(self, other: Tally) -> None:
         for name in ("objects", "bytes", "batches", "events", "skipped", "quarantined", "failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.notes.extend(other.notes[: MAX_NOTES - len(self.notes)])
+        for text in other.notes:
+            self.note(text)
+        self.notes_dropped += other.notes_dropped
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,8 @@ class Tally:
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
             self.notes.append(text)
+        else:
+            self.notes_dropped += 1
 
 
 def object_items(obj: SourceObject, raw: bytes, window: DayRange) -> Iterator[Item]:
