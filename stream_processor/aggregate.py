@@ -73,13 +73,36 @@ def cap_counter(counter: dict[str, int], cap: int = COUNTER_CAP) -> int:
     excess = len(counter) - cap
     if excess <= 0:
         return 0
-    for key in sorted(counter, key=lambda k: (counter[k], _reverse_key(k)))[:excess]:
+    for key in _lowest_ranked(counter, excess):
         del counter[key]
     return excess
 
 
 def _reverse_key(key: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in key)
+
+
+_TOP_CHAR = "\U0010ffff"
+
+
+def _lowest_ranked(counts: dict[str, int], excess: int) -> list[str]:
+    """The `excess` keys that rank lowest by (count, `_reverse_key(key)`).
+
+    The same choice as sorting every key by that pair, but fast: counts alone find the threshold,
+    and only the keys tied at it are ordered, by `key + U+10FFFF` descending (equivalent to
+    ascending `_reverse_key` unless a key itself contains U+10FFFF, which falls back to it).
+    """
+    threshold = sorted(counts.values())[excess - 1]
+    chosen = [key for key, count in counts.items() if count < threshold]
+    need = excess - len(chosen)
+    if need:
+        tied = [key for key, count in counts.items() if count == threshold]
+        if _TOP_CHAR in "".join(tied):
+            tied.sort(key=_reverse_key)
+        else:
+            tied.sort(key=lambda key: key + _TOP_CHAR, reverse=True)
+        chosen.extend(tied[:need])
+    return chosen
 
 
 def merge_signatures(into: dict[str, Any], other: dict[str, Any]) -> int:
@@ -95,8 +118,7 @@ def merge_signatures(into: dict[str, Any], other: dict[str, Any]) -> int:
     excess = len(into) - COUNTER_CAP
     if excess <= 0:
         return 0
-    ranked = sorted(into, key=lambda s: (into[s]["count"], _reverse_key(s)))
-    for sig in ranked[:excess]:
+    for sig in _lowest_ranked({sig: entry["count"] for sig, entry in into.items()}, excess):
         del into[sig]
     return excess
 
