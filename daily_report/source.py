@@ -8,9 +8,10 @@ soon as it arrives, so memory does not grow with the number of partials.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
 from stream_processor import aggregate
@@ -59,22 +60,33 @@ def merge_stream(
     load: Callable[[str], aggregate.Partial],
     workers: int = DEFAULT_WORKERS,
 ) -> DayMerge:
-    """Load objects on a bounded pool and merge each as it completes (order does not matter)."""
+    """Load objects on a bounded pool and merge each as it completes (order does not matter).
+
+    Completed loads arrive on a queue (O(1) per object, unlike polling every pending future);
+    submission pauses while `2 × workers` loads are in flight or waiting to be merged.
+    """
     result = DayMerge(aggregate.empty())
     limit = max(1, workers) * 2
+    done: SimpleQueue[Future[aggregate.Partial]] = SimpleQueue()
+    pending: dict[Future[aggregate.Partial], PartialObject] = {}
+
+    def merge_next(block: bool) -> bool:
+        try:
+            future = done.get(block=block)
+        except Empty:
+            return False
+        result.add(pending.pop(future), future.result())
+        return True
+
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="partial") as pool:
-        pending: dict[Future[aggregate.Partial], PartialObject] = {}
-
-        def drain(block_until: int) -> None:
-            while len(pending) > block_until:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    result.add(pending.pop(future), future.result())
-
         for obj in objects:
-            drain(limit - 1)
-            pending[pool.submit(load, obj.key)] = obj
-        drain(0)
+            while merge_next(block=len(pending) >= limit):
+                pass  # merge what has arrived; wait only while the pool is full
+            future = pool.submit(load, obj.key)
+            pending[future] = obj
+            future.add_done_callback(done.put)
+        while pending:
+            merge_next(block=True)
     return result
 
 

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from daily_report.days import day_range, lookback, report_day
 from daily_report.errors import ReportError
@@ -130,6 +132,21 @@ def test_shuffled_merge_orders_give_byte_identical_reports(partials: list[aggreg
             aggregate.merge_into(halves[i % 2], partial)
         encoded.add(encode(_report(aggregate.merge(halves[1], halves[0]), len(order))))
     assert len(encoded) == 1
+
+
+@given(
+    st.dictionaries(
+        st.text(alphabet="ab\U0010ffffé", max_size=4), st.integers(1, 4), min_size=1, max_size=40
+    ),
+    st.integers(0, 40),
+)
+def test_fast_cap_drops_exactly_what_the_reference_ranking_drops(counter: dict[str, int], cap: int) -> None:
+    """`cap_counter` (optimised for the merge benchmark) keeps the format's documented choice."""
+    ranked = sorted(counter, key=lambda k: (counter[k], tuple(-ord(c) for c in k)))
+    expected = {k: counter[k] for k in ranked[max(0, len(counter) - cap) :]}
+    capped = dict(counter)
+    assert aggregate.cap_counter(capped, cap) == max(0, len(counter) - cap)
+    assert capped == expected
 
 
 # --- the report ---
