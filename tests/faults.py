@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import math
 import os
 import random
@@ -31,6 +32,7 @@ GROUPS = ("/admin/logs", "/operator/logs")
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 ATTEMPTS = 3  # Lambda async invocation: the first try plus MaximumRetryAttempts 2 (template.yaml)
+NEXT_DAY = "2025-11-27"  # the generated day is 2025-11-26; its last batch crosses midnight
 
 # (weight, level, security rules, message template); `{n}` varies per event
 TEMPLATES: tuple[tuple[int, str, tuple[str, ...], str], ...] = (
@@ -322,15 +324,18 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
     return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def redrive(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> int:
-    """Re-drive the failure queue: each record's `requestPayload` through the handler, then delete."""
-    done = 0
-    while True:
-        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = got.get("Messages", [])
-        if not messages:
-            return done
-        for message in messages:
-            handler(orjson.loads(message["Body"])["requestPayload"], None)
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            done += 1
+def redrive_status(queue_url: str) -> tuple[int, str]:
+    """`logreview replay --from-dlq QUEUE_URL` in-process: its exit status and summary output."""
+    from stream_processor.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["replay", "--from-dlq", queue_url])
+    return status, out.getvalue()
+
+
+def redrive(queue_url: str) -> str:
+    """The re-drive of stream batches, which must succeed (exit status 0); its summary output."""
+    status, out = redrive_status(queue_url)
+    assert status == 0, out
+    return out
