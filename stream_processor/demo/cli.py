@@ -56,6 +56,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--output", default="demo-output", help="directory for the report files (default ./demo-output)")
     add("--logs", nargs="+", metavar="FILE", help="review your own log files instead of a generated day")
     add("--group", help=f"log group the --logs files go to (default {ADMIN})")
+    add(
+        "--endpoint",
+        metavar="URL",
+        help="use an AWS endpoint that is already running (moto server, LocalStack)",
+    )
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -190,12 +195,12 @@ def run(args: argparse.Namespace) -> int:
     aws = LocalAws()
     with quiet(SERVICE_LOGGERS):
         try:
-            endpoint = start(aws)
             streams, main_day = _files(args, console) if args.logs else _generated(args, console)
+            endpoint = aws.use(args.endpoint) if args.endpoint else start(aws)
             groups = tuple(dict.fromkeys((ADMIN, OPERATOR, *(group for group, _ in streams))))
             stack = build_stack(groups, RETENTION_DAYS)
             _environment(aws.env, stack)
-            console.stack(endpoint, stack)
+            console.stack(endpoint, stack, started_here=not args.endpoint)
             pipeline = _stream(console, stack, streams, output, every_hour=not args.logs)
             _summary(console, pipeline, output / "stream-processor.log")
             _reports(console, stack, main_day, output)

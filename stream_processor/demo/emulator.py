@@ -12,6 +12,7 @@ each PutLogEvents call becomes exactly one record (AWS may merge or split).
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import socket
 import uuid
@@ -85,6 +86,14 @@ class LocalAws:
             self.env.set(name, value, only_if_absent=True)
         return self.endpoint
 
+    def use(self, endpoint: str) -> str:
+        """An endpoint that is already running (a moto server, LocalStack): nothing to start."""
+        self.endpoint = endpoint.rstrip("/")
+        self.env.set("AWS_ENDPOINT_URL", self.endpoint)
+        for name, value in _DEFAULTS.items():
+            self.env.set(name, value, only_if_absent=True)
+        return self.endpoint
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
@@ -131,7 +140,8 @@ def provision(log_groups: Sequence[str], retention_days: int, shards: int = 2) -
     ]
     logs = boto3.client("logs")
     for group in log_groups:
-        logs.create_log_group(logGroupName=group)
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_group(logGroupName=group)
         logs.put_retention_policy(logGroupName=group, retentionInDays=retention_days)
         logs.put_subscription_filter(
             logGroupName=group,
@@ -163,7 +173,8 @@ class LogsWriter:
 
     def put(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         if (group, stream) not in self._streams:
-            self.client.create_log_stream(logGroupName=group, logStreamName=stream)
+            with contextlib.suppress(self.client.exceptions.ResourceAlreadyExistsException):
+                self.client.create_log_stream(logGroupName=group, logStreamName=stream)
             self._streams.add((group, stream))
         batch: Any = events  # dicts of timestamp and message: InputLogEventTypeDef
         response = self.client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)

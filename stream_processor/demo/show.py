@@ -54,11 +54,10 @@ class Console:
         self.line()
         self.line(f"── {title} " + "─" * max(0, 96 - len(title)))
 
-    def stack(self, endpoint: str, stack: Stack) -> None:
+    def stack(self, endpoint: str, stack: Stack, started_here: bool) -> None:
         self.section("the stack, on a local AWS endpoint")
-        self.line(
-            f"endpoint        {endpoint} (moto, in this process; boto3 reaches it via AWS_ENDPOINT_URL)"
-        )
+        where = "moto, started in this process" if started_here else "given with --endpoint"
+        self.line(f"endpoint        {endpoint} ({where}; boto3 reaches it via AWS_ENDPOINT_URL)")
         self.line(f"bucket          s3://{stack.bucket} (archive/, aggregates/, reports/)")
         self.line(f"configuration   SSM parameter {stack.parameter}")
         groups = ", ".join(stack.log_groups)
