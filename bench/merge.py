@@ -5,7 +5,7 @@ and text lines with errors, latencies and security events), encoded once as 200 
 workloads: "typical" (120 principals, 40 actions: counters stay under their 200-key caps) and
 "cap-stress" (600 principals, 300 actions: every merge has to cap its counters). Each measured
 run decodes and merges N of them through the report's
-own `merge_stream` (16 threads, an in-memory loader instead of S3) and then builds the report.
+own `merge_stream` (16 threads fetching from memory instead of S3) and then builds the report.
 Each N runs in a fresh subprocess so peak RSS figures are comparable.
 
 Targets: ≥ 5,000 partials/s, and peak RSS(100,000) ≤ 1.2 × peak RSS(10,000).
@@ -91,7 +91,7 @@ def child(workload: str, count: int) -> dict[str, float]:
     stamp = datetime(2026, 3, 15, tzinfo=UTC)
     objects = (PartialObject(str(i), stamp) for i in range(count))
     started = time.perf_counter()
-    merged = merge_stream(objects, lambda key: aggregate.decode(bodies[int(key) % len(bodies)]), workers=16)
+    merged = merge_stream(objects, lambda key: bodies[int(key) % len(bodies)], workers=16)
     merge_seconds = time.perf_counter() - started
     report = build_report(DAY, merged.partial, merged.objects, Config())
     seconds = time.perf_counter() - started

@@ -45,11 +45,12 @@ class DayMerge:
     objects: int = 0
     newest: datetime | None = None
 
-    def add(self, obj: PartialObject, partial: aggregate.Partial) -> None:
+    def add(self, obj: PartialObject, body: bytes) -> None:
+        """Decode one fetched body and merge it; a bad body is an error naming its key."""
         try:
-            aggregate.merge_into(self.partial, partial)
+            aggregate.merge_into(self.partial, aggregate.decode(body))
         except ValueError as exc:
-            raise ReportError(f"{obj.key}: {exc}") from exc
+            raise ReportError(f"{obj.key} is not a mergeable partial aggregate: {exc}") from exc
         self.objects += 1
         if self.newest is None or obj.last_modified > self.newest:
             self.newest = obj.last_modified
@@ -57,18 +58,19 @@ class DayMerge:
 
 def merge_stream(
     objects: Iterable[PartialObject],
-    load: Callable[[str], aggregate.Partial],
+    fetch: Callable[[str], bytes],
     workers: int = DEFAULT_WORKERS,
 ) -> DayMerge:
-    """Load objects on a bounded pool and merge each as it completes (order does not matter).
+    """Fetch objects on a bounded pool; decode and merge each as it arrives (order does not matter).
 
-    Completed loads arrive on a queue (O(1) per object, unlike polling every pending future);
-    submission pauses while `2 × workers` loads are in flight or waiting to be merged.
+    Workers only fetch (I/O, the GIL is free); decoding and merging stay on this thread, so CPU
+    work does not fight the pool for the GIL. Fetched bodies arrive on a queue (O(1) per object);
+    submission pauses while `2 × workers` bodies are in flight or waiting to be merged.
     """
     result = DayMerge(aggregate.empty())
     limit = max(1, workers) * 2
-    done: SimpleQueue[Future[aggregate.Partial]] = SimpleQueue()
-    pending: dict[Future[aggregate.Partial], PartialObject] = {}
+    done: SimpleQueue[Future[bytes]] = SimpleQueue()
+    pending: dict[Future[bytes], PartialObject] = {}
 
     def merge_next(block: bool) -> bool:
         try:
@@ -82,7 +84,7 @@ def merge_stream(
         for obj in objects:
             while merge_next(block=len(pending) >= limit):
                 pass  # merge what has arrived; wait only while the pool is full
-            future = pool.submit(load, obj.key)
+            future = pool.submit(fetch, obj.key)
             pending[future] = obj
             future.add_done_callback(done.put)
         while pending:
@@ -109,15 +111,11 @@ class PartialSource:
         """When the most recent partial of `day` was written (listing only, no bodies)."""
         return max((obj.last_modified for obj in self.list_day(day)), default=None)
 
-    def load(self, key: str) -> aggregate.Partial:
-        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        try:
-            return aggregate.decode(body)
-        except ValueError as exc:
-            raise ReportError(f"s3://{self.bucket}/{key} is not a readable partial aggregate: {exc}") from exc
+    def fetch(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
     def merge_day(self, day: date) -> DayMerge:
-        merged = merge_stream(self.list_day(day), self.load, self.workers)
+        merged = merge_stream(self.list_day(day), self.fetch, self.workers)
         found = merged.partial["date"]
         if found is not None and found != day.isoformat():
             raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
