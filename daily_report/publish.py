@@ -6,7 +6,6 @@ All I/O of the report lives here; what is written is decided by the pure modules
 from __future__ import annotations
 
 import gzip
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -171,7 +170,3 @@ class Notifier:
     def publish(self, subject: str, message: str) -> str:
         found = self.client.publish(TopicArn=self.topic_arn, Subject=subject[:100], Message=message)
         return found["MessageId"]
-
-
-def keys_of(prefix_keys: Sequence[str], bucket: str) -> list[str]:
-    return [f"s3://{bucket}/{key}" for key in prefix_keys]
