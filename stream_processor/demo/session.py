@@ -32,7 +32,7 @@ Streams = Mapping[tuple[str, str], list[Event]]
 
 DAY_MS = 24 * HOUR_MS
 DAILY_ROWS_AFTER = 36 * HOUR_MS  # a longer span prints one progress line per day
-FLUSH_MS = 10 * 60_000  # the agent flushes every 5 s; at demo speed a flush is 10 min of log time
+FLUSH_MS = 20 * 60_000  # the agent flushes every 5 s; at demo speed one flush holds 20 min of log time
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "boto3", "urllib3", "s3transfer", "aws_lambda_powertools")
 QUIET_LEVEL = logging.ERROR
 
