@@ -135,7 +135,7 @@ def _summary(console: Console, pipeline: Pipeline, lambda_log: Path) -> None:
         f"({rate:,.0f} events/s)"
     )
     console.line(
-        f"{totals.emf_objects:,} EMF metric objects (namespace LogProcessor) and its logs: {lambda_log}"
+        f"{totals.emf_objects:,} EMF metric objects (namespace LogProcessor), as printed: {lambda_log}"
     )
     alarms = sum(1 for alert in totals.alerts if alert.is_alarm)
     console.line(f"{alarms} alarm(s) raised while the logs streamed in")
