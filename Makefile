@@ -30,6 +30,9 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --events 1000000 --workers 4
+
 # Deployable artifact: build/logreview.zip for python3.12 on arm64, built without Docker.
 package: $(STAMP)
 	$(BIN)/python scripts/package.py
