@@ -42,7 +42,7 @@ from .session import (
 from .show import Console
 from .story import ADMIN, MIN_HOURS, OPERATOR, Story, generate
 
-DEFAULT_EVENTS = 40_000
+DEFAULT_EVENTS = 50_000
 DEFAULT_HOURS = 24
 RETENTION_DAYS = 30
 SERVICE_LOGGERS = ("logreview", "daily_report")
