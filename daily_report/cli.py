@@ -12,6 +12,8 @@ import sys
 from dataclasses import replace
 from typing import Any, TextIO
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from stream_processor.config import load_config
 
 from .days import day_range, parse_day
@@ -46,6 +48,13 @@ def _progress(out: TextIO, index: int, count: int, summary: dict[str, Any]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (BotoCoreError, ClientError) as exc:
+        raise ReportError(f"AWS call failed: {exc}") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.last and not args.first:
         raise ReportError("--to needs --from")
     days = (
