@@ -3,9 +3,11 @@ alarms on EMF)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,17 @@ from stream_processor.demo.story import ADMIN, OPERATOR, Story, generate
 from .conftest import list_keys
 
 HOUR_MS = 3_600_000
+
+
+@pytest.fixture
+def remove_log_groups(moto_endpoint: str) -> Iterator[None]:
+    """moto's backends are shared by every server in this process: leave no subscribed log groups
+    behind for other tests."""
+    yield
+    logs = boto3.client("logs", endpoint_url=moto_endpoint)
+    for group in (ADMIN, OPERATOR):
+        with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
+            logs.delete_log_group(logGroupName=group)
 
 
 def _run_demo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, str]:
@@ -44,6 +57,7 @@ def _report(s3: Any, bucket: str, day: str) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.usefixtures("remove_log_groups")
 def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hours, events, seed = 6, 3000, 11
     out, bucket = _run_demo(
@@ -101,6 +115,7 @@ def _syslog(ms: int) -> str:
     return time.strftime("%b ", t) + f"{t.tm_mday:2d} " + time.strftime("%H:%M:%S", t)
 
 
+@pytest.mark.usefixtures("remove_log_groups")
 def test_demo_own_logs(moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day_ms = (int(time.time() * 1000) // 86_400_000 - 1) * 86_400_000
     app, auth = tmp_path / "app.log", tmp_path / "auth.log"
@@ -197,6 +212,7 @@ def test_alarms_from_emf_follow_the_thresholds() -> None:
     assert watch.close(h2) == []  # too few events for a rate
 
 
+@pytest.mark.usefixtures("remove_log_groups")
 def test_demo_starts_its_own_endpoint_and_puts_the_environment_back(
     moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
