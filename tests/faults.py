@@ -339,3 +339,37 @@ def redrive(queue_url: str) -> str:
     status, out = redrive_status(queue_url)
     assert status == 0, out
     return out
+
+
+@dataclass
+class Inbox:
+    """An SNS topic (ALERT_TOPIC_ARN) whose messages land raw in an SQS queue, to read them back."""
+
+    sqs: Any
+    queue_url: str
+    topic_arn: str
+
+    @classmethod
+    def create(cls, name: str) -> Inbox:
+        import boto3
+
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        topic = sns.create_topic(Name=f"alerts-{name}")["TopicArn"]
+        queue = sqs.create_queue(QueueName=f"inbox-{name}")["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+        raw = {"RawMessageDelivery": "true"}
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=attrs["QueueArn"], Attributes=raw)
+        return cls(sqs, queue, topic)
+
+    def messages(self) -> list[str]:
+        got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+        return [message["Body"] for message in got.get("Messages", [])]
+
+
+def report_documents(s3: Any, bucket: str, date: str) -> dict[str, str]:
+    """The three report objects of a day as text: text report, JSON report, HTML page."""
+    found = {}
+    for name in ("log_review.gz", "log_review.json.gz", "log_review.html"):
+        body = s3.get_object(Bucket=bucket, Key=report_key(date, name))["Body"].read()
+        found[name] = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode("utf-8")
+    return found

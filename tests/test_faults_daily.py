@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import orjson
 import pytest
 
@@ -19,6 +18,7 @@ from tests.faults import (
     ATTEMPTS,
     Day,
     Delivery,
+    Inbox,
     generate_day,
     make_queue,
     merged_partials,
@@ -43,19 +43,10 @@ def stage(aws: dict[str, Any], day: Day, monkeypatch: pytest.MonkeyPatch) -> Ite
     """The day streamed in, an SNS topic whose messages land in an SQS queue, then the proxy."""
     for event in day.lambda_events():
         lambda_handler(event, None)
-    sns, sqs = boto3.client("sns"), boto3.client("sqs")
-    topic = sns.create_topic(Name=f"alerts-{aws['bucket']}")["TopicArn"]
-    inbox = sqs.create_queue(QueueName=f"inbox-{aws['bucket']}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+    inbox = Inbox.create(aws["bucket"])
+    monkeypatch.setenv("ALERT_TOPIC_ARN", inbox.topic_arn)
     with proxied(aws) as proxy:
-        yield {**aws, "proxy": proxy, "sqs": sqs, "inbox": inbox}
-
-
-def _messages(stage: dict[str, Any]) -> list[str]:
-    got = stage["sqs"].receive_message(QueueUrl=stage["inbox"], MaxNumberOfMessages=10)
-    return [m["Body"] for m in got.get("Messages", [])]
+        yield {**aws, "proxy": proxy, "inbox": inbox}
 
 
 def _check(stage: dict[str, Any], day: Day) -> dict[str, Any]:
@@ -66,7 +57,7 @@ def _check(stage: dict[str, Any], day: Day) -> dict[str, Any]:
     assert report_counts(report) == expected == partial_counts(merged_partials(s3, bucket, day.date))
     assert report["totals"]["events"] == day.events and report["batches"] == len(day.payloads)
     assert report["revision"] == 1  # retries rewrite the same content: no spurious revisions
-    (message,) = _messages(stage)
+    (message,) = stage["inbox"].messages()
     assert f"events {day.events:,}" in message
     return report
 
