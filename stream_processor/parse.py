@@ -1,8 +1,10 @@
 """Turn one log message into the fields we aggregate: level, latency, principal, action, status.
 
-Formats are tried in order (DESIGN §4): a JSON object, logfmt `key=value` pairs, then plain
-text (a level word near the start, syslog/sshd lines, Lambda platform lines, stack traces).
-Everything here is pure and must never raise on any string.
+Formats are tried in order (DESIGN §4): a JSON object, a syslog line (sshd, sudo, PAM…), logfmt
+`key=value` pairs, then plain text (a level word near the start, Lambda platform lines, `Task timed
+out`, stack traces). Everything here is pure and never raises on any string. This runs once per
+event, so every regex has a literal first character (the engine then skips text at C speed) or
+runs only after a substring check says it may match.
 """
 
 from __future__ import annotations
@@ -13,46 +15,10 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from .textlevel import LEVEL_WORDS, text_level
+
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "UNKNOWN")
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
-
-_LEVEL_WORDS: dict[str, str] = {
-    "trace": "DEBUG",
-    "debug": "DEBUG",
-    "dbg": "DEBUG",
-    "verbose": "DEBUG",
-    "info": "INFO",
-    "information": "INFO",
-    "informational": "INFO",
-    "notice": "INFO",
-    "warn": "WARN",
-    "warning": "WARN",
-    "error": "ERROR",
-    "err": "ERROR",
-    "severe": "ERROR",
-    "exception": "ERROR",
-    "critical": "CRITICAL",
-    "crit": "CRITICAL",
-    "fatal": "CRITICAL",
-    "emerg": "CRITICAL",
-    "emergency": "CRITICAL",
-    "alert": "CRITICAL",
-    "panic": "CRITICAL",
-}
-_PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
-
-_WORDS = "|".join(sorted(_LEVEL_WORDS, key=len, reverse=True))
-_TEXT_LEVEL = re.compile(
-    rf"\[\s*(?i:({_WORDS}))\s*\]|(?i:\b({_WORDS})):|(?<![\w.-])({_WORDS.upper()})(?![\w.-])"
-)
-_LAMBDA_REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
-_TEXT_LATENCY = re.compile(
-    r"(?i)\b(?:latency|duration|elapsed|took|response[_ ]time)\b[=: ]*([0-9]+(?:\.[0-9]+)?)\s*ms\b"
-)
-_LOGFMT = re.compile(r"([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
-_STACK_TRACE = re.compile(
-    r"^Traceback \(most recent call last\)|\n\s+at [\w$.<>]+\(|^\w+(?:\.\w+)+(?:Exception|Error)\b"
-)
 
 _LEVEL_KEYS = ("level", "levelname", "severity", "log_level", "loglevel", "lvl", "LogLevel")
 _LATENCY_KEYS = ("latency_ms", "duration_ms", "elapsed_ms", "latencyMs", "durationMs", "elapsedMs")
@@ -60,6 +26,31 @@ _PRINCIPAL_KEYS = ("user", "username", "principal", "userName", "user_name")
 _ACTION_KEYS = ("action", "event", "eventName", "operation")
 _STATUS_KEYS = ("status", "status_code", "statusCode", "outcome", "errorCode")
 _TEXT_KEYS = ("message", "msg", "error", "errorMessage")
+_ROLES = tuple(
+    frozenset(keys) for keys in (_LEVEL_KEYS, _LATENCY_KEYS, _ACTION_KEYS, _STATUS_KEYS, _TEXT_KEYS)
+)
+_PRINCIPAL_SET = frozenset((*_PRINCIPAL_KEYS, "userIdentity"))
+_LOGFMT_KNOWN = frozenset(
+    _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
+)
+_LEVEL_WORDS_GET = LEVEL_WORDS.get
+_PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
+
+_LAMBDA_REPORT = re.compile(r"REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
+_LATENCY_WORDS = ("latency", "duration", "elapsed", "took", "response")
+_TEXT_LATENCY = re.compile(
+    r"\b(?:latency|duration|elapsed|took|response[_ ]time)\b[=: ]*([0-9]+(?:\.[0-9]+)?)\s*ms\b"
+)
+_LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
+# "Nov 26 12:00:01 host prog[pid]: body" or an RFC 3339 stamp instead of the BSD one
+_SYSLOG = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    r" \S+ ([A-Za-z_][\w./-]*)(?:\([^)\s]*\))?(?:\[\d+\])?: "
+)
+_SYSLOG_USER = re.compile(
+    r"\bfor (?:invalid user |illegal user |user )?([^\s;,()\[\]]+) from\b|\bfor user ([^\s;,()\[\]]+)"
+    r"|\b[Ii]nvalid user ([^\s;,()\[\]]+)|\buser=([^\s;,()\[\]]+)|^\s*([\w.@-]+) : (?:TTY|PWD|USER|COMMAND)="
+)
 
 
 class Parsed(NamedTuple):
@@ -73,10 +64,13 @@ class Parsed(NamedTuple):
     text: str
 
 
+_new = tuple.__new__  # builds a Parsed without the Python-level NamedTuple __new__ (hot path)
+
+
 def normalise_level(value: object) -> str | None:
     """Map a level as written by any logger (name, syslog word, pino number) to one of LEVELS."""
     if isinstance(value, str):
-        return _LEVEL_WORDS.get(value.strip().lower())
+        return _LEVEL_WORDS_GET(value.strip().lower())
     if isinstance(value, int) and not isinstance(value, bool):
         return _PINO_LEVELS.get(value)
     return None
@@ -125,33 +119,24 @@ def _principal(obj: dict[str, Any]) -> str | None:
 
 
 def _from_mapping(obj: dict[str, Any], message: str) -> Parsed:
-    level = normalise_level(_first(obj, _LEVEL_KEYS))
-    text = _first(obj, _TEXT_KEYS)
+    keys = obj.keys()
+    has_level, has_latency, has_action, has_status, has_text = (not keys.isdisjoint(r) for r in _ROLES)
+    level = normalise_level(_first(obj, _LEVEL_KEYS)) if has_level else None
+    text = _first(obj, _TEXT_KEYS) if has_text else None
     text = text if isinstance(text, str) else message
     if level is None:
-        level = _text_level(text)
-    return Parsed(
-        level,
-        _latency(_first(obj, _LATENCY_KEYS)),
-        _principal(obj),
-        _scalar(_first(obj, _ACTION_KEYS)),
-        _scalar(_first(obj, _STATUS_KEYS)),
-        text,
+        level = text_level(text)
+    return _new(
+        Parsed,
+        (
+            level,
+            _latency(_first(obj, _LATENCY_KEYS)) if has_latency else None,
+            _principal(obj) if not keys.isdisjoint(_PRINCIPAL_SET) else None,
+            _scalar(_first(obj, _ACTION_KEYS)) if has_action else None,
+            _scalar(_first(obj, _STATUS_KEYS)) if has_status else None,
+            text,
+        ),
     )
-
-
-def _text_level(message: str) -> str:
-    head = message[:120]
-    if head.startswith(("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START")):
-        return "INFO"
-    if head.startswith("Task timed out") or "Task timed out after" in head:
-        return "ERROR"
-    found = _TEXT_LEVEL.search(head)
-    if found is not None:
-        return _LEVEL_WORDS[(found.group(1) or found.group(2) or found.group(3)).lower()]
-    if _STACK_TRACE.search(message[:4000]):
-        return "ERROR"
-    return "UNKNOWN"
 
 
 def _logfmt(message: str) -> dict[str, Any] | None:
@@ -161,28 +146,49 @@ def _logfmt(message: str) -> dict[str, Any] | None:
     return {key: value[1:-1] if value[:1] == '"' else value for key, value in pairs}
 
 
+def _text_latency(message: str) -> float | None:
+    if message[:7] == "REPORT ":
+        report = _LAMBDA_REPORT.match(message)
+        if report is not None:
+            return float(report.group(1))
+    if "ms" not in message:
+        return None
+    lowered = message[:8192].lower()
+    if not any(word in lowered for word in _LATENCY_WORDS):
+        return None
+    found = _TEXT_LATENCY.search(lowered)
+    return float(found.group(1)) if found else None
+
+
+def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
+    """A syslog line: the program is the action; sshd/sudo/PAM lines name the user."""
+    body = message[syslog.end() : syslog.end() + 2000]
+    principal = None
+    if "user" in body or " for " in body or " : " in body:
+        found = _SYSLOG_USER.search(body)
+        if found is not None:
+            principal = _scalar(next(g for g in found.groups() if g))
+    return _new(
+        Parsed, (text_level(message), _text_latency(message), principal, syslog.group(1)[:200], None, message)
+    )
+
+
 def parse_message(message: str) -> Parsed:
     """Parse one message; never raises."""
-    stripped = message.lstrip()
-    if stripped[:1] == "{":
+    first = message[:1]
+    if first == "{" or (first.isspace() and message.lstrip()[:1] == "{"):
         try:
-            obj = orjson.loads(stripped)
+            obj = orjson.loads(message)
         except orjson.JSONDecodeError:
             obj = None
         if isinstance(obj, dict):
             return _from_mapping(obj, message)
+    if first.isalnum():
+        syslog = _SYSLOG.match(message)
+        if syslog is not None:
+            return _syslog(message, syslog)
     if "=" in message:
         fields = _logfmt(message[:8192])
-        if fields is not None and (fields.keys() & _LOGFMT_KNOWN):
+        if fields is not None and not _LOGFMT_KNOWN.isdisjoint(fields):
             return _from_mapping(fields, message)
-    report = _LAMBDA_REPORT.match(message)
-    latency = float(report.group(1)) if report else None
-    if latency is None and "ms" in message:
-        found = _TEXT_LATENCY.search(message[:8192])
-        latency = float(found.group(1)) if found else None
-    return Parsed(_text_level(message), latency, None, None, None, message)
-
-
-_LOGFMT_KNOWN = frozenset(
-    _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
-)
+    return _new(Parsed, (text_level(message), _text_latency(message), None, None, None, message))

@@ -1,0 +1,93 @@
+"""The level of a free-text log line: a level word near its start, Lambda platform lines, timeouts,
+stack traces.
+
+A level word counts in three forms, whichever comes first in the first 120 characters:
+`[error]` (any case, in brackets), `error:` (any case, a word followed by a colon) and `ERROR`
+(upper case, standing alone: not touching a letter, digit, `_`, `.` or `-`). The first and last
+forms share one search whose every branch starts with a literal character, and the colon form is
+a search for `:` that looks behind it; so ordinary lower-case text is skipped at C speed.
+"""
+
+from __future__ import annotations
+
+import re
+
+LEVEL_WORDS: dict[str, str] = {
+    "trace": "DEBUG",
+    "debug": "DEBUG",
+    "dbg": "DEBUG",
+    "verbose": "DEBUG",
+    "info": "INFO",
+    "information": "INFO",
+    "informational": "INFO",
+    "notice": "INFO",
+    "warn": "WARN",
+    "warning": "WARN",
+    "error": "ERROR",
+    "err": "ERROR",
+    "severe": "ERROR",
+    "exception": "ERROR",
+    "critical": "CRITICAL",
+    "crit": "CRITICAL",
+    "fatal": "CRITICAL",
+    "emerg": "CRITICAL",
+    "emergency": "CRITICAL",
+    "alert": "CRITICAL",
+    "panic": "CRITICAL",
+}
+HEAD = 120
+_WORDS = sorted(LEVEL_WORDS, key=len, reverse=True)
+_BRACKET_OR_UPPER = re.compile(
+    r"\[\s*(?i:(" + "|".join(_WORDS) + r"))\s*\]|" + "|".join(rf"{w.upper()}(?![\w.-])" for w in _WORDS)
+)
+_COLON = re.compile(":(?:" + "|".join(rf"(?<=\b({w}):)" for w in _WORDS) + ")", re.IGNORECASE)
+_TOUCHING = re.compile(r"[\w.-]")
+_LAMBDA_PLATFORM = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START", "INIT_REPORT")
+_TRACE_START = re.compile(r"Traceback \(most recent call last\)|\w+(?:\.\w+)+(?:Exception|Error)\b")
+_JAVA_FRAME = re.compile(r"\n\s+at [\w$.<>]+\(")
+
+
+def _bracket_or_upper(head: str) -> tuple[int, str] | None:
+    pos = 0
+    while True:
+        found = _BRACKET_OR_UPPER.search(head, pos)
+        if found is None:
+            return None
+        start = found.start()
+        word = found.group(1)
+        if word is None and start and _TOUCHING.match(head, start - 1):
+            pos = start + 1  # an upper-case word glued to what precedes it: keep looking
+            continue
+        return start, LEVEL_WORDS[(word or found.group()).lower()]
+
+
+def level_word(head: str) -> str | None:
+    """The level named by the first level word of `head` (see the module docstring), if any."""
+    found = _bracket_or_upper(head)
+    colon = _COLON.search(head, 0, found[0] + 40 if found else len(head))
+    if colon is not None:
+        word = colon.group(colon.lastindex or 0)
+        start = colon.start() - len(word)
+        if found is None or start < found[0]:
+            return LEVEL_WORDS[word.lower()]
+    return found[1] if found else None
+
+
+def looks_like_stack_trace(message: str) -> bool:
+    """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first."""
+    if _TRACE_START.match(message) is not None:
+        return True
+    return "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None
+
+
+def text_level(message: str) -> str:
+    """One of DEBUG INFO WARN ERROR CRITICAL UNKNOWN for a free-text message."""
+    head = message[:HEAD]
+    if head.startswith(_LAMBDA_PLATFORM):
+        return "INFO"
+    if "Task timed out" in head:
+        return "ERROR"
+    level = level_word(head)
+    if level is not None:
+        return level
+    return "ERROR" if looks_like_stack_trace(message) else "UNKNOWN"
