@@ -26,12 +26,17 @@ from .conftest import list_keys
 HOUR_MS = 3_600_000
 
 
+DEMO_REGION = "eu-west-2"
+
+
 @pytest.fixture
-def remove_log_groups(moto_endpoint: str) -> Iterator[None]:
-    """moto's backends are shared by every server in this process: leave no subscribed log groups
-    behind for other tests."""
-    yield
-    logs = boto3.client("logs", endpoint_url=moto_endpoint)
+def demo_region(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The demo's stack in a region of its own: moto's backends are shared by every server in
+    this process and per region, so its log groups, daily metrics and topic stay out of the way of
+    other tests (and are removed afterwards)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", DEMO_REGION)
+    yield DEMO_REGION
+    logs = boto3.client("logs", endpoint_url=moto_endpoint, region_name=DEMO_REGION)
     for group in (ADMIN, OPERATOR):
         with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
             logs.delete_log_group(logGroupName=group)
@@ -57,7 +62,7 @@ def _report(s3: Any, bucket: str, day: str) -> dict[str, Any]:
     return report
 
 
-@pytest.mark.usefixtures("remove_log_groups")
+@pytest.mark.usefixtures("demo_region")
 def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hours, events, seed = 6, 3000, 11
     out, bucket = _run_demo(
@@ -115,7 +120,7 @@ def _syslog(ms: int) -> str:
     return time.strftime("%b ", t) + f"{t.tm_mday:2d} " + time.strftime("%H:%M:%S", t)
 
 
-@pytest.mark.usefixtures("remove_log_groups")
+@pytest.mark.usefixtures("demo_region")
 def test_demo_own_logs(moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day_ms = (int(time.time() * 1000) // 86_400_000 - 1) * 86_400_000
     app, auth = tmp_path / "app.log", tmp_path / "auth.log"
@@ -212,7 +217,7 @@ def test_alarms_from_emf_follow_the_thresholds() -> None:
     assert watch.close(h2) == []  # too few events for a rate
 
 
-@pytest.mark.usefixtures("remove_log_groups")
+@pytest.mark.usefixtures("demo_region")
 def test_demo_starts_its_own_endpoint_and_puts_the_environment_back(
     moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -121,7 +121,12 @@ def provision(log_groups: Sequence[str], retention_days: int, shards: int = 2) -
     subscription filter each (destination: a Kinesis stream), the alert topic and a queue on it."""
     suffix = uuid.uuid4().hex[:8]
     bucket, parameter = f"logreview-demo-{suffix}", "/log-processor/config"
-    boto3.client("s3").create_bucket(Bucket=bucket)
+    s3 = boto3.client("s3")
+    region = s3.meta.region_name
+    if region and region != "us-east-1":  # S3 wants the region named everywhere else
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})  # type: ignore[typeddict-item]
+    else:
+        s3.create_bucket(Bucket=bucket)
     boto3.client("ssm").put_parameter(
         Name=parameter, Type="String", Value=default_config_json(bucket), Overwrite=True
     )
