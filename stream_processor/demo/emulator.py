@@ -124,7 +124,8 @@ def provision(log_groups: Sequence[str], retention_days: int, shards: int = 2) -
     s3 = boto3.client("s3")
     region = s3.meta.region_name
     if region and region != "us-east-1":  # S3 wants the region named everywhere else
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})  # type: ignore[typeddict-item]
+        location: Any = {"LocationConstraint": region}  # a region name, typed as a literal in the stubs
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
     else:
         s3.create_bucket(Bucket=bucket)
     boto3.client("ssm").put_parameter(
