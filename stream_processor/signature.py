@@ -8,15 +8,18 @@ from collections.abc import Callable
 SIGNATURE_LENGTH = 200
 _SCAN_LENGTH = 2000
 
-_MASKS = re.compile(
-    r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"  # quoted strings
-    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"  # uuid
-    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"  # email
-    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # ipv4[:port]
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+_UUID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+_EMAIL = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+_REST = (
+    r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # ipv4[:port]
     r"|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b"  # hex
     r"|\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*\b"
     r"|[-+]?\d+(?:\.\d+)?"  # numbers
 )
+_MASKS = re.compile(f"{_QUOTED}|{_UUID}|{_EMAIL}|{_REST}")
+# Without '@' the e-mail branch cannot match, and it is the costly one (it backtracks over words).
+_MASKS_NO_EMAIL = re.compile(f"{_QUOTED}|{_UUID}|{_REST}")
 _SPACES = re.compile(r"\s+")
 
 
@@ -32,5 +35,6 @@ def headline(message: str) -> str:
 def error_signature(message: str, redact: Callable[[str], str]) -> str:
     """Redact, mask variable parts as `<*>`, collapse whitespace, truncate."""
     line = redact(headline(message)[:_SCAN_LENGTH])
-    masked = _SPACES.sub(" ", _MASKS.sub("<*>", line)).strip()
+    masks = _MASKS if "@" in line else _MASKS_NO_EMAIL
+    masked = _SPACES.sub(" ", masks.sub("<*>", line)).strip()
     return masked[:SIGNATURE_LENGTH] or "<empty>"
