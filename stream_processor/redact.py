@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 MASK = "[REDACTED]"
 
 _KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
+_SHORT = 64  # texts up to this length have their redaction remembered ...
+_REMEMBERED = 4096  # ... this many of them per Redactor
 
 
 class _AnyCase:
@@ -96,8 +98,19 @@ class Redactor:
 
     def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
         self._extra = [re.compile(p) for p in extra_patterns]
+        self._short: dict[str, str] = {}  # short texts (user names, actions, statuses) recur
 
     def __call__(self, text: str) -> str:
+        if len(text) > _SHORT:
+            return self._redact(text)
+        found = self._short.get(text)
+        if found is None:
+            if len(self._short) >= _REMEMBERED:
+                self._short.clear()  # bounded memory; it refills with what recurs
+            found = self._short[text] = self._redact(text)
+        return found
+
+    def _redact(self, text: str) -> str:
         if "-----BEGIN" in text:
             text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
         if "://" in text:
