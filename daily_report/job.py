@@ -21,7 +21,7 @@ from . import revision
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
-from .publish import DailyMetrics, Notifier, ReportStore
+from .publish import NAMESPACE, DailyMetrics, Notifier, ReportStore
 from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
@@ -143,6 +143,8 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
         config=config,
         partials=PartialSource(name, s3, DEFAULT_WORKERS),
         store=ReportStore(name, s3),
-        metrics=DailyMetrics(boto3.client("cloudwatch")),
+        metrics=DailyMetrics(
+            boto3.client("cloudwatch"), os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE
+        ),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,
     )

@@ -56,6 +56,9 @@ def reported(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
         TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
     )
     monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+    monkeypatch.setenv(
+        "POWERTOOLS_METRICS_NAMESPACE", f"LogProcessor-{aws['bucket']}"
+    )  # isolated from other tests
     payloads = labelled_batches(events)
     for raw in [*payloads, payloads[0]]:  # the first batch is delivered twice
         stream_handler(subscription_event(raw), None)
@@ -169,7 +172,7 @@ def test_alarm_feed_metrics_and_one_sns_message(reported: dict[str, Any]) -> Non
         ([], report["totals"]["events"]),
     ):
         stats = cloudwatch.get_metric_statistics(
-            Namespace="LogProcessor",
+            Namespace=f"LogProcessor-{reported['bucket']}",
             MetricName="DailyEventCount",
             Dimensions=dimensions,
             StartTime=start - timedelta(hours=1),
@@ -178,5 +181,6 @@ def test_alarm_feed_metrics_and_one_sns_message(reported: dict[str, Any]) -> Non
             Statistics=["Maximum"],
         )
         assert [point["Maximum"] for point in stats["Datapoints"]] == [expected]
-    generated = cloudwatch.list_metrics(Namespace="LogProcessor", MetricName="ReportGenerated")["Metrics"]
+    namespace = f"LogProcessor-{reported['bucket']}"
+    generated = cloudwatch.list_metrics(Namespace=namespace, MetricName="ReportGenerated")["Metrics"]
     assert generated, "ReportGenerated was not published"
