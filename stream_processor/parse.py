@@ -26,8 +26,8 @@ _PRINCIPAL_KEYS = ("user", "username", "principal", "userName", "user_name")
 _ACTION_KEYS = ("action", "event", "eventName", "operation")
 _STATUS_KEYS = ("status", "status_code", "statusCode", "outcome", "errorCode")
 _TEXT_KEYS = ("message", "msg", "error", "errorMessage")
-_ROLES = tuple(
-    frozenset(keys) for keys in (_LEVEL_KEYS, _LATENCY_KEYS, _ACTION_KEYS, _STATUS_KEYS, _TEXT_KEYS)
+_LEVEL_SET, _LATENCY_SET, _ACTION_SET, _STATUS_SET, _TEXT_SET = map(
+    frozenset, (_LEVEL_KEYS, _LATENCY_KEYS, _ACTION_KEYS, _STATUS_KEYS, _TEXT_KEYS)
 )
 _PRINCIPAL_SET = frozenset((*_PRINCIPAL_KEYS, "userIdentity"))
 _LOGFMT_KNOWN = frozenset(
@@ -119,21 +119,20 @@ def _principal(obj: dict[str, Any]) -> str | None:
 
 
 def _from_mapping(obj: dict[str, Any], message: str) -> Parsed:
+    # A key set is looked into only when the object has one of its keys (one C-level check).
     keys = obj.keys()
-    has_level, has_latency, has_action, has_status, has_text = (not keys.isdisjoint(r) for r in _ROLES)
-    level = normalise_level(_first(obj, _LEVEL_KEYS)) if has_level else None
-    text = _first(obj, _TEXT_KEYS) if has_text else None
-    text = text if isinstance(text, str) else message
-    if level is None:
-        level = text_level(text)
+    level = normalise_level(_first(obj, _LEVEL_KEYS)) if not keys.isdisjoint(_LEVEL_SET) else None
+    text = _first(obj, _TEXT_KEYS) if not keys.isdisjoint(_TEXT_SET) else None
+    if not isinstance(text, str):
+        text = message
     return _new(
         Parsed,
         (
-            level,
-            _latency(_first(obj, _LATENCY_KEYS)) if has_latency else None,
+            text_level(text) if level is None else level,
+            _latency(_first(obj, _LATENCY_KEYS)) if not keys.isdisjoint(_LATENCY_SET) else None,
             _principal(obj) if not keys.isdisjoint(_PRINCIPAL_SET) else None,
-            _scalar(_first(obj, _ACTION_KEYS)) if has_action else None,
-            _scalar(_first(obj, _STATUS_KEYS)) if has_status else None,
+            _scalar(_first(obj, _ACTION_KEYS)) if not keys.isdisjoint(_ACTION_SET) else None,
+            _scalar(_first(obj, _STATUS_KEYS)) if not keys.isdisjoint(_STATUS_SET) else None,
             text,
         ),
     )

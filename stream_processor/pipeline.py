@@ -9,6 +9,7 @@ counter keys, error signatures) are redacted once per distinct text per batch.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import time
@@ -32,38 +33,67 @@ _SAMPLE_SCAN = 4000
 _HOUR_MS = 3_600_000
 _LOG_GAMMA = math.log(GAMMA)  # the same float histogram.bucket_key divides by
 _AUTH_STATUSES = ("401", "403")
+_MEMO_TEXT = 1000
+_MEMO_SIZE = 8192
 
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """What the transforms need from the configuration."""
+    """What the transforms need from the configuration (plus a bounded memo of what they derive)."""
 
     security: SecurityRules = DEFAULT_SECURITY_RULES
     redact: Redactor = DEFAULT_REDACTOR
+    memo: _Texts = field(default_factory=lambda: _Texts(), compare=False, repr=False)
+
+
+@dataclass(slots=True)
+class _Texts:
+    """Redacted samples and error signatures by text: texts recur within and across batches.
+
+    Bounded: texts longer than `_MEMO_TEXT` are not kept, and past `_MEMO_SIZE` entries it starts over.
+    """
+
+    samples: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, str] = field(default_factory=dict)
+
+    def sample(self, text: str, redact: Redactor) -> str:
+        found = self.samples.get(text)
+        if found is None:
+            found = redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
+            if len(text) <= _MEMO_TEXT:
+                _remember(self.samples, text, found)
+        return found
+
+    def signature(self, text: str, redact: Redactor) -> str:
+        found = self.signatures.get(text)
+        if found is None:
+            found = error_signature(text, redact)
+            if len(text) <= _MEMO_TEXT:
+                _remember(self.signatures, text, found)
+        return found
+
+
+def _remember(memo: dict[str, str], text: str, value: str) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[text] = value
 
 
 DEFAULT_RULES = Rules()
 
 
-@dataclass(slots=True)
-class _Texts:
-    """Per-batch memory of redacted samples and error signatures (texts repeat within a batch)."""
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What the window builders need to keep a text: the redactor and the memo."""
 
-    rules: Rules
-    samples: dict[str, str] = field(default_factory=dict)
-    signatures: dict[str, str] = field(default_factory=dict)
+    redact: Redactor
+    memo: _Texts
 
     def sample(self, text: str) -> str:
-        found = self.samples.get(text)
-        if found is None:
-            found = self.samples[text] = self.rules.redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
-        return found
+        return self.memo.sample(text, self.redact)
 
     def signature(self, text: str) -> str:
-        found = self.signatures.get(text)
-        if found is None:
-            found = self.signatures[text] = error_signature(text, self.rules.redact)
-        return found
+        return self.memo.signature(text, self.redact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +107,10 @@ class _Columns:
     parsed: Sequence[Parsed]
 
 
-def _day(hour_index: int, names: dict[int, str]) -> str:
-    day_index = hour_index // 24
-    name = names.get(day_index)
-    if name is None:
-        name = names[day_index] = time.strftime("%Y-%m-%d", time.gmtime(day_index * 86_400))
-    return name
+@functools.lru_cache(maxsize=1024)
+def _day(day_index: int) -> str:
+    """`YYYY-MM-DD` of a day counted from the epoch (UTC)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(day_index * 86_400))
 
 
 def _columns(events: list[dict[str, Any]], messages: list[str], parsed: list[Parsed]) -> dict[int, _Columns]:
@@ -141,7 +169,7 @@ def _tally(values: Sequence[Any]) -> dict[Any, int]:
     return counts
 
 
-def _counter(column: Sequence[str | None], texts: _Texts) -> tuple[dict[str, int], int]:
+def _counter(column: Sequence[str | None], texts: _Kept) -> tuple[dict[str, int], int]:
     """Counts of a column's values, keys redacted (they are log text too), capped; and keys dropped."""
     counts: dict[str, int] = {}
     for key, count in _tally(column).items():
@@ -152,7 +180,7 @@ def _counter(column: Sequence[str | None], texts: _Texts) -> tuple[dict[str, int
     return counts, aggregate.cap_counter(counts)
 
 
-def _signatures(cols: _Columns, levels: Sequence[str], texts: _Texts) -> dict[str, Any]:
+def _signatures(cols: _Columns, levels: Sequence[str], texts: _Kept) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for j, level in enumerate(levels):
         if level not in ERROR_LEVELS:
@@ -171,7 +199,7 @@ def _signatures(cols: _Columns, levels: Sequence[str], texts: _Texts) -> dict[st
     return found
 
 
-def _security(cols: _Columns, hits: dict[int, list[str]], texts: _Texts) -> dict[str, Any]:
+def _security(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> dict[str, Any]:
     """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted."""
     flagged: dict[str, list[list[Any]]] = {}
     for j, position in enumerate(cols.index):
@@ -195,7 +223,7 @@ def _security(cols: _Columns, hits: dict[int, list[str]], texts: _Texts) -> dict
     return security
 
 
-def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Texts) -> aggregate.Window:
+def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> aggregate.Window:
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
     window = aggregate.new_window()
@@ -237,11 +265,10 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
     events = batch.events
     messages = [event["message"] for event in events]
     hits = rules.security.scan(messages)
-    texts = _Texts(rules)
+    texts = _Kept(rules.redact, rules.memo)
     days: dict[str, dict[str, aggregate.Window]] = {}
-    names: dict[int, str] = {}
     for hour, cols in _columns(events, messages, list(map(parse_message, messages))).items():
-        days.setdefault(_day(hour, names), {})[f"{hour % 24:02d}"] = _window(cols, hits, texts)
+        days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = _window(cols, hits, texts)
     meta = batch_metadata(batch)
     return [
         {

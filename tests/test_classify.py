@@ -108,7 +108,7 @@ CUSTOM = {
 
 
 @settings(max_examples=300)
-@given(st.lists(messages, max_size=12))
+@given(st.lists(messages, max_size=40))
 def test_scan_equals_match_on_every_message(batch: list[str]) -> None:
     for rules in (DEFAULT_SECURITY_RULES, SecurityRules.from_mapping({**DEFAULT_RULES, **CUSTOM})):
         expected = {i: found for i, m in enumerate(batch) if (found := rules.match(m))}
