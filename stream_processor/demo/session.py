@@ -2,7 +2,7 @@
 
 Log events go in with PutLogEvents; moto's subscription delivery turns every call into a Kinesis
 record; the records are read back shard by shard and handed to the real StreamProcessor handler
-in Kinesis-shaped events; the partials it writes drive the alarm evaluation; then the real
+in Kinesis-shaped events; the EMF metrics it prints drive the alarm evaluation; then the real
 DailyReport handler runs for every day that received events.
 """
 
