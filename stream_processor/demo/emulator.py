@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from ..config import default_config_json
+from ..errors import LogReviewError
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -75,7 +76,13 @@ class LocalAws:
     _server: Any = None
 
     def start(self) -> str:
-        from moto.server import ThreadedMotoServer
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as exc:
+            raise LogReviewError(
+                f"the demo needs moto's server, a development dependency ({exc}): "
+                "run `make demo`, or pip install -e '.[dev]'"
+            ) from None
 
         port = free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
