@@ -36,6 +36,7 @@ OPTIONAL_EXTRAS = ("fast",)  # isal: 1.5x faster gunzip, stdlib fallback without
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for code + layers, unzipped
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = frozenset({"__pycache__", "tests"})  # at any depth
+DEV_ONLY = frozenset({"stream_processor/demo"})  # `logreview demo` needs moto; never runs in Lambda
 SKIP_TOP_LEVEL = frozenset({"bin"})  # console scripts pip writes next to --target packages
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
@@ -88,6 +89,11 @@ def _is_test_module(path: Path) -> bool:
     return path.name.startswith("test_") or path.name == "conftest.py"
 
 
+def _is_dev_only(path: Path) -> bool:
+    relative = path.relative_to(ROOT).as_posix()
+    return any(relative.startswith(prefix + "/") for prefix in DEV_ONLY)
+
+
 def copy_sources(target: Path) -> None:
     """Copy the runtime packages (everything but caches and tests) into ``target``."""
     for package in PACKAGES:
@@ -95,7 +101,7 @@ def copy_sources(target: Path) -> None:
         if not (source / "__init__.py").is_file():
             raise SystemExit(f"package: {source} is not a Python package")
         for path in _files(source):
-            if _is_test_module(path):
+            if _is_test_module(path) or _is_dev_only(path):
                 continue
             destination = target / package / path.relative_to(source)
             destination.parent.mkdir(parents=True, exist_ok=True)

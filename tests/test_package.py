@@ -62,9 +62,10 @@ def test_contains_every_runtime_module_and_no_tests_or_bench(names: list[str]) -
         sources = {
             p.relative_to(ROOT).as_posix()
             for p in (ROOT / name).rglob("*.py")
-            if "__pycache__" not in p.parts and "tests" not in p.parts
+            if "__pycache__" not in p.parts and "tests" not in p.parts and "demo" not in p.parts
         }
         assert sources and sources <= set(names), name
+    assert not [n for n in names if n.startswith("stream_processor/demo/")], "the demo is dev-only"
     tops = {n.split("/")[0] for n in names}
     assert not tops & {"tests", "bench", "scripts", "bin", "build"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
