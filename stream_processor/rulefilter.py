@@ -174,6 +174,34 @@ def _any_case_body(alternative: str) -> str | None:
     return alternative[4:-1] if closing == len(alternative) - 1 else None
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_PLAIN_WORD = re.compile(r"\w[\w -]*")
+_QUANTIFIERS = ("*", "+", "?", "{")
+
+
+def _literal_first(alternative: str) -> list[str]:
+    """Rewrite `\\bword...` as `w(?<!\\ww)ord...` (the same match), and `\\b(?:one|two)rest` as one such
+    alternative per word, so that every alternative starts with a literal: the regex engine then
+    jumps between candidate characters at C speed instead of trying every position."""
+    if alternative.startswith("\\b(?:"):
+        close = next((i for i, c, depth in _structure(alternative) if c == ")" and depth == 0), None)
+        if close is not None:
+            words, rest = alternatives(alternative[5:close]), alternative[close + 1 :]
+            plain = all(_PLAIN_WORD.fullmatch(w) and w[0] in _WORD_CHARS for w in words)
+            if plain and rest[:1] not in _QUANTIFIERS:
+                return [f"{w[0]}(?<!\\w{w[0]}){w[1:]}{rest}" for w in words]
+        return [alternative]
+    if alternative[:2] == "\\b" and alternative[2:3] in _WORD_CHARS and alternative[3:4] not in _QUANTIFIERS:
+        return [f"{alternative[2]}(?<!\\w{alternative[2]}){alternative[3:]}"]
+    return [alternative]
+
+
+def _compile(parts: list[str]) -> re.Pattern[str] | None:
+    if not parts:
+        return None
+    return re.compile("|".join(rewritten for part in parts for rewritten in _literal_first(part)))
+
+
 @dataclass(frozen=True, slots=True)
 class RuleFilter:
     """How to evaluate one rule fast: needles, and the rule split into lower-case and exact-case parts."""
@@ -185,20 +213,23 @@ class RuleFilter:
 
     @classmethod
     def of(cls, source: str) -> RuleFilter:
-        if source.startswith("(?i)") and _lower_literals(source[4:]) is not None:
-            return cls(needles(source), re.compile(_lower_literals(source[4:]) or ""), None, True)
-        lower_parts, exact_parts = [], []
-        for alternative in alternatives(source):
-            body = _any_case_body(alternative)
-            lowered = _lower_literals(body) if body is not None else None
-            if lowered is not None:
-                lower_parts.append(lowered)
-            else:
-                exact_parts.append(alternative)
-        if not lower_parts:
+        lower_parts: list[str] = []
+        exact_parts: list[str] = []
+        whole = _lower_literals(source[4:]) if source.startswith("(?i)") else None
+        if whole is not None:
+            lower_parts = alternatives(whole)
+        else:
+            for alternative in alternatives(source):
+                body = _any_case_body(alternative)
+                lowered = _lower_literals(body) if body is not None else None
+                if lowered is not None:
+                    lower_parts.extend(alternatives(lowered))
+                else:
+                    exact_parts.append(alternative)
+        lower, exact = _compile(lower_parts), _compile(exact_parts)
+        if lower is None and (exact is None or exact.pattern == source):
             return cls(needles(source), None, None, False)
-        exact = re.compile("|".join(exact_parts)) if exact_parts else None
-        return cls(needles(source), re.compile("|".join(lower_parts)), exact, True)
+        return cls(needles(source), lower, exact, True)
 
     def hit(self, pattern: re.Pattern[str], message: str, lowered: str) -> bool:
         """Whether `pattern` (the rule this filter was made from) matches `message`."""

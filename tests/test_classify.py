@@ -96,6 +96,14 @@ FRAGMENTS = (
         "  ",
         '"type":"Root"',
         "user=root",
+        "drop_table",
+        "xkill db",
+        "KILL DB",
+        "Halts",
+        "stop",
+        "\u00e9lany",
+        "xy",
+        "axy",
     ]
 )
 messages = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map(" ".join) | st.text(max_size=40)
@@ -104,6 +112,8 @@ CUSTOM = {
     "ssn": r"\b\d{3}-\d{2}-\d{4}\b",
     "anchored": r"^ERROR\b",
     "mixed": r"\bKILL\b|(?i:panic: \w+)",
+    "grouped": r"\b(?:drop|kill)[_ ]?(?:db|table)\b|(?i:\b(?:halt|stop)s?\b)",
+    "unicode": r"\b(?:\u00e9lan|x)y",
 }
 
 
