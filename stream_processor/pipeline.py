@@ -142,9 +142,9 @@ def _byte_count(messages: Sequence[str]) -> int:
 
 def _latency(values: Sequence[float | None]) -> dict[str, Any]:
     """The latency histogram of a window; bucket keys computed as `histogram.bucket_key` does."""
-    found = sorted(v for v in values if v is not None)
-    if not found:
+    if values.count(None) == len(values):
         return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
+    found = sorted(v for v in values if v is not None)
     zero = bisect_left(found, MIN_VALUE)
     indices = map(math.ceil, map(operator.truediv, map(math.log, found[zero:]), repeat(_LOG_GAMMA)))
     buckets = {str(key): count for key, count in Counter(indices).items()}
@@ -172,6 +172,8 @@ def _tally(values: Sequence[Any]) -> dict[Any, int]:
 def _counter(column: Sequence[str | None], texts: _Kept) -> tuple[dict[str, int], int]:
     """Counts of a column's values, keys redacted (they are log text too), capped; and keys dropped."""
     counts: dict[str, int] = {}
+    if column.count(None) == len(column):
+        return counts, 0
     for key, count in _tally(column).items():
         if key is None:
             continue
@@ -224,24 +226,37 @@ def _security(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> dict[
 
 
 def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> aggregate.Window:
+    """A window (the `aggregate.new_window` shape) filled from its events' columns."""
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
-    window = aggregate.new_window()
-    window["events"] = len(cols.messages)
-    window["bytes"] = _byte_count(cols.messages)
-    window["levels"] = level_counts
-    window["errors"] = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
-    window["latency"] = _latency(latencies)
-    for name, column in (("principals", principals), ("actions", actions), ("statuses", statuses)):
-        window[name], dropped = _counter(column, texts)
-        window["dropped"] += dropped
-    if window["errors"]:
-        signatures = _signatures(cols, levels, texts)
-        window["dropped"] += aggregate.merge_signatures(window["error_signatures"], signatures)
-    if hits or "401" in statuses or "403" in statuses or "root" in principals:
-        window["security"] = _security(cols, hits, texts)
-    window["first_ts"], window["last_ts"] = min(cols.stamps), max(cols.stamps)
-    return window
+    errors = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
+    principal_counts, dropped_principals = _counter(principals, texts)
+    action_counts, dropped_actions = _counter(actions, texts)
+    status_counts, dropped_statuses = _counter(statuses, texts)
+    dropped = dropped_principals + dropped_actions + dropped_statuses
+    signatures: dict[str, Any] = {}
+    if errors:
+        dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
+    security = (
+        _security(cols, hits, texts)
+        if hits or "401" in statuses or "403" in statuses or "root" in principals
+        else {}
+    )
+    return {
+        "events": len(cols.messages),
+        "bytes": _byte_count(cols.messages),
+        "errors": errors,
+        "levels": level_counts,
+        "latency": _latency(latencies),
+        "principals": principal_counts,
+        "actions": action_counts,
+        "statuses": status_counts,
+        "error_signatures": signatures,
+        "security": security,
+        "dropped": dropped,
+        "first_ts": min(cols.stamps),
+        "last_ts": max(cols.stamps),
+    }
 
 
 def batch_metadata(batch: Batch) -> dict[str, Any]:
