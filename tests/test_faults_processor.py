@@ -189,3 +189,30 @@ def test_metrics_write_outage_raises_then_redrive_is_exact(
     monkeypatch.setattr(sys, "stdout", stdout.inner)
     assert f"{len(day.payloads)} messages, {len(day.payloads)} deleted" in redrive(queue)
     _exact(aws, day)
+
+
+def test_archive_put_past_the_client_read_timeout_is_retried(aws: dict[str, Any], proxy: FaultProxy) -> None:
+    """A stall longer than the client's read timeout: botocore gives up on it (ReadTimeoutError)
+    and retries. The sink gets a client with the production retry settings and a 0.3 s timeout."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    from stream_processor.handler import _rules
+    from stream_processor.ingest import Ingest
+    from stream_processor.sinks import S3Sink
+
+    config = BotoConfig(retries={"max_attempts": 5, "mode": "adaptive"}, read_timeout=0.3, connect_timeout=1)
+    client = boto3.client("s3", config=config)
+    caught: list[str] = []
+    client.meta.events.register(  # observe only: returns None, so botocore's own decision stands
+        "needs-retry.s3.PutObject",
+        lambda caught_exception=None, **_: caught.append(type(caught_exception).__name__),
+    )
+    ingest = Ingest(S3Sink(aws["bucket"], client), _rules)
+    one = generate_day(seed=6, events=0, sizes=[30], cross_midnight=False)
+    proxy.inject("s3:PutObject:archive", "timeout", times=1, stall=1.0)
+    outcome = ingest(one.lambda_events()[0]["awslogs"]["data"])
+    assert outcome.status == "processed" and outcome.events == 30
+    assert proxy.count("s3:PutObject:archive") == 2
+    assert caught[0] == "ReadTimeoutError"
+    assert_exact(aws["s3"], aws["bucket"], one.truth, one.date, report=False)
