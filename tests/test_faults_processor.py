@@ -10,11 +10,16 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import orjson
 import pytest
+from botocore.config import Config as BotoConfig
 
+from stream_processor.config import load_config
 from stream_processor.errors import ConfigError
 from stream_processor.handler import lambda_handler
+from stream_processor.ingest import Ingest
+from stream_processor.sinks import S3Sink
 from tests.conftest import list_keys
 from tests.faultproxy import FaultProxy
 from tests.faults import (
@@ -194,13 +199,6 @@ def test_metrics_write_outage_raises_then_redrive_is_exact(
 def test_archive_put_past_the_client_read_timeout_is_retried(aws: dict[str, Any], proxy: FaultProxy) -> None:
     """A stall longer than the client's read timeout: botocore gives up on it (ReadTimeoutError)
     and retries. The sink gets a client with the production retry settings and a 0.3 s timeout."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    from stream_processor.handler import _rules
-    from stream_processor.ingest import Ingest
-    from stream_processor.sinks import S3Sink
-
     config = BotoConfig(retries={"max_attempts": 5, "mode": "adaptive"}, read_timeout=0.3, connect_timeout=1)
     client = boto3.client("s3", config=config)
     caught: list[str] = []
@@ -208,7 +206,7 @@ def test_archive_put_past_the_client_read_timeout_is_retried(aws: dict[str, Any]
         "needs-retry.s3.PutObject",
         lambda caught_exception=None, **_: caught.append(type(caught_exception).__name__),
     )
-    ingest = Ingest(S3Sink(aws["bucket"], client), _rules)
+    ingest = Ingest(S3Sink(aws["bucket"], client), lambda: load_config().rules)
     one = generate_day(seed=6, events=0, sizes=[30], cross_midnight=False)
     proxy.inject("s3:PutObject:archive", "timeout", times=1, stall=1.0)
     outcome = ingest(one.lambda_events()[0]["awslogs"]["data"])
