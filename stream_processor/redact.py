@@ -69,6 +69,8 @@ _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0
 def _keyed(text: str, found: re.Match[str]) -> str:
     """Keep the key and separator, mask the value (inside its quotes when it is quoted)."""
     value = text[found.start(2) : found.end(2)]
+    if value[:1] == "/" and text[found.start(1) : found.start(1) + 3].lower() == "pwd":
+        return text[found.start() : found.end()]  # sudo's PWD=/home/bob is a directory, not a password
     quote = value[:2] if value[:2] == '\\"' else value[:1] if value[:1] in "\"'" else ""
     return f"{text[found.start(1) : found.end(1)]}{quote}{MASK}{quote}"
 

@@ -11,15 +11,19 @@ _SCAN_LENGTH = 2000
 _QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
 _UUID = r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
 _EMAIL = r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+_TIMESTAMP = (  # ISO-8601 date-times and bare clock times are one variable part, not six
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+)
 _REST = (
     r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # ipv4[:port]
     r"|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b"  # hex
     r"|\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*\b"
     r"|[-+]?\d+(?:\.\d+)?"  # numbers
 )
-_MASKS = re.compile(f"{_QUOTED}|{_UUID}|{_EMAIL}|{_REST}")
+_MASKS = re.compile(f"{_QUOTED}|{_UUID}|{_TIMESTAMP}|{_EMAIL}|{_REST}")
 # Without '@' the e-mail branch cannot match, and it is the costly one (it backtracks over words).
-_MASKS_NO_EMAIL = re.compile(f"{_QUOTED}|{_UUID}|{_REST}")
+_MASKS_NO_EMAIL = re.compile(f"{_QUOTED}|{_UUID}|{_TIMESTAMP}|{_REST}")
 _SPACES = re.compile(r"\s+")
 
 

@@ -85,3 +85,9 @@ def test_secrets_are_masked_wherever_they_appear(before: str, case: tuple[str, s
 def test_redaction_is_idempotent_and_total(text: str) -> None:
     once = DEFAULT_REDACTOR(text)
     assert DEFAULT_REDACTOR(once) == once
+
+
+def test_sudo_working_directory_is_not_mistaken_for_a_password() -> None:
+    line = "sudo: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/sbin/usermod -aG wheel bob"
+    assert DEFAULT_REDACTOR(line) == line
+    assert DEFAULT_REDACTOR("Server=db;Uid=app;Pwd=hunter2;") == "Server=db;Uid=app;Pwd=[REDACTED];"
