@@ -158,10 +158,10 @@ def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
     ]
     headers = ["count", "signature", "first sample (redacted)"]
     yield "<h3>Top error signatures</h3>" + (_table(headers, errors, [0]) if errors else "<p>None.</p>")
-    for kind in ("principals", "actions", "statuses"):
+    for kind, column in (("principals", "principal"), ("actions", "action"), ("statuses", "status")):
         rows = [[esc(e["name"]), number(e["count"])] for e in g[f"top_{kind}"]]
         if rows:
-            yield f"<h3>Top {kind}</h3>" + _table([kind[:-1], "events"], rows, [1])
+            yield f"<h3>Top {kind}</h3>" + _table([column, "events"], rows, [1])
     hours = [[f"{h:02d}", number(c["events"]), number(c["errors"])] for h, c in enumerate(g["hourly"])]
     yield "<details><summary>Hourly table</summary>" + _table(["hour", "events", "errors"], hours, [1, 2])
     yield "</details>"
