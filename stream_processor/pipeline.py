@@ -259,6 +259,45 @@ def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> aggrega
     }
 
 
+def _one_latency(value: float | None) -> dict[str, Any]:
+    """`_latency` of a single value (same bucket key and rounding, without the column machinery)."""
+    if value is None:
+        return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
+    key = ZERO_BUCKET if value < MIN_VALUE else str(math.ceil(math.log(value) / _LOG_GAMMA))
+    return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": {key: 1}}
+
+
+def _one_window(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: _Kept) -> aggregate.Window:
+    """`_window` of a one-event window (a sixth of all events arrive in one-event batches)."""
+    level, latency, principal, action, status, text = parsed
+    message, stamp, event_id = event["message"], event["timestamp"], event["id"]
+    errors = 1 if level in ERROR_LEVELS else 0
+    signatures: dict[str, Any] = {}
+    if errors:
+        signature = texts.signature(text)
+        signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": texts.sample(text)}
+    if status in _AUTH_STATUSES and "auth_failure" not in rules:
+        rules = [*rules, "auth_failure"]
+    if principal == "root" and "root_activity" not in rules:
+        rules = [*rules, "root_activity"]
+    kept = texts.sample(message) if rules else ""
+    return {
+        "events": 1,
+        "bytes": len(message) if message.isascii() else len(message.encode("utf-8", "replace")),
+        "errors": errors,
+        "levels": {level: 1},
+        "latency": _one_latency(latency),
+        "principals": {} if principal is None else {texts.sample(principal): 1},
+        "actions": {} if action is None else {texts.sample(action): 1},
+        "statuses": {} if status is None else {texts.sample(status): 1},
+        "error_signatures": signatures,
+        "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
+        "dropped": 0,
+        "first_ts": stamp,
+        "last_ts": stamp,
+    }
+
+
 def batch_metadata(batch: Batch) -> dict[str, Any]:
     """What a partial records about the batch it came from."""
     events = batch.events
@@ -281,20 +320,24 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
     messages = [event["message"] for event in events]
     hits = rules.security.scan(messages)
     texts = _Kept(rules.redact, rules.memo)
+    if len(events) == 1:
+        hour = events[0]["timestamp"] // _HOUR_MS
+        window = _one_window(events[0], parse_message(messages[0]), hits.get(0, []), texts)
+        return [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})]
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, list(map(parse_message, messages))).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = _window(cols, hits, texts)
-    meta = batch_metadata(batch)
-    return [
-        {
-            "schema": aggregate.SCHEMA,
-            "date": day,
-            "partials": 1,
-            "batch": meta,
-            "windows": {batch.log_group: hours},
-        }
-        for day, hours in sorted(days.items())
-    ]
+    return [_partial(batch, day, hours) for day, hours in sorted(days.items())]
+
+
+def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:
+    return {
+        "schema": aggregate.SCHEMA,
+        "date": day,
+        "partials": 1,
+        "batch": batch_metadata(batch),
+        "windows": {batch.log_group: hours},
+    }
 
 
 def decode_data(data: str | bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Batch:
