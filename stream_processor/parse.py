@@ -77,6 +77,8 @@ def normalise_level(value: object) -> str | None:
 
 
 def _latency(value: object) -> float | None:
+    if type(value) is float:
+        return value if value >= 0 and value != math.inf else None  # NaN fails `>=`
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -92,6 +94,8 @@ def _latency(value: object) -> float | None:
 
 
 def _scalar(value: object, limit: int = 200) -> str | None:
+    if type(value) is str:
+        return value[:limit] if value else None
     if value is None or isinstance(value, dict | list):
         return None
     text = value if isinstance(value, str) else str(value)
@@ -106,33 +110,70 @@ def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _principal(obj: dict[str, Any]) -> str | None:
+def _principal(obj: dict[str, Any], keys: tuple[str, ...] = _PRINCIPAL_KEYS) -> str | None:
     identity = obj.get("userIdentity")
     if isinstance(identity, dict):
         found = identity.get("arn") or identity.get("userName") or identity.get("type")
         if found is not None:
             return _scalar(found)
-    value = _first(obj, _PRINCIPAL_KEYS)
+    value = _first(obj, keys)
     if isinstance(value, dict):
         value = value.get("name") or value.get("id") or value.get("arn")
     return _scalar(value)
 
 
+_Keys = tuple[str, ...]
+_Plan = tuple[_Keys, _Keys, _Keys, _Keys, _Keys, _Keys, bool]
+_PLANS: dict[tuple[str, ...], _Plan] = {}
+_PLANS_SIZE = 512
+
+
+def _plan(shape: tuple[str, ...]) -> _Plan:
+    """For one key layout: the keys present of each field, in priority order (layouts repeat)."""
+    present = frozenset(shape)
+    level, text, latency, principal, action, status = (
+        tuple(key for key in keys if key in present)
+        for keys in (_LEVEL_KEYS, _TEXT_KEYS, _LATENCY_KEYS, _PRINCIPAL_KEYS, _ACTION_KEYS, _STATUS_KEYS)
+    )
+    if len(_PLANS) >= _PLANS_SIZE:
+        _PLANS.clear()  # bounded; it refills with the layouts that recur
+    plan = _PLANS[shape] = (level, text, latency, principal, action, status, "userIdentity" in present)
+    return plan
+
+
+def _value(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """`_first` over keys the object is known to have (usually one)."""
+    value = obj[keys[0]]
+    return _first(obj, keys[1:]) if value is None and len(keys) > 1 else value
+
+
 def _from_mapping(obj: dict[str, Any], message: str) -> Parsed:
-    # A key set is looked into only when the object has one of its keys (one C-level check).
-    keys = obj.keys()
-    level = normalise_level(_first(obj, _LEVEL_KEYS)) if not keys.isdisjoint(_LEVEL_SET) else None
-    text = _first(obj, _TEXT_KEYS) if not keys.isdisjoint(_TEXT_SET) else None
+    # Only the keys the object has are looked at, found once per key layout (`_plan`).
+    shape = tuple(obj)
+    level_keys, text_keys, latency_keys, principal_keys, action_keys, status_keys, identity = _PLANS.get(
+        shape
+    ) or _plan(shape)
+    level = None
+    if level_keys:
+        value = _value(obj, level_keys)
+        level = _LEVEL_WORDS_GET(value.strip().lower()) if type(value) is str else normalise_level(value)
+    text = _value(obj, text_keys) if text_keys else None
     if not isinstance(text, str):
         text = message
+    principal = None
+    if identity:
+        principal = _principal(obj, principal_keys)
+    elif principal_keys:
+        value = _value(obj, principal_keys)
+        principal = (value[:200] or None) if type(value) is str else _principal(obj, principal_keys)
     return _new(
         Parsed,
         (
             text_level(text) if level is None else level,
-            _latency(_first(obj, _LATENCY_KEYS)) if not keys.isdisjoint(_LATENCY_SET) else None,
-            _principal(obj) if not keys.isdisjoint(_PRINCIPAL_SET) else None,
-            _scalar(_first(obj, _ACTION_KEYS)) if not keys.isdisjoint(_ACTION_SET) else None,
-            _scalar(_first(obj, _STATUS_KEYS)) if not keys.isdisjoint(_STATUS_SET) else None,
+            _latency(_value(obj, latency_keys)) if latency_keys else None,
+            principal,
+            _scalar(_value(obj, action_keys)) if action_keys else None,
+            _scalar(_value(obj, status_keys)) if status_keys else None,
             text,
         ),
     )
