@@ -10,6 +10,7 @@ counter keys, error signatures) are redacted once per distinct text per batch.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import operator
 import time
@@ -33,6 +34,8 @@ _SAMPLE_SCAN = 4000
 _HOUR_MS = 3_600_000
 _LOG_GAMMA = math.log(GAMMA)  # the same float histogram.bucket_key divides by
 _AUTH_STATUSES = ("401", "403")
+_ROOT = ("root",)
+_SAMPLES = aggregate.SAMPLES_PER_RULE
 _MEMO_TEXT = 1000
 _MEMO_SIZE = 8192
 
@@ -174,10 +177,13 @@ def _counter(column: Sequence[str | None], texts: _Kept) -> tuple[dict[str, int]
     counts: dict[str, int] = {}
     if column.count(None) == len(column):
         return counts, 0
+    remembered = texts.memo.samples.get
     for key, count in _tally(column).items():
         if key is None:
             continue
-        clean = texts.sample(key)
+        clean = remembered(key)
+        if clean is None:
+            clean = texts.sample(key)
         counts[clean] = counts.get(clean, 0) + count
     return counts, aggregate.cap_counter(counts)
 
@@ -201,26 +207,39 @@ def _signatures(cols: _Columns, levels: Sequence[str], texts: _Kept) -> dict[str
     return found
 
 
-def _security(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> dict[str, Any]:
-    """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted."""
-    flagged: dict[str, list[list[Any]]] = {}
-    for j, position in enumerate(cols.index):
-        rules = hits.get(position, ())
-        parsed = cols.parsed[j]
-        extra = [
-            rule
-            for rule, due in (
-                ("auth_failure", parsed.status in _AUTH_STATUSES),
-                ("root_activity", parsed.principal == "root"),
-            )
-            if due and rule not in rules
-        ]
-        for rule in (*rules, *extra):
-            flagged.setdefault(rule, []).append([cols.stamps[j], cols.events[j]["id"], j])
+def _security(
+    cols: _Columns,
+    hits: dict[int, list[str]],
+    principals: Sequence[str | None],
+    statuses: Sequence[str | None],
+    texts: _Kept,
+) -> dict[str, Any]:
+    """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted.
+
+    Only flagged events are visited: rule hits, and the 401/403 statuses and root principals that
+    count as auth failures and root activity even when no rule matched their text.
+    """
+    index = cols.index
+    if isinstance(index, range) and index.start == 0:  # the batch's only window: j is the position
+        matched = hits
+    else:
+        matched = {j: hits[position] for j, position in enumerate(index) if position in hits}
+    flagged: dict[str, list[int]] = {}
+    for j, rules in matched.items():
+        for rule in rules:
+            flagged.setdefault(rule, []).append(j)
+    implied = (("auth_failure", statuses, _AUTH_STATUSES), ("root_activity", principals, _ROOT))
+    for rule, column, due in implied:
+        if any(value in column for value in due):
+            extra = [j for j, value in enumerate(column) if value in due and rule not in matched.get(j, ())]
+            if extra:
+                flagged.setdefault(rule, []).extend(extra)
+    stamps, events, messages = cols.stamps, cols.events, cols.messages
     security: dict[str, Any] = {}
     for rule, found in flagged.items():
-        kept = sorted(found)[: aggregate.SAMPLES_PER_RULE]
-        samples = sorted([stamp, event_id, texts.sample(cols.messages[j])] for stamp, event_id, j in kept)
+        entries = [[stamps[j], events[j]["id"], j] for j in found]
+        kept = entries if len(entries) <= _SAMPLES else heapq.nsmallest(_SAMPLES, entries)
+        samples = sorted([stamp, event_id, texts.sample(messages[j])] for stamp, event_id, j in kept)
         security[rule] = {"count": len(found), "samples": samples}
     return security
 
@@ -238,7 +257,7 @@ def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> aggrega
     if errors:
         dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
     security = (
-        _security(cols, hits, texts)
+        _security(cols, hits, principals, statuses, texts)
         if hits or "401" in statuses or "403" in statuses or "root" in principals
         else {}
     )
