@@ -1,43 +1,26 @@
 """The one pipeline shared by the live path and replay: batch → partial aggregates (pure, no I/O).
 
 A batch is aggregated column by column: every message is parsed once, the security rules scan the
-batch's text at once, and each (UTC day, hour) window is filled from its events' columns with
-C-level tools (`Counter`, `zip`, `min`/`max`, chained `map`s) instead of per-event dict updates.
-Most batches fall in a single hour, which skips the grouping. Texts kept in a partial (samples,
-counter keys, error signatures) are redacted once per distinct text per batch.
+batch's text at once, and each (UTC day, hour) window is filled from its events' columns
+(`window.build`). Most batches fall in a single hour, which skips the grouping; a one-event batch
+builds its window directly.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
-import math
-import operator
 import time
-from bisect import bisect_left
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from . import aggregate
 from .classify import DEFAULT_SECURITY_RULES, SecurityRules
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
-from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET
-from .parse import ERROR_LEVELS, Parsed, parse_message
+from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
-from .signature import error_signature
+from .window import Columns, Kept, Texts, build, build_one
 
-SAMPLE_LENGTH = 500
-_SAMPLE_SCAN = 4000
 _HOUR_MS = 3_600_000
-_LOG_GAMMA = math.log(GAMMA)  # the same float histogram.bucket_key divides by
-_AUTH_STATUSES = ("401", "403")
-_ROOT = ("root",)
-_SAMPLES = aggregate.SAMPLES_PER_RULE
-_MEMO_TEXT = 1000
-_MEMO_SIZE = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,68 +29,10 @@ class Rules:
 
     security: SecurityRules = DEFAULT_SECURITY_RULES
     redact: Redactor = DEFAULT_REDACTOR
-    memo: _Texts = field(default_factory=lambda: _Texts(), compare=False, repr=False)
-
-
-@dataclass(slots=True)
-class _Texts:
-    """Redacted samples and error signatures by text: texts recur within and across batches.
-
-    Bounded: texts longer than `_MEMO_TEXT` are not kept, and past `_MEMO_SIZE` entries it starts over.
-    """
-
-    samples: dict[str, str] = field(default_factory=dict)
-    signatures: dict[str, str] = field(default_factory=dict)
-
-    def sample(self, text: str, redact: Redactor) -> str:
-        found = self.samples.get(text)
-        if found is None:
-            found = redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
-            if len(text) <= _MEMO_TEXT:
-                _remember(self.samples, text, found)
-        return found
-
-    def signature(self, text: str, redact: Redactor) -> str:
-        found = self.signatures.get(text)
-        if found is None:
-            found = error_signature(text, redact)
-            if len(text) <= _MEMO_TEXT:
-                _remember(self.signatures, text, found)
-        return found
-
-
-def _remember(memo: dict[str, str], text: str, value: str) -> None:
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    memo[text] = value
+    memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 
 DEFAULT_RULES = Rules()
-
-
-@dataclass(frozen=True, slots=True)
-class _Kept:
-    """What the window builders need to keep a text: the redactor and the memo."""
-
-    redact: Redactor
-    memo: _Texts
-
-    def sample(self, text: str) -> str:
-        return self.memo.sample(text, self.redact)
-
-    def signature(self, text: str) -> str:
-        return self.memo.signature(text, self.redact)
-
-
-@dataclass(frozen=True, slots=True)
-class _Columns:
-    """One window's events, column-wise. `index[j]` is the batch position of the j-th event."""
-
-    index: Sequence[int]
-    events: Sequence[dict[str, Any]]
-    messages: Sequence[str]
-    stamps: Sequence[int]
-    parsed: Sequence[Parsed]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -116,17 +41,17 @@ def _day(day_index: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(day_index * 86_400))
 
 
-def _columns(events: list[dict[str, Any]], messages: list[str], parsed: list[Parsed]) -> dict[int, _Columns]:
+def _columns(events: list[dict[str, Any]], messages: list[str], parsed: list[Parsed]) -> dict[int, Columns]:
     """Hour index (since the epoch) → that hour's events; no grouping when all share one hour."""
     stamps = [event["timestamp"] for event in events]
     first, last = min(stamps) // _HOUR_MS, max(stamps) // _HOUR_MS
     if first == last:
-        return {first: _Columns(range(len(events)), events, messages, stamps, parsed)}
+        return {first: Columns(range(len(events)), events, messages, stamps, parsed)}
     groups: dict[int, list[int]] = {}
     for position, stamp in enumerate(stamps):
         groups.setdefault(stamp // _HOUR_MS, []).append(position)
     return {
-        hour: _Columns(
+        hour: Columns(
             index,
             [events[i] for i in index],
             [messages[i] for i in index],
@@ -134,186 +59,6 @@ def _columns(events: list[dict[str, Any]], messages: list[str], parsed: list[Par
             [parsed[i] for i in index],
         )
         for hour, index in groups.items()
-    }
-
-
-def _byte_count(messages: Sequence[str]) -> int:
-    if all(map(str.isascii, messages)):
-        return sum(map(len, messages))
-    return sum(len(m.encode("utf-8", "replace")) for m in messages)
-
-
-def _latency(values: Sequence[float | None]) -> dict[str, Any]:
-    """The latency histogram of a window; bucket keys computed as `histogram.bucket_key` does."""
-    if values.count(None) == len(values):
-        return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
-    found = sorted(v for v in values if v is not None)
-    zero = bisect_left(found, MIN_VALUE)
-    indices = map(math.ceil, map(operator.truediv, map(math.log, found[zero:]), repeat(_LOG_GAMMA)))
-    buckets = {str(key): count for key, count in Counter(indices).items()}
-    if zero:
-        buckets[ZERO_BUCKET] = zero
-    return {
-        "count": len(found),
-        "sum_us": sum(map(round, map(operator.mul, found, repeat(1000)))),
-        "min": found[0],
-        "max": found[-1],
-        "buckets": buckets,
-    }
-
-
-def _tally(values: Sequence[Any]) -> dict[Any, int]:
-    """Counts of values: Counter's C loop for long columns, a plain loop for a few values."""
-    if len(values) > 16:
-        return dict(Counter(values))
-    counts: dict[Any, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
-def _counter(column: Sequence[str | None], texts: _Kept) -> tuple[dict[str, int], int]:
-    """Counts of a column's values, keys redacted (they are log text too), capped; and keys dropped."""
-    counts: dict[str, int] = {}
-    if column.count(None) == len(column):
-        return counts, 0
-    remembered = texts.memo.samples.get
-    for key, count in _tally(column).items():
-        if key is None:
-            continue
-        clean = remembered(key)
-        if clean is None:
-            clean = texts.sample(key)
-        counts[clean] = counts.get(clean, 0) + count
-    return counts, aggregate.cap_counter(counts)
-
-
-def _signatures(cols: _Columns, levels: Sequence[str], texts: _Kept) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for j, level in enumerate(levels):
-        if level not in ERROR_LEVELS:
-            continue
-        text = cols.parsed[j].text
-        first = [cols.stamps[j], cols.events[j]["id"]]
-        entry = found.get(sig := texts.signature(text))
-        if entry is None:
-            found[sig] = {"count": 1, "first": first, "sample": text}
-            continue
-        entry["count"] += 1
-        if first < entry["first"]:
-            entry["first"], entry["sample"] = first, text
-    for entry in found.values():
-        entry["sample"] = texts.sample(entry["sample"])
-    return found
-
-
-def _security(
-    cols: _Columns,
-    hits: dict[int, list[str]],
-    principals: Sequence[str | None],
-    statuses: Sequence[str | None],
-    texts: _Kept,
-) -> dict[str, Any]:
-    """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted.
-
-    Only flagged events are visited: rule hits, and the 401/403 statuses and root principals that
-    count as auth failures and root activity even when no rule matched their text.
-    """
-    index = cols.index
-    if isinstance(index, range) and index.start == 0:  # the batch's only window: j is the position
-        matched = hits
-    else:
-        matched = {j: hits[position] for j, position in enumerate(index) if position in hits}
-    flagged: dict[str, list[int]] = {}
-    for j, rules in matched.items():
-        for rule in rules:
-            flagged.setdefault(rule, []).append(j)
-    implied = (("auth_failure", statuses, _AUTH_STATUSES), ("root_activity", principals, _ROOT))
-    for rule, column, due in implied:
-        if any(value in column for value in due):
-            extra = [j for j, value in enumerate(column) if value in due and rule not in matched.get(j, ())]
-            if extra:
-                flagged.setdefault(rule, []).extend(extra)
-    stamps, events, messages = cols.stamps, cols.events, cols.messages
-    security: dict[str, Any] = {}
-    for rule, found in flagged.items():
-        entries = [[stamps[j], events[j]["id"], j] for j in found]
-        kept = entries if len(entries) <= _SAMPLES else heapq.nsmallest(_SAMPLES, entries)
-        samples = sorted([stamp, event_id, texts.sample(messages[j])] for stamp, event_id, j in kept)
-        security[rule] = {"count": len(found), "samples": samples}
-    return security
-
-
-def _window(cols: _Columns, hits: dict[int, list[str]], texts: _Kept) -> aggregate.Window:
-    """A window (the `aggregate.new_window` shape) filled from its events' columns."""
-    levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
-    level_counts = _tally(levels)
-    errors = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
-    principal_counts, dropped_principals = _counter(principals, texts)
-    action_counts, dropped_actions = _counter(actions, texts)
-    status_counts, dropped_statuses = _counter(statuses, texts)
-    dropped = dropped_principals + dropped_actions + dropped_statuses
-    signatures: dict[str, Any] = {}
-    if errors:
-        dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
-    security = (
-        _security(cols, hits, principals, statuses, texts)
-        if hits or "401" in statuses or "403" in statuses or "root" in principals
-        else {}
-    )
-    return {
-        "events": len(cols.messages),
-        "bytes": _byte_count(cols.messages),
-        "errors": errors,
-        "levels": level_counts,
-        "latency": _latency(latencies),
-        "principals": principal_counts,
-        "actions": action_counts,
-        "statuses": status_counts,
-        "error_signatures": signatures,
-        "security": security,
-        "dropped": dropped,
-        "first_ts": min(cols.stamps),
-        "last_ts": max(cols.stamps),
-    }
-
-
-def _one_latency(value: float | None) -> dict[str, Any]:
-    """`_latency` of a single value (same bucket key and rounding, without the column machinery)."""
-    if value is None:
-        return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
-    key = ZERO_BUCKET if value < MIN_VALUE else str(math.ceil(math.log(value) / _LOG_GAMMA))
-    return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": {key: 1}}
-
-
-def _one_window(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: _Kept) -> aggregate.Window:
-    """`_window` of a one-event window (a sixth of all events arrive in one-event batches)."""
-    level, latency, principal, action, status, text = parsed
-    message, stamp, event_id = event["message"], event["timestamp"], event["id"]
-    errors = 1 if level in ERROR_LEVELS else 0
-    signatures: dict[str, Any] = {}
-    if errors:
-        signature = texts.signature(text)
-        signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": texts.sample(text)}
-    if status in _AUTH_STATUSES and "auth_failure" not in rules:
-        rules = [*rules, "auth_failure"]
-    if principal == "root" and "root_activity" not in rules:
-        rules = [*rules, "root_activity"]
-    kept = texts.sample(message) if rules else ""
-    return {
-        "events": 1,
-        "bytes": len(message) if message.isascii() else len(message.encode("utf-8", "replace")),
-        "errors": errors,
-        "levels": {level: 1},
-        "latency": _one_latency(latency),
-        "principals": {} if principal is None else {texts.sample(principal): 1},
-        "actions": {} if action is None else {texts.sample(action): 1},
-        "statuses": {} if status is None else {texts.sample(status): 1},
-        "error_signatures": signatures,
-        "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
-        "dropped": 0,
-        "first_ts": stamp,
-        "last_ts": stamp,
     }
 
 
@@ -338,14 +83,14 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
     events = batch.events
     messages = [event["message"] for event in events]
     hits = rules.security.scan(messages)
-    texts = _Kept(rules.redact, rules.memo)
+    texts = Kept(rules.redact, rules.memo)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
-        window = _one_window(events[0], parse_message(messages[0]), hits.get(0, []), texts)
+        window = build_one(events[0], parse_message(messages[0]), hits.get(0, []), texts)
         return [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})]
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, list(map(parse_message, messages))).items():
-        days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = _window(cols, hits, texts)
+        days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
     return [_partial(batch, day, hours) for day, hours in sorted(days.items())]
 
 
