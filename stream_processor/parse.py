@@ -9,7 +9,6 @@ runs only after a substring check says it may match.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, NamedTuple
 
@@ -21,6 +20,9 @@ LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "UNKNOWN")
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
 
 _LEVEL_KEYS = ("level", "levelname", "severity", "log_level", "loglevel", "lvl", "LogLevel")
+# A latency beyond a day is a broken field, not a slow request; it would also overflow the
+# integer microsecond sums of the aggregate (orjson encodes 64-bit integers only).
+MAX_LATENCY_MS = 86_400_000.0
 _LATENCY_KEYS = ("latency_ms", "duration_ms", "elapsed_ms", "latencyMs", "durationMs", "elapsedMs")
 _PRINCIPAL_KEYS = ("user", "username", "principal", "userName", "user_name")
 _ACTION_KEYS = ("action", "event", "eventName", "operation")
@@ -76,9 +78,14 @@ def normalise_level(value: object) -> str | None:
     return None
 
 
+def _plausible(number: float) -> float | None:
+    """A latency we can aggregate: 0 ≤ ms ≤ one day (NaN, infinities and absurd values are not)."""
+    return number if 0 <= number <= MAX_LATENCY_MS else None  # NaN fails both comparisons
+
+
 def _latency(value: object) -> float | None:
     if type(value) is float:
-        return value if value >= 0 and value != math.inf else None  # NaN fails `>=`
+        return _plausible(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -90,7 +97,7 @@ def _latency(value: object) -> float | None:
             return None
     else:
         return None
-    return number if math.isfinite(number) and number >= 0 else None
+    return _plausible(number)
 
 
 def _scalar(value: object, limit: int = 200) -> str | None:
@@ -190,14 +197,14 @@ def _text_latency(message: str) -> float | None:
     if message[:7] == "REPORT ":
         report = _LAMBDA_REPORT.match(message)
         if report is not None:
-            return float(report.group(1))
+            return _plausible(float(report.group(1)))
     if "ms" not in message:
         return None
     lowered = message[:8192].lower()
     if not any(word in lowered for word in _LATENCY_WORDS):
         return None
     found = _TEXT_LATENCY.search(lowered)
-    return float(found.group(1)) if found else None
+    return _plausible(float(found.group(1))) if found else None
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:

@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stream_processor.aggregate import encode
 from stream_processor.parse import Parsed, normalise_level, parse_message
+from stream_processor.pipeline import process_data
 from stream_processor.textlevel import LEVEL_WORDS, level_word
+from tests.builders import compress, envelope, log_event
 
 CASES: list[tuple[str, tuple[str, float | None, str | None, str | None, str | None]]] = [
     # JSON, each level key and the other roles
@@ -161,3 +164,26 @@ def test_parse_never_raises(message: str) -> None:
     parsed = parse_message(message)
     assert parsed.level in {"DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "UNKNOWN"}
     assert parsed.latency_ms is None or parsed.latency_ms >= 0
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"level": "info", "latency_ms": 1e308}',
+        '{"level": "info", "duration_ms": "1e300"}',
+        '{"level": "info", "latency_ms": -5}',
+        '{"level": "info", "latency_ms": 86400001}',
+        "REPORT RequestId: 1 Duration: " + "9" * 400 + " ms",
+        "request took " + "9" * 400 + " ms",
+    ],
+)
+def test_absurd_latencies_are_ignored_and_never_break_a_batch(message: str) -> None:
+    assert parse_message(message).latency_ms is None
+    (partial,) = process_data(compress(envelope([log_event(message, 1_764_158_400_000)])))
+    window = partial["windows"]["/admin/logs"]["12"]
+    assert window["events"] == 1 and window["latency"]["count"] == 0
+    encode(partial)
+
+
+def test_a_day_long_latency_is_still_a_latency() -> None:
+    assert parse_message('{"latency_ms": 86400000}').latency_ms == 86_400_000.0
