@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit demo bench soak package clean
+.PHONY: test lint typecheck unit test-py312 demo bench soak package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit template-check
+test: lint typecheck unit template-check test-py312
+
+# The Lambda runtime is python3.12: run the suite on it too when this machine has one.
+PY312 ?= $(shell for p in $$(command -v python3.12) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo "$$p"; break; }; done)
+test-py312:
+	@if [ -z "$(PY312)" ]; then echo "test-py312: no python3.12 on this machine, skipped"; exit 0; fi; \
+	test -x .venv312/bin/python || $(PY312) -m venv .venv312; \
+	.venv312/bin/python -m pip install --quiet --upgrade pip && \
+	.venv312/bin/python -m pip install --quiet -e '.[dev]' && \
+	.venv312/bin/python -m pytest -p no:cacheprovider
 
 demo: $(STAMP)
 	$(BIN)/logreview demo
@@ -44,4 +54,4 @@ template-check: $(STAMP)
 	$(BIN)/checkov --framework cloudformation --file template.yaml --quiet --compact --skip-download
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output
+	rm -rf $(VENV) .venv312 build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output
