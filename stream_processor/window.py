@@ -19,7 +19,7 @@ from itertools import repeat
 from typing import Any
 
 from . import aggregate
-from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET
+from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET, bucket_key
 from .parse import ERROR_LEVELS, Parsed
 from .redact import Redactor
 from .signature import error_signature
@@ -237,8 +237,8 @@ def _one_latency(value: float | None) -> dict[str, Any]:
     """`_latency` of a single value (same bucket key and rounding, without the column machinery)."""
     if value is None:
         return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
-    key = ZERO_BUCKET if value < MIN_VALUE else str(math.ceil(math.log(value) / _LOG_GAMMA))
-    return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": {key: 1}}
+    buckets = {bucket_key(value): 1}
+    return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": buckets}
 
 
 def build_one(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: Kept) -> aggregate.Window:

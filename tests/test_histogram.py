@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from stream_processor.histogram import (
     bucket_value,
     quantile,
 )
+from stream_processor.window import _latency, _one_latency
 
 TOLERANCE = RELATIVE_ACCURACY * (1 + 1e-9)  # 1 %, plus float rounding at bucket boundaries
 latencies = st.floats(min_value=MIN_VALUE, max_value=1e9, allow_nan=False, allow_infinity=False)
@@ -61,3 +63,12 @@ def test_tiny_values_share_the_zero_bucket_and_empty_has_no_quantile() -> None:
 def test_quantile_is_clamped_to_the_observed_range() -> None:
     buckets = _histogram([100.0])
     assert quantile(buckets, 1.0, 100.0, 100.0) == 100.0
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(min_value=0, max_value=86_400_000)), min_size=1, max_size=50))
+def test_window_latency_columns_bucket_exactly_as_bucket_key(values: list[float | None]) -> None:
+    """The pipeline buckets a window's latencies column-wise; it must agree with `bucket_key`."""
+    found = [v for v in values if v is not None]
+    histogram = _latency(values) if len(values) > 1 else _one_latency(values[0])
+    assert histogram["buckets"] == dict(Counter(bucket_key(v) for v in found))
+    assert histogram["count"] == len(found)
