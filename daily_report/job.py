@@ -15,13 +15,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from stream_processor.config import Config
+from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
 from . import revision
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
-from .publish import NAMESPACE, DailyMetrics, Notifier, ReportStore
+from .publish import DailyMetrics, Notifier, ReportStore
 from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
@@ -143,8 +144,6 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
         config=config,
         partials=PartialSource(name, s3, DEFAULT_WORKERS),
         store=ReportStore(name, s3),
-        metrics=DailyMetrics(
-            boto3.client("cloudwatch"), os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE
-        ),
+        metrics=DailyMetrics(boto3.client("cloudwatch"), metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,
     )

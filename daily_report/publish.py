@@ -14,6 +14,7 @@ import orjson
 from botocore.exceptions import ClientError
 
 from stream_processor.sinks import S3Sink
+from stream_processor.sinks.metrics import NAMESPACE
 
 from . import revision
 from .days import day_start
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 TEXT, JSON, HTML = "log_review.gz", "log_review.json.gz", "log_review.html"
 PRESIGN_SECONDS = 7 * 24 * 3600  # the longest a SigV4 URL can live
-NAMESPACE = "LogProcessor"
 METRIC_MAX_AGE = timedelta(days=14)  # CloudWatch rejects older timestamps
 
 

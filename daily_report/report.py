@@ -86,9 +86,7 @@ def _security(window: aggregate.Window, rules: Mapping[str, str], redact: Redact
 
 def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict[str, Any]:
     """One log group's day: its 24 hourly windows merged, summarised and ranked."""
-    day = aggregate.new_window()
-    for hour in sorted(hours):
-        aggregate.merge_window(day, hours[hour])
+    day = aggregate.combine(hours[hour] for hour in sorted(hours))
     redact: Redact = config.rules.redact
     hourly = [
         {"events": hours[h]["events"], "errors": hours[h]["errors"]}

@@ -18,6 +18,7 @@ laws hold exactly; past it, the lowest counts are dropped deterministically (and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -148,6 +149,14 @@ def merge_window(into: Window, other: Window) -> None:
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
     into["last_ts"] = _highest(into["last_ts"], other["last_ts"])
+
+
+def combine(windows: Iterable[Window]) -> Window:
+    """Several windows (e.g. one log group's hours) summed into one new window."""
+    total = new_window()
+    for window in windows:
+        merge_window(total, window)
+    return total
 
 
 def merge_into(acc: Partial, other: Partial) -> Partial:

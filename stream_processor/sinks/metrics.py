@@ -19,7 +19,8 @@ NAMESPACE = "LogProcessor"
 MAX_VALUES = 99  # Powertools flushes on the 100th value; stay under it for one object
 
 
-def _namespace() -> str:
+def metrics_namespace() -> str:
+    """`POWERTOOLS_METRICS_NAMESPACE`, else `LogProcessor`: the namespace the alarms watch."""
     return os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE
 
 
@@ -42,16 +43,15 @@ class MetricsSink:
 
     def _metrics(self) -> EphemeralMetrics:
         # service="" keeps Powertools from adding a `service` dimension the alarms do not use
-        return EphemeralMetrics(namespace=_namespace(), service="")
+        return EphemeralMetrics(namespace=metrics_namespace(), service="")
 
     def batch(self, partials: list[aggregate.Partial], processing_ms: float) -> None:
-        per_group: dict[str, aggregate.Window] = {}
+        hours_by_group: dict[str, list[aggregate.Window]] = {}
         for partial in partials:  # one per UTC day: a batch crossing midnight has two
             for group, hours in partial["windows"].items():
-                window = per_group.setdefault(group, aggregate.new_window())
-                for hour_window in hours.values():
-                    aggregate.merge_window(window, hour_window)
-        for group, window in per_group.items():
+                hours_by_group.setdefault(group, []).extend(hours.values())
+        for group, hours_of_group in hours_by_group.items():
+            window = aggregate.combine(hours_of_group)
             metrics = self._metrics()
             metrics.add_dimension(name="LogGroup", value=group)
             metrics.add_metric(name="EventCount", unit=MetricUnit.Count, value=window["events"])
