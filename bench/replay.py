@@ -32,7 +32,7 @@ from stream_processor.replay.days import DayRange
 from stream_processor.replay.run import run_pool
 from stream_processor.replay.select import select
 from stream_processor.replay.work import ObjectReplayer, SilentMetrics
-from stream_processor.sinks.s3 import S3Sink, s3_client
+from stream_processor.sinks.s3 import S3Sink, archive_key, s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -57,7 +57,9 @@ def _fill(sink: S3Sink) -> int:
         event = make_batch(rng, EVENTS_PER_BATCH, START_MS + rng.randrange(20 * 3_600_000))
         raw = base64.b64decode(event["awslogs"]["data"])
         batch = decode_payload(raw)
-        sink.archive(batch, raw)
+        writes = sink.writes()
+        writes.archive(archive_key([batch], batch.batch_id), [raw], [batch])  # one per Direct invocation
+        writes.confirm()
         events += len(batch.events)
     return events
 

@@ -66,7 +66,7 @@ class ReportRun:
     def generate(self, day: date) -> Generated:
         """Merge, build, revise against the stored report, render and write one day."""
         merged = self.partials.merge_day(day)
-        body = build_report(day, merged.partial, merged.objects, self.config)
+        body = build_report(day, merged.partial, merged.batches, self.config)
         stored = self.store.previous(day)
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -142,7 +142,7 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
     topic = os.environ.get("ALERT_TOPIC_ARN", "")
     return ReportRun(
         config=config,
-        partials=PartialSource(name, s3, DEFAULT_WORKERS),
+        partials=PartialSource(name, s3, DEFAULT_WORKERS, config.rules),
         store=ReportStore(name, s3),
         metrics=DailyMetrics(boto3.client("cloudwatch"), metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,

@@ -1,10 +1,18 @@
-"""The partial aggregate (schema 1): one per (batch, UTC day); the format the daily report merges.
+"""The partial aggregate (schema 2): one *bundle* per (invocation, UTC day); what the reports merge.
 
 A partial is plain JSON-shaped data::
 
-    {"schema": 1, "date": "YYYY-MM-DD", "partials": n,
-     "batch": {batch metadata} | null,       # kept only while exactly one partial is inside
+    {"schema": 2, "date": "YYYY-MM-DD",
+     "partials": n,                  # objects merged into it (a bundle is 1)
+     "batches": k,                   # distinct CloudWatch batches merged
+     "batch_ids": [id, ...] | null,  # sorted; kept only while exactly one object is inside
+     "archive": key | null,          # the invocation's archive object; idem
      "windows": {log_group: {"HH": window}}}
+
+Ids and archive key are dropped by a merge of two objects (as schema 1 dropped its `batch`), so a
+report-level merge never carries millions of ids: readers that deduplicate keep the ids beside
+the merge (`bundle.BatchLedger`). Schema-1 partials (one per batch, with a `batch` object) are
+still read: `decode` upgrades their envelope.
 
 and a window holds counters for one log group and one UTC hour (see `new_window`).
 
@@ -23,7 +31,8 @@ from typing import Any
 
 import orjson
 
-SCHEMA = 1
+SCHEMA = 2
+SCHEMA_1 = 1  # one partial per batch; still read (envelope upgraded by `decode`)
 COUNTER_CAP = 200
 SAMPLES_PER_RULE = 5
 COUNTERS = ("principals", "actions", "statuses")
@@ -53,7 +62,15 @@ def new_window() -> Window:
 
 def empty() -> Partial:
     """The identity of `merge`."""
-    return {"schema": SCHEMA, "date": None, "partials": 0, "batch": None, "windows": {}}
+    return {
+        "schema": SCHEMA,
+        "date": None,
+        "partials": 0,
+        "batches": 0,
+        "batch_ids": None,
+        "archive": None,
+        "windows": {},
+    }
 
 
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
@@ -167,8 +184,10 @@ def merge_into(acc: Partial, other: Partial) -> Partial:
         raise ValueError(f"cannot merge partials of {acc['date']} and {other['date']}")
     acc["date"] = acc["date"] or other["date"]
     total = acc["partials"] + other["partials"]
-    acc["batch"] = (acc["batch"] or other["batch"]) if total == 1 else None
+    for name in ("batch_ids", "archive"):  # only while exactly one object is inside
+        acc[name] = (acc[name] or other[name]) if total == 1 else None
     acc["partials"] = total
+    acc["batches"] += other["batches"]
     for group, hours in other["windows"].items():
         mine = acc["windows"].setdefault(group, {})
         for hour, window in hours.items():
@@ -187,8 +206,33 @@ def encode(partial: Partial) -> bytes:
 
 
 def decode(data: bytes) -> Partial:
-    """Bytes written by `encode` → partial; rejects other schemas."""
+    """Bytes written by `encode` → schema-2 partial (schema 1 upgraded); rejects other schemas."""
     partial = orjson.loads(data)
-    if not isinstance(partial, dict) or partial.get("schema") != SCHEMA:
-        raise ValueError("not a schema-1 partial aggregate")
-    return partial
+    if not isinstance(partial, dict) or partial.get("schema") not in (SCHEMA, SCHEMA_1):
+        raise ValueError(f"not a schema-{SCHEMA} (or schema-{SCHEMA_1}) partial aggregate")
+    return upgrade(partial) if partial["schema"] == SCHEMA_1 else partial
+
+
+def upgrade(old: Partial) -> Partial:
+    """A schema-1 partial (one per batch, `batch` metadata) in the schema-2 envelope.
+
+    Its batch id is kept so the deduplicating reader can tell it apart from a bundle holding the
+    same batch; it names no archive object (a schema-1 partial is one batch: a duplicate of it is
+    dropped whole, never rebuilt).
+    """
+    batch = old.get("batch")
+    objects = old["partials"]
+    return {
+        "schema": SCHEMA,
+        "date": old["date"],
+        "partials": objects,
+        "batches": objects,
+        "batch_ids": [batch["batch_id"]] if isinstance(batch, dict) and objects == 1 else None,
+        "archive": None,
+        "windows": upgrade_windows(old["windows"]),
+    }
+
+
+def upgrade_windows(windows: dict[str, Any]) -> dict[str, Any]:
+    """Schema-1 windows → current windows (the same format today)."""
+    return windows

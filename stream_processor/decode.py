@@ -93,6 +93,44 @@ def iter_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[by
         rest = inflater.unused_data.lstrip(b"\x00")
 
 
+_FIRST_CHUNK = 16 * 1024
+_LAST_CHUNK = 1024 * 1024
+
+
+def split_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[tuple[bytes, bytes]]:
+    """(compressed bytes, decompressed bytes) of every member back to back, in order.
+
+    The compressed part is byte-identical to the slice of `raw` it came from (an archive object
+    is its payloads concatenated, so these are the payloads as received). Input is fed in growing
+    chunks, so an object of many small members costs O(size), not O(size × members); NUL padding
+    between members is skipped; total output is capped at `cap` bytes.
+    """
+    view, start, total = memoryview(raw), 0, 0
+    while start < len(raw):
+        inflater = _inflate.decompressobj(_wbits(raw[start : start + 2]))
+        pieces, pos, chunk = [], start, _FIRST_CHUNK
+        while not inflater.eof:
+            feed = inflater.unconsumed_tail or view[pos : pos + chunk]
+            if not inflater.unconsumed_tail:
+                pos += len(feed)
+                chunk = min(chunk * 2, _LAST_CHUNK)
+            try:
+                piece = inflater.decompress(feed, cap - total + 1)
+            except (zlib.error, _inflate.error) as exc:
+                raise DecodeError("corrupt_compressed", str(exc)) from None
+            total += len(piece)
+            if total > cap:
+                raise DecodeError("too_large", f"decompresses past the {cap}-byte cap")
+            if not piece and not feed and not inflater.eof:
+                raise DecodeError("truncated", "compressed stream ends before its end marker")
+            pieces.append(piece)
+        end = pos - len(inflater.unused_data)
+        yield raw[start:end], b"".join(pieces)
+        start = end
+        while start < len(raw) and raw[start] == 0:
+            start += 1
+
+
 def decompress(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> bytes:
     """Decompress one subscription payload (a single gzip or zlib member)."""
     members = iter_members(raw, cap)

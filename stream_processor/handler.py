@@ -1,4 +1,5 @@
-"""StreamProcessor Lambda entry point (thin): dispatch by event shape, ingest each payload."""
+"""StreamProcessor Lambda entry point (thin): dispatch by event shape, ingest the event's payloads
+as one invocation (one archive object, one bundle per UTC day)."""
 
 from __future__ import annotations
 
@@ -30,17 +31,13 @@ def current_ingest() -> Ingest:
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    """Process every payload in the event; raise on I/O failure so Lambda retries."""
+    """Process every payload in the event; raise on I/O failure so Lambda retries the event."""
     logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     kind = event_kind(event)
     if kind == "sqs":  # replay messages (DESIGN §8): partial batch failures, not a raise
         from .replay.queue import consume  # imported on first use: it adds ~40 ms to every cold start
 
         return consume(event, context)
-    ingest = current_ingest()
-    counts = {"processed": 0, "skipped": 0, "quarantined": 0, "events": 0}
-    for payload in payloads(event):
-        outcome = ingest(payload.data, payload.origin)
-        counts[outcome.status] += 1
-        counts["events"] += outcome.events
-    return {"kind": kind, **counts}
+    done = current_ingest().invocation((payload.data, payload.origin) for payload in payloads(event))
+    counts = {status: done.count(status) for status in ("processed", "skipped", "quarantined")}
+    return {"kind": kind, **counts, "events": done.events}

@@ -1,29 +1,41 @@
-"""One payload through the whole pipeline with its sinks: the path live delivery and replay share.
+"""One invocation through the whole pipeline with its sinks: the path live delivery and replay share.
 
-Order of work (DESIGN §11): decode (undecodable → quarantine, return normally) → archive raw
-bytes → load rules → aggregate → write partials → emit metrics. Any S3 error propagates so the
-caller (Lambda) retries; deterministic keys make the retry harmless.
+An invocation is the payloads of one Lambda event (one for a direct subscription, every record of
+a Kinesis event; replay feeds one archive object, or a bounded group of a foreign object). It is
+written as one archive object and one bundle per UTC day, whatever the number of payloads.
+
+Order of work (DESIGN §11), per payload and then per invocation: decode (undecodable → quarantine
+with its reason, the rest goes on) → archive the raw payloads (the put starts before parsing) →
+load rules → aggregate → put the bundles → wait until every put is confirmed → emit metrics →
+return. Any S3 error raises (after the other puts finished) so Lambda retries the invocation;
+deterministic keys make the retry harmless. Nothing is dropped silently: each payload ends
+processed, skipped (with a reason) or quarantined.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
 
-from .decode import DEFAULT_MAX_DECOMPRESSED, b64decode, decode_payload, looks_compressed
+from . import aggregate
+from .bundle import bundles, invocation_id
+from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .pipeline import Rules, aggregate_batch
-from .sinks import MetricsSink, S3Sink
+from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
 
 logger = Logger(service="logreview")
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one payload: processed, skipped (with reason) or quarantined."""
+    """What happened to one payload: processed, skipped (with reason) or quarantined.
+
+    `keys` are the objects written for it: the invocation's archive and bundles (shared by every
+    payload of the invocation), or its two quarantine objects."""
 
     status: str
     events: int = 0
@@ -32,9 +44,24 @@ class Outcome:
     keys: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """What one invocation did: an outcome per payload and every key it wrote."""
+
+    outcomes: list[Outcome]
+    keys: tuple[str, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def events(self) -> int:
+        return sum(outcome.events for outcome in self.outcomes)
+
+
 @dataclass(slots=True)
 class Ingest:
-    """Binds the sinks and the rules loader; call it with one payload."""
+    """Binds the sinks and the rules loader; call `invocation` with the payloads of one event."""
 
     sink: S3Sink
     load_rules: Callable[[], Rules]
@@ -43,44 +70,89 @@ class Ingest:
     max_decompressed: int = DEFAULT_MAX_DECOMPRESSED
 
     def __call__(self, data: str | bytes, origin: str = "subscription") -> Outcome:
+        """One payload as an invocation of its own (a direct subscription delivery)."""
+        (outcome,) = self.invocation([(data, origin)]).outcomes
+        return outcome
+
+    def invocation(self, items: Iterable[tuple[str | bytes, str]]) -> Invocation:
+        """Every payload of one event: one archive object, one bundle per UTC day."""
         started = time.perf_counter()
+        writes = self.sink.writes()
+        outcomes: list[Outcome] = []
+        accepted: dict[str, tuple[int, bytes, Batch]] = {}  # batch id → (position, payload, batch)
+        for position, (data, origin) in enumerate(items):
+            decoded = self._decode(data, origin, writes)
+            if isinstance(decoded, Outcome):
+                outcomes.append(decoded)
+            elif decoded[1].batch_id in accepted:  # the same batch twice in one event: once
+                outcomes.append(Outcome("skipped", batch_id=decoded[1].batch_id, reason="duplicate_batch"))
+            else:
+                accepted[decoded[1].batch_id] = (position, *decoded)
+                outcomes.append(Outcome("processed"))  # completed below, once written
+        made = self._write(writes, [(raw, batch) for _, raw, batch in accepted.values()])
+        keys = tuple(writes.confirm())
+        written = tuple(key for key in keys if not key.startswith("quarantine/"))
+        for position, _, batch in accepted.values():
+            outcomes[position] = Outcome("processed", len(batch.events), batch.batch_id, keys=written)
+        quarantined = sum(1 for outcome in outcomes if outcome.status == "quarantined")
+        for _ in range(quarantined):
+            self.metrics.decode_failure()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if made:
+            self.metrics.batch(made, elapsed_ms)
+        logger.info(
+            "invocation processed",
+            extra={
+                "payloads": len(outcomes),
+                "batches": len(accepted),
+                "events": sum(len(batch.events) for _, _, batch in accepted.values()),
+                "quarantined": quarantined,
+                "objects": len(keys),
+                "ms": round(elapsed_ms, 2),
+            },
+        )
+        return Invocation(outcomes, keys)
+
+    def _decode(self, data: str | bytes, origin: str, writes: Writes) -> Outcome | tuple[bytes, Batch]:
+        """(payload bytes, batch) of a payload to process, or its outcome when it is not one."""
         raw = data if isinstance(data, bytes) and looks_compressed(data) else None
         try:
             if raw is None:
                 raw = b64decode(data)
             batch = decode_payload(raw, self.max_decompressed)
         except DecodeError as exc:
-            return self._quarantine(raw if raw is not None else _as_bytes(data), exc, origin)
+            kept = raw if raw is not None else _as_bytes(data)
+            key = writes.quarantine(kept, exc.reason, exc.detail, origin)
+            logger.warning(
+                "payload quarantined", extra={"reason": exc.reason, "detail": exc.detail, "key": key}
+            )
+            return Outcome("quarantined", reason=exc.reason, keys=(key + ".bin", key + ".json"))
         if batch.is_control:
             logger.info("control message skipped", extra={"origin": origin})
             return Outcome("skipped", reason="control_message")
         if not batch.events:
             logger.info("empty batch skipped", extra={"log_group": batch.log_group, "origin": origin})
             return Outcome("skipped", batch_id=batch.batch_id, reason="no_events")
-        keys = [self.sink.archive(batch, raw)] if self.archive else []
-        rules = self.load_rules()
-        partials = aggregate_batch(batch, rules)
-        keys.extend(self.sink.partial(partial) for partial in partials)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self.metrics.batch(partials, elapsed_ms)
-        logger.info(
-            "batch processed",
-            extra={
-                "batch_id": batch.batch_id,
-                "log_group": batch.log_group,
-                "events": len(batch.events),
-                "partials": len(partials),
-                "origin": origin,
-                "ms": round(elapsed_ms, 2),
-            },
-        )
-        return Outcome("processed", len(batch.events), batch.batch_id, keys=tuple(keys))
+        return raw, batch
 
-    def _quarantine(self, raw: bytes, exc: DecodeError, origin: str) -> Outcome:
-        key = self.sink.quarantine(raw, exc.reason, exc.detail, origin)
-        self.metrics.decode_failure()
-        logger.warning("payload quarantined", extra={"reason": exc.reason, "detail": exc.detail, "key": key})
-        return Outcome("quarantined", reason=exc.reason, keys=(key + ".bin", key + ".json"))
+    def _write(self, writes: Writes, accepted: list[tuple[bytes, Batch]]) -> list[aggregate.Partial]:
+        """Put the archive (first, before parsing), then aggregate and put the bundles."""
+        if not accepted:
+            return []
+        batches = [batch for _, batch in accepted]
+        invocation = invocation_id(batch.batch_id for batch in batches)
+        archive = archive_key(batches, invocation)
+        if self.archive:
+            writes.archive(archive, [raw for raw, _ in accepted], batches)
+        try:
+            rules = self.load_rules()
+        except BaseException:
+            writes.settle()  # an invalid config still leaves the raw payloads archived
+            raise
+        made = bundles((p for batch in batches for p in aggregate_batch(batch, rules)), archive)
+        for bundle in made:
+            writes.bundle(partial_key(bundle, invocation), bundle)
+        return made
 
 
 def _as_bytes(data: str | bytes) -> bytes:

@@ -62,20 +62,6 @@ def _columns(events: list[dict[str, Any]], messages: list[str], parsed: list[Par
     }
 
 
-def batch_metadata(batch: Batch) -> dict[str, Any]:
-    """What a partial records about the batch it came from."""
-    events = batch.events
-    return {
-        "batch_id": batch.batch_id,
-        "owner": batch.owner,
-        "log_group": batch.log_group,
-        "log_stream": batch.log_stream,
-        "events": len(events),
-        "first_event_id": events[0]["id"] if events else None,
-        "last_event_id": events[-1]["id"] if events else None,
-    }
-
-
 def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
     """One partial per UTC day the batch's events fall on, sorted by day."""
     if batch.is_control or not batch.events:
@@ -95,11 +81,14 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
 
 
 def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:
+    """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them)."""
     return {
         "schema": aggregate.SCHEMA,
         "date": day,
         "partials": 1,
-        "batch": batch_metadata(batch),
+        "batches": 1,
+        "batch_ids": [batch.batch_id],
+        "archive": None,
         "windows": {batch.log_group: hours},
     }
 

@@ -159,12 +159,21 @@ def generate_day(
 
 
 def merged_partials(s3: Any, bucket: str, date: str) -> aggregate.Partial:
-    """Every partial of the day under aggregates/, merged."""
+    """Every partial of the day under aggregates/, merged with each batch counted once (a bundle
+    overlapping batches already counted is rebuilt from its archive, as the daily job does)."""
+    from daily_report.source import Deduper
     from tests.conftest import list_keys
 
+    def read(key: str) -> bytes:
+        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body
+
+    deduper = Deduper(read)
     merged = aggregate.empty()
     for key in list_keys(s3, bucket, f"aggregates/dt={date}/"):
-        aggregate.merge_into(merged, aggregate.decode(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        partial = deduper.take(aggregate.decode(read(key)))
+        if partial is not None:
+            aggregate.merge_into(merged, partial)
     return merged
 
 

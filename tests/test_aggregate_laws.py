@@ -111,7 +111,8 @@ def test_any_merge_order_gives_the_same_bytes(items: list[aggregate.Partial], rn
     total = sum(w["events"] for p in items for hours in p["windows"].values() for w in hours.values())
     merged = aggregate.decode(expected)
     assert sum(w["events"] for hours in merged["windows"].values() for w in hours.values()) == total
-    assert merged["partials"] == len(items) and merged["batch"] is None
+    assert merged["partials"] == merged["batches"] == len(items)
+    assert merged["batch_ids"] is None and merged["archive"] is None  # ids are not merged
 
 
 def _window(serial: int) -> aggregate.Window:
@@ -137,10 +138,10 @@ def test_caps_bound_the_size_of_a_merge() -> None:
     merged = aggregate.empty()
     for serial in range(1000):
         partial = {
-            "schema": 1,
+            **aggregate.empty(),
             "date": "2025-11-26",
             "partials": 1,
-            "batch": None,
+            "batches": 1,
             "windows": {"/admin/logs": {"12": _window(serial)}},
         }
         aggregate.merge_into(merged, partial)

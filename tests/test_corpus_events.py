@@ -135,7 +135,7 @@ def test_bare_envelope_compressed_and_processed(path: Path) -> None:
         assert partials == []
         return
     assert sum(_events(p) for p in partials) == len(envelope["logEvents"])
-    assert all(p["batch"]["log_group"] == envelope["logGroup"] for p in partials)
+    assert all(list(p["windows"]) == [envelope["logGroup"]] and p["batches"] == 1 for p in partials)
 
 
 def test_invalid_otel_fixture_is_a_decode_error() -> None:

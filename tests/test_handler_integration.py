@@ -84,11 +84,15 @@ def test_batch_crossing_midnight_writes_two_partials(aws: dict[str, Any]) -> Non
     assert archive.startswith("archive/dt=2025-11-26/hour=23/admin_logs/")  # the first event's
     batch_id = archive.rsplit("/", 1)[1].removesuffix(".gz")
     keys = list_keys(s3, bucket, "aggregates/")
-    assert keys == [f"aggregates/dt=2025-11-26/{batch_id}.json", f"aggregates/dt=2025-11-27/{batch_id}.json"]
+    assert keys == [
+        f"aggregates/dt=2025-11-26/hour=23/{batch_id}.json",
+        f"aggregates/dt=2025-11-27/hour=00/{batch_id}.json",
+    ]
     first, second = (aggregate.decode(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys)
     assert (first["date"], first["windows"]["/admin/logs"]["23"]["events"]) == ("2025-11-26", 2)
     assert (second["date"], second["windows"]["/admin/logs"]["00"]["errors"]) == ("2025-11-27", 1)
-    assert first["batch"]["events"] == second["batch"]["events"] == 3  # the whole batch's metadata
+    assert first["batch_ids"] == second["batch_ids"] == [batch_id]  # each day names the batch
+    assert first["archive"] == second["archive"] == archive
 
 
 def test_redelivery_leaves_exactly_the_same_objects(aws: dict[str, Any]) -> None:
@@ -102,7 +106,7 @@ def test_redelivery_leaves_exactly_the_same_objects(aws: dict[str, Any]) -> None
     assert len(first) == 2
 
 
-def test_kinesis_records_are_each_a_payload(aws: dict[str, Any]) -> None:
+def test_kinesis_records_are_each_a_payload_of_one_invocation(aws: dict[str, Any]) -> None:
     raws = [
         compress(envelope([log_event(f"INFO {i}", NOON + i)], log_group=group))
         for i, group in enumerate(["/admin/logs", "/operator/logs", "/operator/logs"])
@@ -111,9 +115,13 @@ def test_kinesis_records_are_each_a_payload(aws: dict[str, Any]) -> None:
     result = lambda_handler(kinesis_event(raws), None)
     assert result == {"kind": "kinesis", "processed": 3, "skipped": 1, "quarantined": 0, "events": 3}
     s3, bucket = aws["s3"], aws["bucket"]
-    archived = {s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in list_keys(s3, bucket, "archive/")}
-    assert archived == set(raws[:3])
-    assert len(list_keys(s3, bucket, "archive/dt=2025-11-26/hour=12/operator_logs/")) == 2
+    (archive,) = list_keys(s3, bucket, "archive/")
+    assert archive.startswith("archive/dt=2025-11-26/hour=12/mixed/")  # two log groups in it
+    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == b"".join(raws[:3])
+    (key,) = list_keys(s3, bucket, "aggregates/")
+    bundle = aggregate.decode(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert (bundle["batches"], len(bundle["batch_ids"]), bundle["archive"]) == (3, 3, archive)
+    assert set(bundle["windows"]) == {"/admin/logs", "/operator/logs"}
 
 
 def _quarantined(aws: dict[str, Any], data: Any) -> dict[str, Any]:

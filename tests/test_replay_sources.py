@@ -11,6 +11,7 @@ import pytest
 
 from stream_processor import aggregate
 from stream_processor.cli import main
+from stream_processor.decode import split_members
 from tests.builders import control_envelope, corpus_file, envelope, log_event
 from tests.conftest import list_keys
 from tests.test_replay_formats import EXPORT_KEY, EXPORT_TEXT, NOON, firehose_object
@@ -52,7 +53,9 @@ def test_firehose_objects_replay_every_envelope_once(
     assert status == 0, out
     assert "5 batches, 10 events, 1 skipped, 0 quarantined" in out
     first = snapshot(s3, bucket)
-    assert len([k for k in first if k.startswith("archive/dt=2025-11-26/hour=12/admin_logs/")]) == 5
+    (archived,) = [k for k in first if k.startswith("archive/")]  # one invocation: one object
+    assert archived.startswith("archive/dt=2025-11-26/hour=12/admin_logs/")
+    assert len(list(split_members(first[archived]))) == 5  # a member per envelope
     assert day_events(first, "2025-11-26") == 10
 
     status, _ = replay(capsys, source, "--format", "firehose")
@@ -72,7 +75,7 @@ def test_firehose_corpus_object_with_an_invalid_record(
     assert "2 batches, 2 events, 0 skipped, 1 quarantined" in out and "bad_envelope" in out
     (note,) = [k for k in list_keys(s3, bucket, "quarantine/") if k.endswith(".bin")]
     assert orjson.loads(s3.get_object(Bucket=bucket, Key=note)["Body"].read())["TICKER_SYMBOL"] == "SAC"
-    assert len(list_keys(s3, bucket, "aggregates/")) == 2
+    assert len(list_keys(s3, bucket, "aggregates/")) == 1  # both batches in one invocation's bundle
 
 
 def test_export_object_counted_once_on_the_right_day_and_idempotent(
@@ -92,7 +95,7 @@ def test_export_object_counted_once_on_the_right_day_and_idempotent(
     first = snapshot(s3, bucket)
     assert (day_events(first, "2025-11-26"), day_events(first, "2025-11-27")) == (3, 1)
     archived = sorted(k.split("/")[1] for k in first if k.startswith("archive/"))
-    assert archived == ["dt=2025-11-26", "dt=2025-11-27"]
+    assert archived == ["dt=2025-11-26"]  # one invocation, under its earliest event's day
 
     status, _ = replay(capsys, source, "--format", "export", "--log-group", "/admin/logs", "--workers", "1")
     assert status == 0 and snapshot(s3, bucket) == first

@@ -21,8 +21,9 @@ import orjson
 
 from ..errors import LogReviewError
 from ..sources import event_kind, payloads
+from .formats import Payload
 from .queue import decode_message, is_replay_message
-from .work import ObjectReplayer, Tally, feed
+from .work import ObjectReplayer, Tally, feed_many
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -65,8 +66,8 @@ class Redriver:
                 obj, window = decode_message(record["body"])
                 tally.add(self.replayer.replay(obj, window))
             return tally
-        for payload in payloads(event):
-            feed(self.replayer.ingest, payload.data, f"dlq:{origin}:{payload.origin}", tally)
+        group = [Payload(p.data.encode(), f"dlq:{origin}:{p.origin}") for p in payloads(event)]
+        feed_many(self.replayer.ingest, group, tally)  # one invocation, as the live event was
         return tally
 
 

@@ -4,7 +4,8 @@ An object yields `Payload`s (compressed envelopes, fed to `Ingest` exactly like 
 `Invalid` parts (quarantined with a reason) and `Skipped` entries (control messages, no events,
 outside the day range), so every part of an object is accounted for.
 
-- `archive`: our own archive object *is* one payload (DESIGN §5).
+- `archive`: our own archive object is the payloads of one invocation, one gzip member each
+  (DESIGN §5); replayed as one invocation, it recreates the same archive and bundle keys.
 - `firehose`: gzip members back to back (or plain text), each holding one or more JSON envelopes
   concatenated with or without newlines. Each envelope is kept whole, so its batch id is the one
   it had when delivered live and a replay overwrites instead of adding.
@@ -21,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from ..decode import Batch, decode_payload, envelope_to_batch, iter_members, looks_compressed
+from ..decode import Batch, decode_payload, envelope_to_batch, iter_members, looks_compressed, split_members
 from ..errors import DecodeError
 from .days import DayRange, day_of
 
@@ -105,17 +106,39 @@ def chunk_events(events: Sequence[dict[str, Any]], split_days: bool) -> list[lis
 
 
 def archive_items(raw: bytes, origin: str, window: DayRange, lookback: bool) -> Iterator[Item]:
-    """Our archive object is one payload. A `lookback` object (archived the day before the range)
-    is replayed only when its batch runs past midnight into the range."""
-    if lookback:
-        try:
-            batch = decode_payload(raw)
-        except DecodeError:
-            batch = None  # Ingest quarantines it with the reason
-        if batch is not None and not window.touches(batch.events):
-            yield Skipped("outside_range", len(batch.events))
-            return
-    yield Payload(raw, origin)
+    """Our archive object: each gzip member is one payload, byte-identical to the one received.
+
+    The object is replayed whole (one invocation: the same keys as the live one), or, when it is
+    a `lookback` object (archived the day before the range), only if one of its batches runs
+    past midnight into the range. A member that cannot be split off leaves the object as one
+    payload, which Ingest quarantines with the reason."""
+    try:
+        members = [member for member, _ in split_members(raw, OBJECT_MAX_DECOMPRESSED)]
+    except DecodeError:
+        yield Payload(raw, origin)
+        return
+    if lookback and not any(_reaches(member, window) for member in members):
+        yield Skipped("outside_range", sum(_events(member) for member in members))
+        return
+    if len(members) <= 1:
+        yield Payload(raw, origin)
+        return
+    for index, member in enumerate(members):
+        yield Payload(member, f"{origin}#member={index}")
+
+
+def _reaches(member: bytes, window: DayRange) -> bool:
+    try:
+        return window.touches(decode_payload(member).events)
+    except DecodeError:
+        return True  # replayed, so Ingest quarantines it with its reason
+
+
+def _events(member: bytes) -> int:
+    try:
+        return len(decode_payload(member).events)
+    except DecodeError:
+        return 0
 
 
 def firehose_items(

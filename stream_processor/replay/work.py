@@ -1,31 +1,36 @@
-"""Replay one object: read it, split it into payloads (formats), feed each to `Ingest`.
+"""Replay one object: read it, split it into payloads (formats), feed them to `Ingest` as invocations.
 
-The same `Ingest` as the live path does decode → archive → aggregate → partials, so batch ids
-and keys are the same and a replay overwrites instead of adding. Replays emit no per-batch EMF
+The same `Ingest` as the live path does decode → archive → aggregate → bundles. An archive object
+is replayed as the one invocation it was written by, so its batch ids, invocation id and keys
+are the same and a replay overwrites instead of adding. A foreign object (Firehose, export task)
+is fed in deterministic groups of at most `INVOCATION_PAYLOADS` payloads / `INVOCATION_BYTES`
+bytes, like Kinesis invocations: replaying it again overwrites the same keys. Replays emit no per-batch EMF
 metrics: replayed events are not new activity, and old security events must not page anyone.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import aggregate
 from ..errors import DecodeError
-from ..ingest import Ingest
+from ..ingest import Ingest, Outcome
 from ..pipeline import decode_data
 from ..sinks import MetricsSink
 from .days import DayRange
 from .export import export_items
-from .formats import Invalid, Item, Skipped, archive_items, firehose_items
+from .formats import Invalid, Item, Payload, Skipped, archive_items, firehose_items
 from .select import ARCHIVE_ROOT, SourceObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MAX_NOTES = 50  # quarantine/failure lines kept for the summary
+INVOCATION_PAYLOADS = 10_000  # a Kinesis event source mapping's largest batch
+INVOCATION_BYTES = 6 * 1024 * 1024  # Lambda's synchronous payload limit, which bounds a Kinesis invocation
 
 
 class ReplayMetrics(MetricsSink):
@@ -116,13 +121,26 @@ class ObjectReplayer:
         raw = self.client.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
         tally = Tally(objects=1, bytes=len(raw))
         ingest = self._ingest_for(obj)
+        whole = obj.format == "archive"
+        group: list[Payload] = []
+        size = 0
         for item in object_items(obj, raw, window):
             if isinstance(item, Skipped):
                 tally.skipped += 1
             elif isinstance(item, Invalid):
                 self._quarantine(item, tally)
             else:
-                feed(ingest, item.raw, item.origin, tally)
+                if (
+                    group
+                    and not whole
+                    and (len(group) >= INVOCATION_PAYLOADS or size + len(item.raw) > INVOCATION_BYTES)
+                ):
+                    feed_many(ingest, group, tally)
+                    group, size = [], 0
+                group.append(item)
+                size += len(item.raw)
+        if group:
+            feed_many(ingest, group, tally)
         return tally
 
     def _quarantine(self, item: Invalid, tally: Tally) -> None:
@@ -137,10 +155,21 @@ class ObjectReplayer:
 
 def feed(ingest: Ingest | None, data: str | bytes, origin: str, tally: Tally) -> None:
     """One payload (compressed bytes or base64 text) through Ingest, or counted in a dry run."""
+    feed_many(ingest, [Payload(data if isinstance(data, bytes) else data.encode(), origin)], tally)
+
+
+def feed_many(ingest: Ingest | None, payloads: Sequence[Payload], tally: Tally) -> None:
+    """Payloads through Ingest as one invocation (or counted in a dry run)."""
     if ingest is None:
-        _count_dry(data, origin, tally)
+        for payload in payloads:
+            _count_dry(payload.raw, payload.origin, tally)
         return
-    outcome = ingest(data, origin)
+    done = ingest.invocation((payload.raw, payload.origin) for payload in payloads)
+    for payload, outcome in zip(payloads, done.outcomes, strict=True):
+        _count(outcome, payload.origin, tally)
+
+
+def _count(outcome: Outcome, origin: str, tally: Tally) -> None:
     if outcome.status == "processed":
         tally.batches += 1
         tally.events += outcome.events
