@@ -156,13 +156,18 @@ def test_function_log_groups_declared_with_retention(resources: dict[str, Any]) 
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "FunctionLogRetentionDays"}
 
 
-def test_two_subscription_filters_and_no_recursion(resources: dict[str, Any]) -> None:
+def test_two_subscription_filters_per_mode_and_no_recursion(resources: dict[str, Any]) -> None:
     filters = of_type(resources, "AWS::Logs::SubscriptionFilter")
-    subscribed = {f["Properties"]["LogGroupName"]["Ref"] for f in filters.values()}
-    assert subscribed == {"AdminLogGroup", "OperatorLogGroup"}
+    for mode, target in (("IsDirect", "StreamProcessorFunction"), ("IsKinesis", "LogStream")):
+        chosen = [f for f in filters.values() if f["Condition"] == mode]
+        assert {f["Properties"]["LogGroupName"]["Ref"] for f in chosen} == {"AdminLogGroup", "OperatorLogGroup"}
+        for sub in chosen:
+            assert sub["Properties"]["DestinationArn"] == {"Fn::GetAtt": [target, "Arn"]}
     for sub in filters.values():
-        assert sub["Properties"]["DestinationArn"] == {"Fn::GetAtt": ["StreamProcessorFunction", "Arn"]}
-        assert "DependsOn" in sub  # the invoke permission exists before the filter tests it
+        if sub["Condition"] == "IsDirect":
+            assert "DependsOn" in sub  # the invoke permission exists before the filter tests it
+        else:
+            assert sub["Properties"]["RoleArn"] == {"Fn::GetAtt": ["LogsToKinesisRole", "Arn"]}
 
 
 def test_invoke_permissions_restricted_to_each_log_group_and_account(
@@ -261,6 +266,7 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
     assert allowed(res, "DailyReportRole", "s3:PutObject", values) == [f"{objects}/reports/*"]
     assert sorted(allowed(res, "DailyReportRole", "s3:GetObject", values)) == [
         f"{objects}/aggregates/*",
+        f"{objects}/archive/*",  # to rebuild a bundle that overlaps batches already counted
         f"{objects}/reports/*",
     ]
     assert allowed(res, "StreamProcessorRole", "s3:ListBucket", values) == []
@@ -337,12 +343,14 @@ def test_async_failures_go_to_an_encrypted_queue(resources: dict[str, Any]) -> N
 
 
 def test_replay_queue_mapping_reports_batch_item_failures(resources: dict[str, Any]) -> None:
-    (mapping,) = of_type(resources, "AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    props = resources["ReplayEventSourceMapping"]["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["ReplayQueue", "Arn"]}
     assert props["FunctionName"] == {"Ref": "StreamProcessorFunction"}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert resources["ReplayQueue"]["Properties"]["VisibilityTimeout"] >= 6 * 60
+    # 6 x the function timeout in each mode (tests/unit/test_template_modes.py renders both)
+    visibility = resources["ReplayQueue"]["Properties"]["VisibilityTimeout"]
+    timeout = resources["StreamProcessorFunction"]["Properties"]["Timeout"]
+    assert visibility == {"Fn::If": ["IsKinesis", 1800, 360]} and timeout == {"Fn::If": ["IsKinesis", 300, 60]}
 
 
 def test_daily_report_runs_shortly_after_midnight_utc(template: dict[str, Any]) -> None:

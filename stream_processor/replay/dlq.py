@@ -2,8 +2,11 @@
 
 Understood message bodies:
 - a Lambda on-failure destination record (`requestPayload` = the original event): a
-  subscription or Kinesis event is re-processed through Ingest exactly as the handler would; an
-  SQS event's replay messages are replayed;
+  subscription or Kinesis event is re-processed through Ingest exactly as the handler would (one
+  invocation); an SQS event's replay messages are replayed;
+- a Kinesis event source mapping's on-failure record (`KinesisBatchInfo`: shard and sequence
+  range, no payloads): the records are read back from the stream (`kinesis.py`) and re-processed
+  as the one invocation that failed;
 - a replay message (from the replay queue's own dead-letter queue).
 
 A message is deleted only when everything in it succeeded (a quarantined payload is a success:
@@ -22,10 +25,12 @@ import orjson
 from ..errors import LogReviewError
 from ..sources import event_kind, payloads
 from .formats import Payload
+from .kinesis import KinesisBatchInfo, read_batch
 from .queue import decode_message, is_replay_message
 from .work import ObjectReplayer, Tally, feed_many
 
 if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import (
         ChangeMessageVisibilityBatchRequestEntryTypeDef,
@@ -40,11 +45,16 @@ class NotOurs(LogReviewError):
     """A dead letter that is neither a StreamProcessor destination record nor a replay message."""
 
 
+class LostRecords(LogReviewError):
+    """A Kinesis failure record whose records are (partly) no longer in the stream."""
+
+
 @dataclass(slots=True)
 class Redriver:
     """Re-processes one dead letter with the replay machinery (its Ingest, or a dry run)."""
 
     replayer: ObjectReplayer
+    kinesis: KinesisClient | None = None  # created on first use (only Kinesis failure records need it)
 
     def message(self, body: str, origin: str) -> Tally:
         if is_replay_message(body):
@@ -54,10 +64,31 @@ class Redriver:
             record = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise NotOurs("not JSON") from None
+        batch = KinesisBatchInfo.of(record) if isinstance(record, dict) else None
+        if batch is not None:
+            return self.kinesis_batch(batch, origin)
         event = record.get("requestPayload") if isinstance(record, dict) else None
         if not isinstance(event, dict):
             raise NotOurs("no requestPayload: not a Lambda on-failure destination record")
         return self.event(event, origin)
+
+    def kinesis_batch(self, batch: KinesisBatchInfo, origin: str) -> Tally:
+        """Read the failed batch's records back from its shard and feed them as one invocation."""
+        if self.kinesis is None:
+            import boto3
+
+            self.kinesis = boto3.client("kinesis")
+        records = read_batch(self.kinesis, batch)
+        tally = Tally()
+        group = [Payload(data, f"dlq:{origin}:{where}") for data, where in records]
+        if group:
+            feed_many(self.replayer.ingest, group, tally)
+        if len(records) != batch.size:  # expired from the stream, or a wrong range: say so, keep it
+            raise LostRecords(
+                f"{batch.where}: {len(records)} of {batch.size} records still in the stream "
+                f"(re-processed those; the rest are past the stream's retention)"
+            )
+        return tally
 
     def event(self, event: dict[str, Any], origin: str) -> Tally:
         tally = Tally()

@@ -1,0 +1,115 @@
+"""The text `make cost` prints: measurements, the targets of issue 10, $/GB, $/month, crossover."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bench import prices as P
+from bench.cost_model import FLEETS, MEMORY_MB, Fleet, Measured, Model, invocation
+
+
+def build(measured: dict[str, Measured], large: int) -> Model:
+    return Model(
+        direct=invocation(measured["direct"], measured["cpu:direct"]),
+        small=invocation(measured["kinesis:160"], measured["cpu:kinesis:160"]),
+        large=invocation(measured[f"kinesis:{large}"], measured[f"cpu:kinesis:{large}"]),
+        small_records=160,
+        large_records=large,
+        payload_bytes=measured["payload_bytes"].wall_ms,
+    )
+
+
+def _requests(m: Measured) -> str:
+    return ", ".join(f"{op} {n / m.invocations:g}" for op, n in sorted(m.requests.items()))
+
+
+def report(fleet: Fleet, measured: dict[str, Measured], rtt: float, large: int) -> str:
+    model = build(measured, large)
+    lines = [
+        f"fleet: {fleet.streams:,} streams x {fleet.events_per_s:g} events/s, "
+        f"flush every {fleet.flush_s:g} s, ~{fleet.message_bytes} B messages -> "
+        f"{fleet.events_per_batch} events per batch, {model.payload_bytes:,.0f} B gzip per batch; "
+        f"round trip {rtt * 1000:g} ms; Lambda {MEMORY_MB} MB arm64",
+        f"prices: {P.PRICES_AS_OF}",
+        "",
+        "measured per invocation (median wall ms at the round trip / with none; requests per invocation)",
+    ]
+    for key in ("direct", "kinesis:160", f"kinesis:{large}"):
+        live, cpu = measured[key], measured["cpu:" + key]
+        billed = invocation(live, cpu).billed_ms
+        lines.append(
+            f"  {key:<15} {live.records:>6} records  {live.wall_ms:9.1f} ms / {cpu.wall_ms:8.1f} ms  "
+            f"billed {billed:,.0f} ms  [{_requests(live)}]"
+        )
+    lines += [
+        "",
+        *targets(model, measured, fleet, rtt, large),
+        "",
+        *per_gb(model, fleet),
+        "",
+        *monthly(model, fleet),
+    ]
+    return "\n".join(lines)
+
+
+def targets(model: Model, measured: dict[str, Measured], fleet: Fleet, rtt: float, large: int) -> list[str]:
+    m = model.monthly(fleet)
+    gb = fleet.log_gb_per_month
+    direct_requests = model.direct.puts + model.direct.gets
+    records = model.records_per_invocation(fleet)
+    kinesis = model.kinesis(records)
+    share = (kinesis.puts + kinesis.gets) / records / direct_requests
+    processing = (m["kinesis_s3"] + m["kinesis_lambda"]) / gb
+    overlap = (measured["direct"].wall_ms - measured["cpu:direct"].wall_ms) / (rtt * 1000)
+    small, big = measured["kinesis:160"].wall_ms, measured[f"kinesis:{large}"].wall_ms
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    return [
+        "targets (issue 10)",
+        f"  Kinesis S3 requests per GB = {share:.3%} of Direct (target <= 2 %): {mark(share <= 0.02)}"
+        f"  [{records:,.0f} records per invocation for this fleet]",
+        f"  Kinesis variable processing ${processing:.4f}/GB = {processing / P.CWL_INGEST_GB:.2%} "
+        f"of CloudWatch ingestion ${P.CWL_INGEST_GB}/GB (target <= 5 %): "
+        f"{mark(processing <= 0.05 * P.CWL_INGEST_GB)}",
+        f"  Kinesis invocation of 160 records: {small:,.0f} ms (target < 1 s): {mark(small < 1000)}",
+        f"  Kinesis invocation of {large:,} records: {big:,.0f} ms (target < 5 s): {mark(big < 5000)}",
+        f"  Direct: archive + partial take {overlap:.2f} round trips of wall time (target 1, not 2): "
+        f"{mark(overlap < 1.5)}",
+    ]
+
+
+def per_gb(model: Model, fleet: Fleet) -> list[str]:
+    m, gb = model.monthly(fleet), fleet.log_gb_per_month
+    return [
+        f"$ per GB of logs ({fleet.streams:,} streams, {gb:,.1f} GB/month)",
+        f"  CloudWatch Logs ingestion (paid in both modes)   {m['cwl'] / gb:8.4f}",
+        f"  Direct:  S3 requests {m['direct_s3'] / gb:.4f} + Lambda {m['direct_lambda'] / gb:.4f}"
+        f" = {(m['direct_s3'] + m['direct_lambda']) / gb:.4f}",
+        f"  Kinesis: S3 requests {m['kinesis_s3'] / gb:.4f} + Lambda {m['kinesis_lambda'] / gb:.4f}"
+        f" + stream {m['provisioned'] / gb:.4f} provisioned ({model.shards(fleet)} shards)"
+        f" or {m['on_demand'] / gb:.4f} on demand",
+        f"  Firehose to S3 (paper; no live metrics or alarms, no processing) {m['firehose'] / gb:.4f}",
+    ]
+
+
+def monthly(model: Model, base: Fleet) -> list[str]:
+    header = "  streams   GB/month  CW ingest     Direct  Kinesis (prov.)  Kinesis (on-demand)  Firehose*"
+    lines = ["$ per month, processing + stream (CloudWatch ingestion shown for scale)", header]
+    for streams in sorted({*FLEETS, base.streams}):
+        fleet = replace(base, streams=streams)
+        t, m = model.totals(fleet), model.monthly(fleet)
+        lines.append(
+            f"  {streams:>7,} {fleet.log_gb_per_month:>10,.1f} {m['cwl']:>10,.2f} {t['direct']:>10,.2f}"
+            f" {t['kinesis']:>16,.2f} {t['kinesis_on_demand']:>20,.2f} {t['firehose']:>10,.2f}"
+        )
+    provisioned, on_demand = model.crossover(base), model.crossover(base, "kinesis_on_demand")
+    lines += [
+        "  * Firehose on paper: ingestion + S3 PUTs only (no live metrics, no processing)",
+        f"crossover: Kinesis (provisioned) is cheaper than Direct from {provisioned:,} streams;"
+        f" on demand from {on_demand:,} streams"
+        if provisioned and on_demand
+        else "crossover: none found",
+    ]
+    return lines
