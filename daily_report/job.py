@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from stream_processor.config import Config
+from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
@@ -29,8 +28,6 @@ from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
 from .source import DEFAULT_WORKERS, PartialSource
-
-logger = Logger(service="daily_report")
 
 
 def utc_now() -> datetime:

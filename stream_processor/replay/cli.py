@@ -21,7 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..config import Config
 from ..config_cli import add_config_option, config_from_args
 from ..errors import LogReviewError
-from ..ingest import Ingest, logger
+from ..ingest import Ingest
+from ..observability import logger
 from ..sinks import S3Sink
 from ..sinks.s3 import s3_client
 from .days import DayRange
