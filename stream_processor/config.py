@@ -238,7 +238,7 @@ def clear_caches() -> None:
     """Forget every cached parameter and absence (tests; a tool switching accounts)."""
     from aws_lambda_powertools.utilities import parameters
 
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     _absent.clear()
 
 
