@@ -18,16 +18,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from aws_lambda_powertools import Logger
-
 from . import aggregate
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
+from .observability import logger
 from .pipeline import Rules, aggregate_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
-
-logger = Logger(service="logreview")
 
 
 @dataclass(frozen=True, slots=True)
