@@ -100,6 +100,8 @@ class Ingest:
         logger.info(
             "invocation processed",
             extra={
+                "invocation": invocation_id(accepted) if accepted else None,  # = batch_id of a lone batch
+                "log_groups": sorted({batch.log_group for _, _, batch in accepted.values()}),
                 "payloads": len(outcomes),
                 "batches": len(accepted),
                 "events": sum(len(batch.events) for _, _, batch in accepted.values()),

@@ -137,6 +137,14 @@ def _summary(console: Console, pipeline: Pipeline, lambda_log: Path) -> None:
     console.line(
         f"{totals.emf_objects:,} EMF metric objects (namespace LogProcessor), as printed: {lambda_log}"
     )
+    requests = totals.s3_requests
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(requests.items()))
+    per = sum(requests.values()) / totals.invocations if totals.invocations else 0.0
+    console.line(
+        f"S3 requests: {kinds or 'none'} = {per:.1f} per invocation "
+        f"({totals.records / max(1, totals.invocations):.1f} records each): one archive object "
+        "and one bundle per UTC day, written concurrently"
+    )
     alarms = sum(1 for alert in totals.alerts if alert.is_alarm)
     console.line(f"{alarms} alarm(s) raised while the logs streamed in")
     accepted = sum(totals.events.values()) - pipeline.rejected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import threading
 import time
 import warnings
 from collections import Counter
@@ -59,6 +60,7 @@ class Totals:
     processing_s: float = 0.0
     emf_objects: int = 0
     alerts: list[Alert] = field(default_factory=list)
+    s3_requests: Counter[str] = field(default_factory=Counter)  # the StreamProcessor's, by kind
 
 
 def step(what: str, action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -123,10 +125,12 @@ class Pipeline:
         return self._writer.rejected
 
     def _process(self, hour_ms: int) -> tuple[int, float]:
-        from ..handler import lambda_handler
+        from ..handler import current_ingest, lambda_handler
 
         if self._reader is None:
             self._reader = step("reading the Kinesis stream", KinesisReader, self.stack)
+            hooks = current_ingest().sink.client.meta.events
+            hooks.register("provide-client-params.s3", self._count_s3_request)
         reader = self._reader
         events, seconds = 0, 0.0
         for event in step("GetRecords", list, reader.drain()):
@@ -146,6 +150,15 @@ class Pipeline:
         self.totals.processed += events
         self.totals.processing_s += seconds
         return events, seconds
+
+    def _count_s3_request(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        """botocore hook: one S3 API call by the StreamProcessor (`PutObject archive/`, ...)."""
+        prefix = str(params.get("Key", "")).split("/", 1)[0]
+        with _COUNT_LOCK:  # the puts of one invocation run on several threads
+            self.totals.s3_requests[f"{model.name} {prefix}/" if prefix else model.name] += 1
+
+
+_COUNT_LOCK = threading.Lock()
 
 
 def reported_days(bucket: str) -> list[str]:

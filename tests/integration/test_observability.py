@@ -81,8 +81,10 @@ def test_log_lines_carry_the_lambda_context_and_the_batch(aws: dict[str, Any]) -
         observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
         underlying.removeHandler(capture)
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
-    processed = next(line for line in lines if line["message"] == "batch processed")
+    processed = next(line for line in lines if line["message"] == "invocation processed")
     assert processed["function_name"] == "logreview-stream-processor"
     assert processed["function_request_id"] == "req-123" and processed["correlation_id"] == "req-123"
     assert isinstance(processed["cold_start"], bool)
-    assert len(processed["batch_id"]) == 32 and processed["log_group"] == "/admin/logs"
+    # one line per invocation (a Kinesis one holds thousands of batches); a lone batch's id is its id
+    assert len(processed["invocation"]) == 32 and processed["log_groups"] == ["/admin/logs"]
+    assert processed["batches"] == processed["events"] == 1
