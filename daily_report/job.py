@@ -18,7 +18,7 @@ from stream_processor.config import Config
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import revision
+from . import fanout, revision
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
@@ -142,7 +142,7 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
     topic = os.environ.get("ALERT_TOPIC_ARN", "")
     return ReportRun(
         config=config,
-        partials=PartialSource(name, s3, DEFAULT_WORKERS),
+        partials=PartialSource(name, s3, DEFAULT_WORKERS, fanout.from_environment()),
         store=ReportStore(name, s3),
         metrics=DailyMetrics(boto3.client("cloudwatch"), metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,

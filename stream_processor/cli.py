@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "demo": "stream_processor.demo.cli",
     "replay": "stream_processor.replay.cli",
     "report": "daily_report.cli",
+    "rollup": "daily_report.rollup_cli",
 }
 
 
