@@ -1,0 +1,144 @@
+"""The daily job's fan-out over real Lambda calls (moto's server): one asynchronous invoke per hour
+to the rollup function, then the merge of the 24 rollups; a fully rolled-up day costs 24 GETs.
+
+moto accepts `Invoke` with `InvocationType=Event` (docker-less Lambda backend) but runs nothing, so
+a thread in the test plays the Lambda service: it takes each invoke's payload, as the proxy saw it
+on the wire, and runs `daily_report.rollup.lambda_handler` with it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import urllib.request
+import uuid
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import boto3
+import orjson
+import pytest
+
+from daily_report.job import from_environment
+from daily_report.rollup import lambda_handler as rollup_handler
+from stream_processor.config import load_config
+from tests.conftest import list_keys
+from tests.faultproxy import FaultProxy
+from tests.faults import Day, generate_day, proxied, read_report, report_counts
+from tests.integration.rollup_kit import content, direct_report, stream
+
+DATE = "2025-11-26"
+INVOKE = "lambda:POST"  # how the proxy names POST /2015-03-31/functions/NAME/invocations
+
+
+@pytest.fixture(scope="module")
+def day() -> Day:
+    return generate_day(seed=33, events=0, sizes=[4, 90, 1, 30, 250, 12, 3, 60, 7, 140], cross_midnight=False)
+
+
+@pytest.fixture
+def rollup_function(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A rollup function registered in moto (docker-less backend), named in ROLLUP_FUNCTION."""
+    request = urllib.request.Request(
+        f"{aws['endpoint']}/moto-api/config",
+        data=orjson.dumps({"lambda": {"use_docker": False}}),
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    name = f"rollup-{uuid.uuid4().hex[:8]}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {}, "Action": "sts:AssumeRole"}],
+    }
+    role = boto3.client("iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=orjson.dumps(trust).decode()
+    )
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("daily_report/rollup.py", "")
+    boto3.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="daily_report.rollup.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    monkeypatch.setenv("ROLLUP_FUNCTION", name)
+    monkeypatch.setenv("ROLLUP_FANOUT_THRESHOLD", "0")
+    return name
+
+
+class LambdaService:
+    """Runs the rollup handler for every async invoke the proxy saw (as Lambda would)."""
+
+    def __init__(self, proxy: FaultProxy, execute: bool = True) -> None:
+        self.invokes = proxy.watch(INVOKE)
+        self.execute = execute
+        self.done = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            while self.execute and self.done < len(self.invokes):
+                rollup_handler(orjson.loads(self.invokes[self.done]), None)
+                self.done += 1
+
+    def __enter__(self) -> LambdaService:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def service(aws: dict[str, Any], rollup_function: str) -> Iterator[tuple[FaultProxy, LambdaService]]:
+    with proxied(aws) as proxy, LambdaService(proxy) as lambda_service:
+        yield proxy, lambda_service
+
+
+def _run_daily(wait_seconds: float = 60.0) -> None:
+    job = from_environment(load_config(), notify=False)
+    assert job.partials.fanout is not None
+    job.partials.fanout.poll_seconds = 0.1
+    job.partials.fanout.wait_seconds = wait_seconds
+    job.run(date.fromisoformat(DATE), late_data=False)
+
+
+def test_fan_out_invokes_one_rollup_per_hour_then_merges_24_objects(
+    aws: dict[str, Any], day: Day, service: tuple[FaultProxy, LambdaService]
+) -> None:
+    proxy, lambda_service = service
+    stream(aws, day.lambda_events())
+    hours = sorted(
+        {key.split("/")[2] for key in list_keys(aws["s3"], aws["bucket"], f"aggregates/dt={DATE}/")}
+    )
+    _run_daily()
+    payloads = sorted(orjson.loads(body)["hour"] for body in lambda_service.invokes)
+    assert payloads == [f"{DATE}T{hour[5:]}" for hour in hours]  # one invoke per hour with partials
+    assert lambda_service.done == len(hours)
+    rolled = read_report(aws["s3"], aws["bucket"], DATE)
+    assert report_counts(rolled) == day.truth.days[DATE]
+    before = {op: proxy.count(op) for op in (INVOKE, "s3:GetObject:aggregates", "s3:GetObject:rollups")}
+    _run_daily()  # fully rolled up: no invoke, no partial read, one GET per hour
+    assert proxy.count(INVOKE) == before[INVOKE]
+    assert proxy.count("s3:GetObject:aggregates") == before["s3:GetObject:aggregates"]
+    assert proxy.count("s3:GetObject:rollups") - before["s3:GetObject:rollups"] == 24
+    direct = direct_report(aws, DATE)
+    assert content(direct) == content(rolled)
+
+
+def test_rollups_that_never_come_fall_back_to_direct_reads(
+    aws: dict[str, Any], day: Day, service: tuple[FaultProxy, LambdaService]
+) -> None:
+    proxy, lambda_service = service
+    lambda_service.execute = False  # the invokes are accepted but never run (e.g. throttled)
+    stream(aws, day.lambda_events())
+    _run_daily(wait_seconds=0.5)
+    assert lambda_service.invokes and list_keys(aws["s3"], aws["bucket"], "rollups/") == []
+    rolled = read_report(aws["s3"], aws["bucket"], DATE)
+    assert report_counts(rolled) == day.truth.days[DATE]
