@@ -18,8 +18,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import orjson
-from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+
+from stream_processor.observability import logger
 
 from .hourly import DayPlan, plan_day
 from .rollup_doc import rollup_key
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
     from .source import PartialSource
 
-logger = Logger(service="daily_report")
 DEFAULT_THRESHOLD = 20_000  # about 30 s of direct reads at 16 threads and 25 ms a GET
 
 

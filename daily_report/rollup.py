@@ -20,12 +20,12 @@ from datetime import UTC, date, timedelta
 from heapq import merge as merge_sorted
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
+from stream_processor.observability import annotate, lambda_entry, logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
@@ -37,7 +37,6 @@ from .source import DEFAULT_WORKERS, PartialSource, merge_stream
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-logger = Logger(service="rollup")
 LATE_HOURS = 2  # a scheduled run rolls up the hour that ended this long ago
 
 
@@ -207,9 +206,10 @@ def _emit(results: list[HourResult]) -> None:
     metrics.flush_metrics()
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     hours = event_hours(event)
+    annotate(rollup_hours=len(hours), rollup_first=format_hour(*hours[0]))
     results = roll_up_hours(from_environment(), hours)
     _emit(results)
     summary = {"hours": [r.summary() for r in results]}

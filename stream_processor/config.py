@@ -145,27 +145,52 @@ def parse_config(doc: object) -> Config:
 
 @lru_cache(maxsize=8)
 def _parse_cached(text: str) -> Config:
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ConfigError(f"config document is not valid JSON: {exc}") from None
-    return parse_config(doc)
+    return parse_config(document(text))
 
 
 def parameter_name() -> str:
     return os.environ.get("CONFIG_PARAMETER") or DEFAULT_PARAMETER
 
 
-def load_config(name: str | None = None) -> Config:
-    """Fetch (cached for 5 minutes by Powertools Parameters) and validate the SSM document."""
+def parameter_text(name: str | None = None) -> str:
+    """The SSM document's text (cached for 5 minutes by Powertools Parameters)."""
     from aws_lambda_powertools.utilities import parameters
 
     parameter = name or parameter_name()
     try:
-        text = parameters.get_parameter(parameter, max_age=CACHE_SECONDS)
+        return str(parameters.get_parameter(parameter, max_age=CACHE_SECONDS))
     except parameters.exceptions.GetParameterError as exc:
         raise ConfigError(f"cannot read config parameter {parameter!r}: {exc}") from exc
-    return _parse_cached(str(text))
+
+
+def load_config(name: str | None = None) -> Config:
+    """Fetch and validate the SSM document."""
+    return _parse_cached(parameter_text(name))
+
+
+def document(text: str) -> Any:
+    """The JSON document in `text`; invalid JSON is a ConfigError."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"config document is not valid JSON: {exc}") from None
+
+
+def load_config_file(path: str) -> Config:
+    """A local JSON config document (for the CLI's `--config FILE`), validated like the SSM one."""
+    return _parse_cached(file_text(path))
+
+
+def file_text(path: str) -> str:
+    """A local config file's text; unreadable or non-UTF-8 files are a ConfigError naming it."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path!r} is not UTF-8 text") from None
+    return text
 
 
 def default_config_json(bucket: str = "") -> str:

@@ -41,12 +41,11 @@ def day() -> Day:
 @pytest.fixture
 def rollup_function(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
     """A rollup function registered in moto (docker-less backend), named in ROLLUP_FUNCTION."""
-    request = urllib.request.Request(
-        f"{aws['endpoint']}/moto-api/config",
-        data=orjson.dumps({"lambda": {"use_docker": False}}),
-        headers={"Content-Type": "application/json"},
+    config = orjson.dumps({"lambda": {"use_docker": False}})
+    request = urllib.request.Request(  # noqa: S310 - the local moto server's http:// URL
+        f"{aws['endpoint']}/moto-api/config", data=config, headers={"Content-Type": "application/json"}
     )
-    urllib.request.urlopen(request, timeout=10).close()
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
     name = f"rollup-{uuid.uuid4().hex[:8]}"
     trust = {
         "Version": "2012-10-17",
@@ -135,7 +134,7 @@ def test_fan_out_invokes_one_rollup_per_hour_then_merges_24_objects(
 def test_rollups_that_never_come_fall_back_to_direct_reads(
     aws: dict[str, Any], day: Day, service: tuple[FaultProxy, LambdaService]
 ) -> None:
-    proxy, lambda_service = service
+    _, lambda_service = service
     lambda_service.execute = False  # the invokes are accepted but never run (e.g. throttled)
     stream(aws, day.lambda_events())
     _run_daily(wait_seconds=0.5)
