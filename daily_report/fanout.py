@@ -1,20 +1,24 @@
-"""Fan-out: a day whose hours are not rolled up yet gets them rolled up in parallel first.
+"""Fan-out: the daily job has the rollup function bring all 24 hourly rollups up to date, in
+parallel, instead of listing a whole day itself.
 
-When the plan would read more than `threshold` partials beyond the rollups, the daily job sends
-one asynchronous invoke (`InvocationType=Event`) per such hour to the rollup function, waits
-(a HEAD per pending rollup every `poll_seconds`) until each hour's rollup object was rewritten or
-`wait_seconds` passed, and plans those hours again. An hour whose rollup never came is read
-directly: slower, still exact. Why asynchronous invokes rather than a Step Functions Map:
-docs/daily-report.md ("Fan-out").
+Listing is what grows with the day: at 5 M partials a day it is 5,000 LIST pages and about as many
+seconds of XML parsing in one process. So the daily job sends one asynchronous invoke
+(`InvocationType=Event`) per hour, `{"hour": ..., "token": T}`, to the rollup function. Each run
+lists only its hour, merges the partials its rollup does not cover yet (late data, replays) and
+writes the rollup with `T` in its metadata, even when nothing changed. The daily job polls with a
+HEAD per pending hour (no GETs) until every hour carries `T` or `wait_seconds` pass; refreshed
+hours are merged from their rollup alone (24 GETs), the others are planned by listing here (exact,
+slower). Why asynchronous invokes rather than a Step Functions Map: docs/daily-report.md.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import orjson
@@ -22,15 +26,15 @@ from botocore.exceptions import ClientError
 
 from stream_processor.observability import logger
 
-from .hourly import DayPlan, plan_day
-from .rollup_doc import rollup_key
+from .hourly import DayPlan, plan_day, plan_trusted
+from .rollup_doc import HOURS, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
     from .source import PartialSource
 
-DEFAULT_THRESHOLD = 20_000  # about 30 s of direct reads at 16 threads and 25 ms a GET
+REFRESH_METADATA = "refresh-token"  # daily_report.rollup writes it as x-amz-meta-refresh-token
 
 
 def _hour_text(day: date, hour: int) -> str:
@@ -39,63 +43,57 @@ def _hour_text(day: date, hour: int) -> str:
 
 @dataclass(slots=True)
 class FanOut:
-    """Invokes the rollup function per hour and waits for the rollups (see the module docstring)."""
+    """Invokes the rollup function per hour and waits for the refreshed rollups."""
 
     client: LambdaClient
     function: str
-    threshold: int = DEFAULT_THRESHOLD
     wait_seconds: float = 660.0
     poll_seconds: float = 5.0
     sleep: Callable[[float], None] = field(default=time.sleep)
     clock: Callable[[], float] = field(default=time.monotonic)
 
-    def hours_to_roll(self, plan: DayPlan) -> list[int]:
-        """Every hour with reads beyond its rollup, when the day's total passes the threshold."""
-        if plan.reads <= self.threshold:
-            return []
-        return [hour.hour for hour in plan.hours if hour.reads > 0]
-
-    def invoke(self, day: date, hours: list[int]) -> None:
+    def invoke(self, day: date, hours: list[int], token: str) -> None:
         for hour in hours:
-            payload = orjson.dumps({"hour": _hour_text(day, hour)})
+            payload = orjson.dumps({"hour": _hour_text(day, hour), "token": token})
             self.client.invoke(FunctionName=self.function, InvocationType="Event", Payload=payload)
 
-    def roll_up_first(self, source: PartialSource, plan: DayPlan) -> DayPlan:
-        hours = self.hours_to_roll(plan)
-        if not hours:
-            return plan
-        day = plan.day
-        before = {hour: _version(source, rollup_key(day, hour)) for hour in hours}
-        self.invoke(day, hours)
-        logger.info("rollups requested", extra={"date": day.isoformat(), "hours": hours, "reads": plan.reads})
+    def refresh(self, source: PartialSource, day: date) -> DayPlan:
+        """Refresh the 24 rollups; the plan: refreshed hours from rollups, the rest by listing."""
+        token = uuid.uuid4().hex
+        hours = list(HOURS)
+        self.invoke(day, hours, token)
+        logger.info("rollup refresh requested", extra={"date": day.isoformat(), "token": token})
         waiting = set(hours)
         deadline = self.clock() + self.wait_seconds
         while waiting and self.clock() < deadline:
             self.sleep(self.poll_seconds)
-            waiting = {hour for hour in waiting if _version(source, rollup_key(day, hour)) == before[hour]}
+            waiting = {hour for hour in waiting if _token(source, rollup_key(day, hour)) != token}
         if waiting:
-            logger.warning("rollups missing, reading those hours directly", extra={"hours": sorted(waiting)})
-        again = {hour.hour: hour for hour in plan_day(source, day, hours).hours}
-        return DayPlan(day, [again.get(hour.hour, hour) for hour in plan.hours])
+            logger.warning(
+                "rollups not refreshed in time, listing those hours", extra={"hours": sorted(waiting)}
+            )
+        done = [hour for hour in hours if hour not in waiting]
+        listed = {plan.hour: plan for plan in plan_day(source, day, sorted(waiting)).hours} if waiting else {}
+        trusted = {plan.hour: plan for plan in plan_trusted(source, day, done)}
+        return DayPlan(day, [trusted.get(hour) or listed[hour] for hour in hours])
 
 
-def _version(source: PartialSource, key: str) -> tuple[str, datetime] | None:
-    """(ETag, LastModified) of an object, or None when it does not exist."""
+def _token(source: PartialSource, key: str) -> str | None:
+    """The refresh token a rollup object carries, or None (no object, or no token)."""
     try:
         head = source.client.head_object(Bucket=source.bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
-    return head["ETag"], head["LastModified"]
+    return head.get("Metadata", {}).get(REFRESH_METADATA)
 
 
 def from_environment() -> FanOut | None:
-    """`ROLLUP_FUNCTION` (and optionally `ROLLUP_FANOUT_THRESHOLD`) turn fan-out on."""
+    """`ROLLUP_FUNCTION` (the rollup function's name) turns fan-out on."""
     function = os.environ.get("ROLLUP_FUNCTION", "")
     if not function:
         return None
     import boto3
 
-    threshold = int(os.environ.get("ROLLUP_FANOUT_THRESHOLD") or DEFAULT_THRESHOLD)
-    return FanOut(boto3.client("lambda"), function, threshold)
+    return FanOut(boto3.client("lambda"), function)

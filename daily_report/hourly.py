@@ -97,6 +97,19 @@ def plan_day(source: PartialSource, day: date, hours: list[int] | None = None) -
     return DayPlan(day, plans)
 
 
+def plan_trusted(source: PartialSource, day: date, hours: list[int]) -> list[HourPlan]:
+    """Hours whose rollups were just brought up to date by the rollup function (the fan-out):
+    they cover every partial listed under the hour when it ran, so no listing is needed here."""
+    plans = []
+    for hour in hours:
+        rollup = source.rollup(day, hour)
+        if rollup is None:
+            raise ReportError(f"{rollup_key(day, hour)} vanished after its refresh")
+        rollup.covers = ""
+        plans.append(HourPlan(hour, rollup, listed=rollup.objects))
+    return plans
+
+
 def _reads(source: PartialSource, plan: DayPlan) -> Iterator[PartialObject]:
     """Every partial object to fetch, lazily: hour-less ones, late ones, then direct hours."""
     late = (obj for hour in plan.hours for obj in hour.late)
@@ -118,8 +131,7 @@ def merge_planned(source: PartialSource, plan: DayPlan) -> DayMerge:
 
 
 def merge_day(source: PartialSource, day: date) -> DayMerge:
-    """Plan, fan the big hours out to the rollup function when configured, then merge."""
-    plan = plan_day(source, day)
-    if source.fanout is not None:
-        plan = source.fanout.roll_up_first(source, plan)
+    """With a rollup function: refresh the 24 rollups through it (fan-out), merge them and what
+    could not be refreshed; without: list every hour here and merge rollups + what they miss."""
+    plan = source.fanout.refresh(source, day) if source.fanout is not None else plan_day(source, day)
     return merge_planned(source, plan)

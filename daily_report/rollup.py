@@ -2,7 +2,8 @@
 
 Event (DESIGN §12): an EventBridge scheduled event rolls up the hour before the previous one (the
 run at 05:07 rolls up 03:00-04:00, leaving late deliveries an hour); `{"hour": "YYYY-MM-DDTHH"}`
-rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day.
+rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day. An optional `"token"`
+(the daily job's fan-out) is written into the rollup's metadata, even when nothing changed.
 
 A run is incremental and idempotent. With no rollup yet (or a stale one: a covered partial was
 rewritten since), it merges every partial listed under the hour. With a usable rollup it merges
@@ -31,6 +32,7 @@ from stream_processor.sinks.s3 import s3_client
 
 from .days import is_scheduled, parse_day, parse_time
 from .errors import ReportError
+from .fanout import REFRESH_METADATA
 from .rollup_doc import HOURS, PartialObject, Rollup, classify, cover_entries, hour_prefix, rollup_key
 from .source import DEFAULT_WORKERS, PartialSource, merge_stream
 
@@ -93,6 +95,7 @@ class Roller:
 
     def __init__(self, source: PartialSource) -> None:
         self.source = source
+        self.token: str | None = None
 
     @property
     def client(self) -> S3Client:
@@ -109,11 +112,17 @@ class Roller:
         body: bytes = response["Body"].read()
         return body
 
-    def roll_up(self, day: date, hour: int) -> HourResult:
+    def roll_up(self, day: date, hour: int, token: str | None = None) -> HourResult:
+        """Bring the hour's rollup up to date. With a `token` (a daily job's refresh request) the
+        rollup is written even when unchanged (same bytes), carrying the token in its metadata:
+        the daily job sees by a HEAD that the hour was checked after its request."""
+        self.token = token
         existing = self.source.rollup(day, hour)
         if existing is not None:
             state = classify(self.source.list_hour(day, hour), existing.covers, existing.prefix)
             if state.usable and not state.late:
+                if token is not None:
+                    self._put(day, hour, existing)
                 return self._result(day, hour, "unchanged", existing.objects, 0)
             if state.usable:
                 return self._extend(day, hour, existing, state.late)
@@ -167,6 +176,7 @@ class Roller:
             Body=rollup.encode(),
             ContentType="application/json",
             ServerSideEncryption="AES256",
+            Metadata={REFRESH_METADATA: self.token} if self.token else {},
         )
 
     @staticmethod
@@ -178,11 +188,12 @@ def roll_up_hours(
     roller: Roller,
     hours: list[tuple[date, int]],
     on_hour: Callable[[HourResult], None] | None = None,
+    token: str | None = None,
 ) -> list[HourResult]:
     """Roll up hours one after another (each already fetches on a pool); report each when done."""
     results = []
     for day, hour in hours:
-        result = roller.roll_up(day, hour)
+        result = roller.roll_up(day, hour, token)
         results.append(result)
         if on_hour is not None:
             on_hour(result)
@@ -210,7 +221,8 @@ def _emit(results: list[HourResult]) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     hours = event_hours(event)
     annotate(rollup_hours=len(hours), rollup_first=format_hour(*hours[0]))
-    results = roll_up_hours(from_environment(), hours)
+    token = event.get("token")
+    results = roll_up_hours(from_environment(), hours, token=token if isinstance(token, str) else None)
     _emit(results)
     summary = {"hours": [r.summary() for r in results]}
     logger.info("rollup done", extra=summary)

@@ -557,7 +557,6 @@ def test_daily_report_may_invoke_only_the_rollup_function_to_fan_out(template: d
     assert allowed(res, "StreamProcessorRole", "lambda:InvokeFunction", values) == []
     env = res["DailyReportFunction"]["Properties"]["Environment"]["Variables"]
     assert env["ROLLUP_FUNCTION"] == {"Ref": "RollupFunction"}
-    assert env["ROLLUP_FANOUT_THRESHOLD"] == {"Ref": "RollupFanOutThreshold"}
 
 
 def test_rollup_errors_and_missing_rollups_alarm(resources: dict[str, Any]) -> None:

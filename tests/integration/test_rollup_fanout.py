@@ -1,5 +1,6 @@
 """The daily job's fan-out over real Lambda calls (moto's server): one asynchronous invoke per hour
-to the rollup function, then the merge of the 24 rollups; a fully rolled-up day costs 24 GETs.
+to the rollup function (which refreshes that hour's rollup), then the merge of the 24 rollups; the
+daily job itself lists nothing and GETs 24 objects.
 
 moto accepts `Invoke` with `InvocationType=Event` (docker-less Lambda backend) but runs nothing, so
 a thread in the test plays the Lambda service: it takes each invoke's payload, as the proxy saw it
@@ -65,7 +66,6 @@ def rollup_function(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str
         Code={"ZipFile": code.getvalue()},
     )
     monkeypatch.setenv("ROLLUP_FUNCTION", name)
-    monkeypatch.setenv("ROLLUP_FANOUT_THRESHOLD", "0")
     return name
 
 
@@ -108,36 +108,43 @@ def _run_daily(wait_seconds: float = 60.0) -> None:
     job.run(date.fromisoformat(DATE), late_data=False)
 
 
-def test_fan_out_invokes_one_rollup_per_hour_then_merges_24_objects(
+def test_fan_out_refreshes_every_hour_then_merges_24_objects(
     aws: dict[str, Any], day: Day, service: tuple[FaultProxy, LambdaService]
 ) -> None:
     proxy, lambda_service = service
-    stream(aws, day.lambda_events())
-    hours = sorted(
-        {key.split("/")[2] for key in list_keys(aws["s3"], aws["bucket"], f"aggregates/dt={DATE}/")}
-    )
+    events = day.lambda_events()
+    stream(aws, events[:-3])
     _run_daily()
-    payloads = sorted(orjson.loads(body)["hour"] for body in lambda_service.invokes)
-    assert payloads == [f"{DATE}T{hour[5:]}" for hour in hours]  # one invoke per hour with partials
-    assert lambda_service.done == len(hours)
+    payloads = [orjson.loads(body) for body in lambda_service.invokes]
+    assert sorted(p["hour"] for p in payloads) == [f"{DATE}T{hour:02d}" for hour in range(24)]
+    assert len({p["token"] for p in payloads}) == 1 and lambda_service.done == 24
+    assert report_counts(read_report(aws["s3"], aws["bucket"], DATE)) != day.truth.days[DATE]  # 3 to come
+    stream(aws, events[-3:])  # late partials, after their hours' rollups
+    before = {
+        op: proxy.count(op) for op in ("s3:GetObject:aggregates", "s3:GetObject:rollups", "s3:ListObjectsV2")
+    }
+    _run_daily()
+    assert lambda_service.done == 48
+    # the 24 refreshes read their rollup and list their hour; only they fetch the 3 late partials
+    assert proxy.count("s3:GetObject:aggregates") - before["s3:GetObject:aggregates"] == 3
+    # one listing per hour (in the refreshes) + one of the day's hour-less (schema-1) partials
+    assert proxy.count("s3:ListObjectsV2") - before["s3:ListObjectsV2"] == 24 + 1
+    assert (
+        proxy.count("s3:GetObject:rollups") - before["s3:GetObject:rollups"] == 24 + 24
+    )  # refreshes + daily
     rolled = read_report(aws["s3"], aws["bucket"], DATE)
     assert report_counts(rolled) == day.truth.days[DATE]
-    before = {op: proxy.count(op) for op in (INVOKE, "s3:GetObject:aggregates", "s3:GetObject:rollups")}
-    _run_daily()  # fully rolled up: no invoke, no partial read, one GET per hour
-    assert proxy.count(INVOKE) == before[INVOKE]
-    assert proxy.count("s3:GetObject:aggregates") == before["s3:GetObject:aggregates"]
-    assert proxy.count("s3:GetObject:rollups") - before["s3:GetObject:rollups"] == 24
     direct = direct_report(aws, DATE)
     assert content(direct) == content(rolled)
 
 
-def test_rollups_that_never_come_fall_back_to_direct_reads(
+def test_rollups_that_never_come_fall_back_to_listing(
     aws: dict[str, Any], day: Day, service: tuple[FaultProxy, LambdaService]
 ) -> None:
     _, lambda_service = service
     lambda_service.execute = False  # the invokes are accepted but never run (e.g. throttled)
     stream(aws, day.lambda_events())
     _run_daily(wait_seconds=0.5)
-    assert lambda_service.invokes and list_keys(aws["s3"], aws["bucket"], "rollups/") == []
+    assert len(lambda_service.invokes) == 24 and list_keys(aws["s3"], aws["bucket"], "rollups/") == []
     rolled = read_report(aws["s3"], aws["bucket"], DATE)
     assert report_counts(rolled) == day.truth.days[DATE]
