@@ -291,8 +291,9 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
 def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> None:
     values, res = defaults(template), template["Resources"]
     parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter<ConfigParameter>"
+    user_rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/log-processor/user-rules"
     for role in ("StreamProcessorRole", "DailyReportRole"):
-        assert allowed(res, role, "ssm:GetParameter", values) == [parameter]
+        assert allowed(res, role, "ssm:GetParameter", values) == [parameter, user_rules]
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
     assert allowed(res, "DailyReportRole", "sns:Publish", values) == ["<AlertTopic>"]
     assert allowed(res, "StreamProcessorRole", "sns:Publish", values) == []
