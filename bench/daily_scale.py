@@ -67,9 +67,21 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child_rollup(endpoint: str) -> dict[str, float]:
-    """Roll up hour 00 for real, then copy its rollup to the other 23 hours (untimed)."""
+def _copy_hour_zero(client: Any, day: date) -> None:
+    """Setup (untimed): every hour is the same size, so hour 00's rollup stands for the others."""
     from daily_report import rollup_doc
+
+    body = client.get_object(Bucket=BUCKET, Key=rollup_doc.rollup_key(day, 0))["Body"].read()
+    doc = rollup_doc.decode(body, "hour 00")
+    for hour in range(1, 24):
+        copy = rollup_doc.Rollup(
+            doc.date, hour, rollup_doc.hour_prefix(day, hour), doc.objects, doc.covers, doc.partial
+        )
+        key = rollup_doc.rollup_key(day, hour)
+        client.put_object(Bucket=BUCKET, Key=key, Body=copy.encode(), ServerSideEncryption="AES256")
+
+
+def _roll(endpoint: str, token: str | None) -> dict[str, float]:
     from daily_report.rollup import Roller
     from daily_report.source import PartialSource
 
@@ -77,27 +89,25 @@ def child_rollup(endpoint: str) -> dict[str, float]:
     roller = Roller(PartialSource(BUCKET, client))
     day = date.fromisoformat(DAY)
     started, cpu = time.perf_counter(), _cpu()
-    result = roller.roll_up(day, 0)
+    result = roller.roll_up(day, 0, token)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     rss = _rss_mib()
-    body = client.get_object(Bucket=BUCKET, Key=rollup_doc.rollup_key(day, 0))["Body"].read()
-    doc = rollup_doc.decode(body, "hour 00")
-    for hour in range(1, 24):
-        copy = rollup_doc.Rollup(
-            doc.date, hour, rollup_doc.hour_prefix(day, hour), doc.objects, doc.covers, doc.partial
-        )
-        client.put_object(
-            Bucket=BUCKET,
-            Key=rollup_doc.rollup_key(day, hour),
-            Body=copy.encode(),
-            ServerSideEncryption="AES256",
-        )
-    return {"seconds": seconds, "cpu": cpu, "fetched": result.fetched, "rss": rss}
+    _copy_hour_zero(client, day)
+    return {"seconds": seconds, "cpu": cpu, "fetched": result.fetched, "objects": result.objects, "rss": rss}
 
 
-def child_daily(endpoint: str) -> dict[str, float]:
-    """The daily job's merge (rollups first) and report build for the day."""
-    from daily_report.hourly import merge_day
+def child_rollup(endpoint: str) -> dict[str, float]:
+    """The scheduled run: hour 00 rolled up from scratch (then copied to the other hours)."""
+    return _roll(endpoint, None)
+
+
+def child_refresh(endpoint: str) -> dict[str, float]:
+    """A fan-out refresh of hour 00: list the hour, merge the late partials (then copied)."""
+    return _roll(endpoint, "bench")
+
+
+def _daily(endpoint: str, trusted: bool) -> dict[str, float]:
+    from daily_report import hourly
     from daily_report.report import build_report
     from daily_report.source import PartialSource
     from stream_processor.config import Config
@@ -105,10 +115,22 @@ def child_daily(endpoint: str) -> dict[str, float]:
     source = PartialSource(BUCKET, _client(endpoint))
     day = date.fromisoformat(DAY)
     started, cpu = time.perf_counter(), _cpu()
-    merged = merge_day(source, day)
+    if trusted:  # what the daily job does once the fan-out refreshed the 24 rollups
+        plan = hourly.DayPlan(day, hourly.plan_trusted(source, day, list(range(24))))
+    else:  # without a rollup function (CLI, local): list every hour here
+        plan = hourly.plan_day(source, day)
+    merged = hourly.merge_planned(source, plan)
     report = build_report(day, merged.partial, merged.objects, Config())
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     return {"seconds": seconds, "cpu": cpu, "objects": report["partials"], "rss": _rss_mib()}
+
+
+def child_daily_listing(endpoint: str) -> dict[str, float]:
+    return _daily(endpoint, trusted=False)
+
+
+def child_daily_fanout(endpoint: str) -> dict[str, float]:
+    return _daily(endpoint, trusted=True)
 
 
 def _spawn(name: str, endpoint: str) -> dict[str, float]:
@@ -129,7 +151,8 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 
 def measure(size: int, templates: list[bytes], direct: bool) -> dict[str, Any]:
-    """One size in a fresh endpoint process: (direct daily job,) rollup of one hour, daily job."""
+    """One size in a fresh endpoint process: (direct daily job,) rollup, late data, listing-mode
+    daily job, fan-out refresh, fan-out daily job."""
     from bench.s3sim import serve
 
     per_hour = size // 24
@@ -143,17 +166,19 @@ def measure(size: int, templates: list[bytes], direct: bool) -> dict[str, Any]:
         ready.wait(30)
         endpoint = f"http://127.0.0.1:{port.value}"
         row: dict[str, Any] = {"size": size, "per_hour": per_hour}
-        if direct:
+
+        def step(name: str, child: str) -> None:
             before = _control(endpoint, "__stats")
-            row["direct"] = _spawn("child_daily", endpoint)
-            row["direct_requests"] = _delta(_control(endpoint, "__stats"), before)
-        before = _control(endpoint, "__stats")
-        row["rollup"] = _spawn("child_rollup", endpoint)
-        row["rollup_requests"] = _delta(_control(endpoint, "__stats"), before)
-        _control(endpoint, "__late")
-        before = _control(endpoint, "__stats")
-        row["daily"] = _spawn("child_daily", endpoint)
-        row["daily_requests"] = _delta(_control(endpoint, "__stats"), before)
+            row[name] = _spawn(child, endpoint)
+            row[name]["requests"] = _delta(_control(endpoint, "__stats"), before)
+
+        if direct:
+            step("direct", "child_daily_listing")  # no rollup exists yet: every partial is read
+        step("rollup", "child_rollup")
+        _control(endpoint, "__late")  # partials written after their hour's rollup
+        step("listing", "child_daily_listing")
+        step("refresh", "child_refresh")
+        step("fanout", "child_daily_fanout")
         return row
     finally:
         server.terminate()
@@ -161,60 +186,63 @@ def measure(size: int, templates: list[bytes], direct: bool) -> dict[str, Any]:
 
 
 HEADER = (
-    f"{'partials/day':>13} {'per hour':>8} | {'rollup 1 h':>10} {'CPU/partial':>11} {'RSS':>7} | "
-    f"{'daily job':>9} {'CPU':>7} {'RSS':>7} {'GETs':>6} {'LISTs':>6}"
+    f"{'partials/day':>12} {'/hour':>6} | {'rollup/hour':>11} {'CPU/partial':>11} {'RSS':>7} | "
+    f"{'refresh/hour':>12} | {'daily job':>9} {'CPU':>6} {'RSS':>7} {'GETs':>5} | "
+    f"{'listing it':>10} {'CPU':>6} {'RSS':>7} {'GETs':>5} {'LISTs':>5}"
 )
 
 
+def _gets(step: dict[str, Any]) -> int:
+    return sum(n for kind, n in step["requests"].items() if kind.startswith("GET"))
+
+
 def _print(row: dict[str, Any]) -> None:
-    rollup, daily, req = row["rollup"], row["daily"], row["daily_requests"]
-    gets = req.get("GET rollups", 0) + req.get("GET aggregates", 0)
+    rollup, refresh, fanout, listing = row["rollup"], row["refresh"], row["fanout"], row["listing"]
     print(
-        f"{row['size']:>13,} {row['per_hour']:>8,} | {rollup['seconds']:>8.1f} s "
+        f"{row['size']:>12,} {row['per_hour']:>6,} | {rollup['seconds']:>9.1f} s "
         f"{rollup['cpu'] / rollup['fetched'] * 1e3:>8.2f} ms {rollup['rss']:>3.0f} MiB | "
-        f"{daily['seconds']:>7.1f} s {daily['cpu']:>5.1f} s {daily['rss']:>3.0f} MiB {gets:>6,} {req.get('LIST', 0):>6,}",
+        f"{refresh['seconds']:>10.1f} s | {fanout['seconds']:>7.1f} s {fanout['cpu']:>4.1f} s "
+        f"{fanout['rss']:>3.0f} MiB {_gets(fanout):>5,} | {listing['seconds']:>8.1f} s "
+        f"{listing['cpu']:>4.1f} s {listing['rss']:>3.0f} MiB {_gets(listing):>5,} {listing['requests'].get('LIST', 0):>5,}",
         flush=True,
     )
     if "direct" in row:
-        direct, gets = row["direct"], row["direct_requests"].get("GET aggregates", 0)
+        direct = row["direct"]
         print(
-            f"{'(no rollups)':>13} {'':>8} | {'':>10} {'':>11} {'':>7} | "
-            f"{direct['seconds']:>7.1f} s {direct['cpu']:>5.1f} s {direct['rss']:>3.0f} MiB {gets:>6,}"
-            f"   ratio {direct['seconds'] / daily['seconds']:.1f}x wall, {direct['cpu'] / daily['cpu']:.1f}x CPU",
+            f"{'no rollups:':>12} daily job reading every partial {direct['seconds']:.1f} s wall, "
+            f"{direct['cpu']:.1f} s CPU, {_gets(direct):,} GETs, RSS {direct['rss']:.0f} MiB = "
+            f"{direct['seconds'] / fanout['seconds']:.0f}x the wall time of the rolled-up day",
             flush=True,
         )
 
 
 RTT = 0.0225  # mean simulated round trip (s)
 FETCH_THREADS = 16  # DEFAULT_WORKERS: GETs in flight
-LIST_THREADS = 8  # hourly.PLAN_WORKERS: hours listed at once
 
 
 def extrapolate(rows: list[dict[str, Any]]) -> None:
     """5 M/day from the largest measured size, on one vCPU (the functions' 1769 MB).
 
     A step takes the longer of its network time (requests / parallelism x RTT) and its CPU time
-    (measured CPU seconds per partial x partials); on this shared VM wall times are inflated by
-    other processes, so the formula uses CPU seconds, which are not.
+    (CPU seconds per partial, measured, x partials). On this shared VM wall times are inflated by
+    other processes; CPU seconds are not, so the formula uses them.
     """
     big = rows[-1]
     per_hour = TARGET_PER_DAY / 24
     rollup_cpu = big["rollup"]["cpu"] / big["rollup"]["fetched"]
-    rollup_net = RTT / FETCH_THREADS
-    rollup_s = per_hour * max(rollup_cpu, rollup_net)
-    daily_cpu = big["daily"]["cpu"] / big["size"]
-    pages = TARGET_PER_DAY / 1000 + 24
-    daily_net = pages / LIST_THREADS * RTT + 24 * RTT + 24 * LATE_PER_HOUR / FETCH_THREADS * RTT
-    daily_s = max(TARGET_PER_DAY * daily_cpu, daily_net)
+    rollup_s = per_hour * max(rollup_cpu, RTT / FETCH_THREADS)
+    list_cpu = big["refresh"]["cpu"] / big["per_hour"]  # refresh = list the hour + a few late GETs
+    refresh_s = per_hour * list_cpu + per_hour / 1000 * RTT
+    daily_s = refresh_s + big["fanout"]["cpu"] + 2 * RTT
     print(
-        f"5,000,000 partials/day, hourly rollup = N/24 x max({rollup_cpu * 1e3:.2f} ms CPU, "
-        f"{RTT * 1e3:.1f} ms / {FETCH_THREADS} threads) = {rollup_s:,.0f} s (target <= 600)",
+        f"5,000,000 partials/day: hourly rollup = N/24 x max({rollup_cpu * 1e3:.2f} ms CPU, "
+        f"{RTT * 1e3:.1f} ms / {FETCH_THREADS}) = {rollup_s:,.0f} s (target <= 600)",
         flush=True,
     )
     print(
-        f"5,000,000 partials/day, daily job = max(N x {daily_cpu * 1e6:.1f} us CPU, "
-        f"(N/1000 LIST pages / {LIST_THREADS} + 24 GETs + late / {FETCH_THREADS}) x {RTT * 1e3:.1f} ms)"
-        f" = {daily_s:,.0f} s (target <= 120)",
+        f"5,000,000 partials/day: daily job = refresh (N/24 x {list_cpu * 1e6:.0f} us CPU listing + "
+        f"N/24/1000 pages x {RTT * 1e3:.1f} ms = {refresh_s:,.0f} s, the 24 hours in parallel) + "
+        f"merge of 24 rollups ({big['fanout']['cpu']:.1f} s CPU) = {daily_s:,.0f} s (target <= 120)",
         flush=True,
     )
 
