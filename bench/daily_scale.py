@@ -203,7 +203,8 @@ def _print(row: dict[str, Any]) -> None:
         f"{rollup['cpu'] / rollup['fetched'] * 1e3:>8.2f} ms {rollup['rss']:>3.0f} MiB | "
         f"{refresh['seconds']:>10.1f} s | {fanout['seconds']:>7.1f} s {fanout['cpu']:>4.1f} s "
         f"{fanout['rss']:>3.0f} MiB {_gets(fanout):>5,} | {listing['seconds']:>8.1f} s "
-        f"{listing['cpu']:>4.1f} s {listing['rss']:>3.0f} MiB {_gets(listing):>5,} {listing['requests'].get('LIST', 0):>5,}",
+        f"{listing['cpu']:>4.1f} s {listing['rss']:>3.0f} MiB {_gets(listing):>5,} "
+        f"{listing['requests'].get('LIST', 0):>5,}",
         flush=True,
     )
     if "direct" in row:
