@@ -126,14 +126,16 @@ class PartialSource:
         return self.list_prefix(partial_prefix(day), direct_only=True)
 
     def newest_write(self, day: date) -> datetime | None:
-        """When the most recent partial of `day` was written (listing only, 25 listings at once)."""
-        listings: list[Callable[[], Iterator[PartialObject]]] = [lambda: self.list_unhoured(day)]
-        listings += [lambda hour=hour: self.list_hour(day, hour) for hour in HOURS]  # type: ignore[misc]
-        with ThreadPoolExecutor(max_workers=min(len(listings), max(1, self.workers))) as pool:
-            found = pool.map(
-                lambda listing: max((o.last_modified for o in listing()), default=None), listings
-            )
-            return max((moment for moment in found if moment is not None), default=None)
+        """When the most recent partial of `day` was written (listing only, the hours at once)."""
+        prefixes = [hour_prefix(day, hour) for hour in HOURS]
+
+        def newest(prefix: str | None) -> datetime | None:
+            listing = self.list_unhoured(day) if prefix is None else self.list_prefix(prefix)
+            return max((obj.last_modified for obj in listing), default=None)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(prefixes), self.workers))) as pool:
+            found = list(pool.map(newest, [None, *prefixes]))
+        return max((moment for moment in found if moment is not None), default=None)
 
     def fetch(self, obj: PartialObject) -> bytes:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=obj.key)["Body"].read()
