@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit test-py312 demo bench soak package clean
+.PHONY: test lint typecheck unit test-py312 demo bench cost soak package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Direct vs Kinesis: requests and billed ms per invocation against moto behind a 15 ms round trip,
+# turned into $/GB and $/month (prices in bench/prices.py); prints the crossover fleet size.
+cost: $(STAMP)
+	$(BIN)/python -m bench.cost
 
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak --events 1000000 --workers 4

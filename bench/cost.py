@@ -126,6 +126,9 @@ def endpoint(rtt: float) -> Iterator[RoundTripProxy]:
 
     from stream_processor.config import default_config_json
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     os.environ.update(
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ACCESS_KEY_ID="bench",

@@ -1,9 +1,8 @@
 """Read a day's partial aggregates from S3 and merge them as a stream, counting each batch once.
 
-The listing (`aggregates/dt=DAY/`, which holds schema-1 partials at the top and schema-2 bundles
-under `hour=HH/`) is paginated and consumed lazily; at most `2 × workers` objects are in flight
-at any moment and each body is merged (with the aggregate format's own `merge_into`) and dropped
-as soon as it arrives, so memory does not grow with the number of partials.
+The listing is paginated and consumed lazily; at most `2 × workers` objects are in flight at
+any moment and each body is merged (with the aggregate format's own `merge_into`) and dropped as
+soon as it arrives, so memory does not grow with the number of partials.
 
 Exactly once: a `Deduper` passes every partial through a `BatchLedger` on the merging thread. A
 partial whose batches were all counted already is skipped; one that overlaps (the same
@@ -20,14 +19,20 @@ from datetime import date, datetime
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from stream_processor import aggregate
 from stream_processor.bundle import BatchLedger, rebuild
 from stream_processor.pipeline import DEFAULT_RULES, Rules
 
+from . import rollup_doc
 from .errors import ReportError
+from .rollup_doc import HOURS, PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from .fanout import FanOut
 
 DEFAULT_WORKERS = 16
 
@@ -37,24 +42,16 @@ def partial_prefix(day: date) -> str:
     return f"aggregates/dt={day.isoformat()}/"
 
 
-@dataclass(frozen=True, slots=True)
-class PartialObject:
-    """One listed partial: its key and when S3 last wrote it."""
-
-    key: str
-    last_modified: datetime
-
-
 @dataclass(slots=True)
 class Deduper:
     """Lets each CloudWatch batch through once: `take` returns what of a partial is new, or None.
 
-    `fetch` reads an archive object (only for a bundle that overlaps what was counted); `rules`
-    must be the live path's (a rebuilt bundle is aggregated again with them).
+    `fetch` reads an archive object by key (only for a bundle that overlaps what was counted);
+    `rules` must be the live path's (a rebuilt bundle is aggregated again with them).
     """
 
     fetch: Callable[[str], bytes]
-    rules: Rules = DEFAULT_RULES
+    rules: Rules | Callable[[], Rules] = DEFAULT_RULES  # a loader is called on the first overlap
     ledger: BatchLedger = field(default_factory=BatchLedger)
     duplicates: int = 0
     rebuilt: int = 0
@@ -70,6 +67,8 @@ class Deduper:
         if not archive:
             raise ValueError("it overlaps batches already counted and names no archive to rebuild from")
         self.rebuilt += 1
+        if not isinstance(self.rules, Rules):
+            self.rules = self.rules()
         return rebuild(self.fetch(archive), partial["date"], admission.fresh, archive, self.rules)
 
 
@@ -105,7 +104,7 @@ class DayMerge:
 
 def merge_stream(
     objects: Iterable[PartialObject],
-    fetch: Callable[[str], bytes],
+    fetch: Callable[[PartialObject], bytes],
     workers: int = DEFAULT_WORKERS,
     deduper: Deduper | None = None,
 ) -> DayMerge:
@@ -114,7 +113,7 @@ def merge_stream(
     Workers only fetch (I/O, the GIL is free); decoding and merging stay on this thread, so CPU
     work does not fight the pool for the GIL. Fetched bodies arrive on a queue (O(1) per object);
     submission pauses while `2 × workers` bodies are in flight or waiting to be merged. With a
-    `deduper` every batch is counted once (the daily job always passes one).
+    `deduper` every batch is counted once (the daily job passes one).
     """
     result = DayMerge(aggregate.empty(), deduper)
     limit = max(1, workers) * 2
@@ -133,7 +132,7 @@ def merge_stream(
         for obj in objects:
             while merge_next(block=len(pending) >= limit):
                 pass  # merge what has arrived; wait only while the pool is full
-            future = pool.submit(fetch, obj.key)
+            future = pool.submit(fetch, obj)
             pending[future] = obj
             future.add_done_callback(done.put)
         while pending:
@@ -141,34 +140,90 @@ def merge_stream(
     return result
 
 
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
 class PartialSource:
-    """The partials of one bucket: list a day (paginated), load one, merge a day."""
+    """The partials and rollups of one bucket: list a day or an hour (paginated), load one."""
 
     def __init__(
-        self, bucket: str, client: S3Client, workers: int = DEFAULT_WORKERS, rules: Rules = DEFAULT_RULES
+        self,
+        bucket: str,
+        client: S3Client,
+        workers: int = DEFAULT_WORKERS,
+        fanout: FanOut | None = None,
+        rules: Rules | Callable[[], Rules] = DEFAULT_RULES,
     ) -> None:
         self.bucket = bucket
         self.client = client
         self.workers = workers
-        self.rules = rules
+        self.fanout = fanout
+        self.rules = rules  # the live path's: an overlapping bundle is rebuilt with them
 
-    def list_day(self, day: date) -> Iterator[PartialObject]:
+    def deduper(self) -> Deduper:
+        """A fresh exactly-once filter reading archive objects of this bucket."""
+        return Deduper(self.fetch_key, self.rules)
+
+    def fetch_key(self, key: str) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+    def list_prefix(self, prefix: str, direct_only: bool = False) -> Iterator[PartialObject]:
+        """`.json` objects under `prefix` in key order; `direct_only` skips deeper "folders"."""
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=partial_prefix(day)):
+        extra = {"Delimiter": "/"} if direct_only else {}
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, **extra):  # type: ignore[arg-type]
             for item in page.get("Contents", []):
                 if item["Key"].endswith(".json"):
-                    yield PartialObject(item["Key"], item["LastModified"])
+                    yield PartialObject(item["Key"], item["LastModified"], plain_etag(item.get("ETag", "")))
+
+    def list_day(self, day: date) -> Iterator[PartialObject]:
+        """Every partial of `day` (all hours and the hour-less schema-1 layout), in key order."""
+        return self.list_prefix(partial_prefix(day))
+
+    def list_hour(self, day: date, hour: int) -> Iterator[PartialObject]:
+        return self.list_prefix(hour_prefix(day, hour))
+
+    def list_unhoured(self, day: date) -> Iterator[PartialObject]:
+        """Partials directly under `aggregates/dt=DAY/` (written before keys had an hour)."""
+        return self.list_prefix(partial_prefix(day), direct_only=True)
 
     def newest_write(self, day: date) -> datetime | None:
-        """When the most recent partial of `day` was written (listing only, no bodies)."""
-        return max((obj.last_modified for obj in self.list_day(day)), default=None)
+        """When the most recent partial of `day` was written (listing only, the hours at once)."""
+        prefixes = [hour_prefix(day, hour) for hour in HOURS]
 
-    def fetch(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        def newest(prefix: str | None) -> datetime | None:
+            listing = self.list_unhoured(day) if prefix is None else self.list_prefix(prefix)
+            return max((obj.last_modified for obj in listing), default=None)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(prefixes), self.workers))) as pool:
+            found = list(pool.map(newest, [None, *prefixes]))
+        return max((moment for moment in found if moment is not None), default=None)
+
+    def fetch(self, obj: PartialObject) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=obj.key)["Body"].read()
+        return body
+
+    def rollup(self, day: date, hour: int) -> Rollup | None:
+        """The stored rollup of one hour, or None when there is none."""
+        key = rollup_key(day, hour)
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        try:
+            return rollup_doc.decode(body, key)
+        except ValueError as exc:
+            raise ReportError(str(exc)) from exc
 
     def merge_day(self, day: date) -> DayMerge:
-        deduper = Deduper(self.fetch, self.rules)
-        merged = merge_stream(self.list_day(day), self.fetch, self.workers, deduper)
+        """The day merged: each hour's rollup plus what it does not cover (see `hourly`)."""
+        from .hourly import merge_day
+
+        merged = merge_day(self, day)
         found = merged.partial["date"]
         if found is not None and found != day.isoformat():
             raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
