@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 
-from .classify import DEFAULT_RULES, SecurityRules
+from .detect import BUILTIN_RULES, DEFAULT_DETECTOR, Detector, Rule
+from .detect.rules_config import user_rules
 from .errors import ConfigError
 from .pipeline import Rules
 from .redact import Redactor
@@ -48,7 +49,7 @@ class Config:
     latency_threshold_ms: float = 1000.0
     lookback_days: int = 2
     top_n: int = 10
-    security_rules: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    security_rules: Mapping[str, Rule] = field(default_factory=lambda: {r.id: r for r in BUILTIN_RULES})
     redaction_patterns: tuple[str, ...] = ()
     rules: Rules = field(default_factory=Rules, compare=False)
 
@@ -118,13 +119,9 @@ def parse_config(doc: object) -> Config:
     if not isinstance(doc.get("LogConfig"), Mapping):
         raise ConfigError("config key 'LogConfig' is missing or not an object")
     _check_known(doc)
-    rules = dict(DEFAULT_RULES)
-    extra_rules = _get(doc, "SecurityRules", dict, {})
-    for name, pattern in extra_rules.items():
-        _patterns(f"SecurityRules.{name}", [pattern])
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise ConfigError(f"config key 'SecurityRules.{name}': rule names are snake_case")
-        rules[name] = pattern
+    configured = _get(doc, "SecurityRules", dict, {})
+    rules = user_rules(configured, BUILTIN_RULES) if configured else {r.id: r for r in BUILTIN_RULES}
+    detector = Detector(rules.values()) if configured else DEFAULT_DETECTOR
     redaction = _patterns("Redaction.ExtraPatterns", _get(doc, "Redaction.ExtraPatterns", list, []))
     return Config(
         admin_log_group=_get(doc, "LogConfig.AdminLogGroup", str, "/admin/logs"),
@@ -139,7 +136,7 @@ def parse_config(doc: object) -> Config:
         top_n=_number(doc, "Report.TopN", 10),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction)),
+        rules=Rules(detector, Redactor(redaction)),
     )
 
 
