@@ -204,7 +204,7 @@ def _special_events(day_ms: int) -> list[LabelledEvent]:
             OPERATOR,
             "bastion",
             day_ms + 10 * hour + 2_000,
-            "INFO sudo: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/usr/bin/systemctl reload nginx",
+            "INFO sudo: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/systemctl reload nginx",
             "INFO",
             rules=("sudo_to_root",),
         ),
