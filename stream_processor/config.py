@@ -22,6 +22,7 @@ from .redact import Redactor
 DEFAULT_PARAMETER = "/log-processor/config"
 DEFAULT_USER_PARAMETER = "/log-processor/user-rules"
 USER_SECTIONS = frozenset({"SecurityRules", "Redaction"})
+BUILTIN_IDS = frozenset(rule.id for rule in BUILTIN_RULES)
 CACHE_SECONDS = 300
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
@@ -100,7 +101,8 @@ def _patterns(path: str, values: Any) -> tuple[str, ...]:
 
 
 # Every key the document accepts: a misspelt key or section is an error naming the nearest
-# valid one, never a silently ignored setting. `SecurityRules` maps rule names to patterns.
+# valid one, never a silently ignored setting. `SecurityRules` maps rule names to rules
+# (validated by `detect.rules_config`).
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "": frozenset({"LogConfig", "SecurityRules", "Redaction", "Report"}),
     "LogConfig": frozenset(DEFAULT_DOCUMENT["LogConfig"]),
@@ -263,7 +265,7 @@ def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> o
     merged = dict(doc)
     rules = dict(_get(doc, "SecurityRules", dict, {}))
     for rule, pattern in _get(user, "SecurityRules", dict, {}).items():
-        if rule in rules or rule in DEFAULT_RULES:
+        if rule in rules or rule in BUILTIN_IDS:
             raise ConfigError(f"{where}: 'SecurityRules.{rule}' is already defined; choose another name")
         rules[rule] = pattern
     extra = _get(user, "Redaction.ExtraPatterns", list, [])

@@ -67,7 +67,10 @@ def test_user_rules_add_rules_and_patterns() -> None:
     [
         ('{"LogConfig": {}}', "unknown key 'LogConfig'"),
         ('{"SecurityRule": {}}', "did you mean 'SecurityRules'?"),
-        ('{"SecurityRules": {"auth_failure": "x"}}', "'SecurityRules.auth_failure' is already defined"),
+        (
+            '{"SecurityRules": {"ssh_failed_login": "x"}}',
+            "'SecurityRules.ssh_failed_login' is already defined",
+        ),
         ('{"Redaction": {"Extra": []}}', "unknown key 'Redaction.Extra'"),
         ("[]", "must be a JSON object"),
         ("{oops", "not valid JSON"),
