@@ -23,7 +23,7 @@ _TEXT, _NEEDLE, _GATE, _ESCAPED = range(4)
 class Detector:
     """The rules in force (sorted by id) and the compiled engine that finds them."""
 
-    __slots__ = ("_by_id", "_engine", "_field_rules", "_slots", "_statuses", "rules")
+    __slots__ = ("_by_id", "_engine", "_field_rules", "_plain", "_slots", "_statuses", "rules")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
@@ -32,6 +32,7 @@ class Detector:
             raise ValueError("rule ids must be unique")
         self._engine: PatternSet | None = None
         self._slots: list[tuple[int, int]] = []
+        self._plain: dict[int, int] = {}
         statuses: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
             for status in rule.statuses:
@@ -62,7 +63,12 @@ class Detector:
                 patterns += [records.RECORD_GATE, records.ESCAPED_ASCII]
                 slots += [(_GATE, -1), (_ESCAPED, -1)]
             self._slots = slots
-            self._engine = PatternSet(patterns)
+            # pattern -> rule position when that pattern alone settles the message (-1: nothing)
+            self._plain = {
+                k: p for k, (kind, p) in enumerate(slots) if kind == _TEXT and self.rules[p].scope == "any"
+            }
+            self._plain.update({k: -1 for k, (kind, _) in enumerate(slots) if kind == _GATE})
+            self._engine = PatternSet(patterns, validate=False)  # built-ins: tested; configured: checked
         return self._engine
 
     def scan(
@@ -73,7 +79,14 @@ class Detector:
         `statuses` are the parsed statuses of the same events (status rules), when known.
         """
         found: dict[int, set[int]] = {}
-        for index, patterns in self._compiled().scan(messages).items():
+        engine = self._compiled()
+        plain = self._plain
+        for index, patterns in engine.scan(messages).items():
+            if len(patterns) == 1 and patterns[0] in plain:  # the common case: one text rule
+                position = plain[patterns[0]]
+                if position >= 0:
+                    found[index] = {position}
+                continue
             positions = self._resolve(messages[index], patterns)
             if positions:
                 found[index] = positions
