@@ -18,12 +18,14 @@ from .engine import PatternSet
 from .rules import Rule
 
 _TEXT, _NEEDLE, _GATE, _ESCAPED = range(4)
+_UNSETTLED: Any = object()
+_MEMO_SIZE = 4096  # distinct combinations of pattern hits remembered (few occur in practice)
 
 
 class Detector:
     """The rules in force (sorted by id) and the compiled engine that finds them."""
 
-    __slots__ = ("_by_id", "_engine", "_field_rules", "_plain", "_slots", "_statuses", "rules")
+    __slots__ = ("_by_id", "_engine", "_field_rules", "_memo", "_slots", "_statuses", "rules")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
@@ -32,7 +34,7 @@ class Detector:
             raise ValueError("rule ids must be unique")
         self._engine: PatternSet | None = None
         self._slots: list[tuple[int, int]] = []
-        self._plain: dict[int, int] = {}
+        self._memo: dict[tuple[int, ...], tuple[str, ...] | None] = {}
         statuses: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
             for status in rule.statuses:
@@ -63,11 +65,6 @@ class Detector:
                 patterns += [records.RECORD_GATE, records.ESCAPED_ASCII]
                 slots += [(_GATE, -1), (_ESCAPED, -1)]
             self._slots = slots
-            # pattern -> rule position when that pattern alone settles the message (-1: nothing)
-            self._plain = {
-                k: p for k, (kind, p) in enumerate(slots) if kind == _TEXT and self.rules[p].scope == "any"
-            }
-            self._plain.update({k: -1 for k, (kind, _) in enumerate(slots) if kind == _GATE})
             self._engine = PatternSet(patterns, validate=False)  # built-ins: tested; configured: checked
         return self._engine
 
@@ -78,27 +75,45 @@ class Detector:
 
         `statuses` are the parsed statuses of the same events (status rules), when known.
         """
-        found: dict[int, set[int]] = {}
         engine = self._compiled()
-        plain = self._plain
+        memo = self._memo
+        hits: dict[int, tuple[str, ...]] = {}
         for index, patterns in engine.scan(messages).items():
-            if len(patterns) == 1 and patterns[0] in plain:  # the common case: one text rule
-                position = plain[patterns[0]]
-                if position >= 0:
-                    found[index] = {position}
-                continue
-            positions = self._resolve(messages[index], patterns)
-            if positions:
-                found[index] = positions
+            key = tuple(patterns)
+            ids = memo.get(key, _UNSETTLED)
+            if ids is _UNSETTLED:  # first time this combination of patterns is seen
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                ids = memo[key] = self._settled(key)
+            if ids is None:  # depends on the record's fields
+                ids = self._ids(self._resolve(messages[index], patterns))
+            if ids:
+                hits[index] = ids
         if self._statuses and statuses:
             wanted = self._statuses
-            for index, status in enumerate(statuses):
-                if status in wanted:
-                    found.setdefault(index, set()).update(wanted[status])
+            extra = {i: wanted[status] for i, status in enumerate(statuses) if status in wanted}
+            if extra:
+                for index, positions in extra.items():
+                    hits[index] = tuple(
+                        sorted({*hits.get(index, ()), *(self.rules[p].id for p in positions)})
+                    )
+                hits = dict(sorted(hits.items()))
+        return hits
+
+    def _ids(self, positions: set[int]) -> tuple[str, ...]:
         rules = self.rules
-        return {
-            index: tuple(rules[p].id for p in sorted(positions)) for index, positions in sorted(found.items())
-        }
+        return tuple(rules[p].id for p in sorted(positions))
+
+    def _settled(self, patterns: tuple[int, ...]) -> tuple[str, ...] | None:
+        """The rule ids these pattern hits give whatever the message, or None when fields decide."""
+        kinds = [self._slots[k] for k in patterns]
+        if any(kind in (_NEEDLE, _ESCAPED) for kind, _ in kinds):
+            return None
+        texts = [p for kind, p in kinds if kind == _TEXT]
+        gated = any(kind == _GATE for kind, _ in kinds)
+        if gated and any(self.rules[p].scope == "logs" for p in texts):
+            return None  # a CloudTrail record drops those rules; only parsing tells
+        return self._ids(set(texts))
 
     def _resolve(self, message: str, patterns: list[int]) -> set[int]:
         """Rule positions triggered by one message, given the engine's pattern hits."""
