@@ -121,12 +121,12 @@ def kinesis_event(raws: list[bytes]) -> dict[str, Any]:
 @contextmanager
 def endpoint(rtt: float) -> Iterator[RoundTripProxy]:
     """moto's server behind the counting proxy; a bucket and the config parameter provisioned."""
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
 
     from stream_processor.config import default_config_json
-
-    import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     os.environ.update(
