@@ -162,36 +162,40 @@ def run(proxy: RoundTripProxy, events: list[dict[str, Any]], records: int) -> Me
     from stream_processor.handler import lambda_handler
 
     before = Counter(proxy.calls)
-    wall = []
+    wall, cpu = [], []
     for event in events:
         with contextlib.redirect_stdout(io.StringIO()):  # EMF lines
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             lambda_handler(event, None)
             wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
     requests = Counter(proxy.calls)
     requests.subtract(before)
-    return Measured(records, len(events), statistics.median(wall), {k: v for k, v in requests.items() if v})
+    counted = {k: v for k, v in requests.items() if v}
+    return Measured(records, len(events), statistics.median(wall), counted, statistics.median(cpu))
 
 
 def measure(fleet: Fleet, rtt: float, direct_runs: int, sizes: tuple[int, ...]) -> dict[str, Measured]:
-    """Direct (one batch per invocation) and Kinesis invocations of `sizes` records, at `rtt` and
-    at 0 (the CPU part); the handler is warmed up first (config read, clients created)."""
+    """Direct invocations (one batch) at `rtt` and at 0 (their difference: the round trips on the
+    critical path), Kinesis invocations of `sizes` records at `rtt`; warmed up first (config read,
+    clients created)."""
     out: dict[str, Measured] = {}
     seed = iter(range(1, 10_000))
     events = fleet.events_per_batch
     with endpoint(rtt) as proxy:
         warm = payloads(2, events, fleet.message_bytes, next(seed))
         run(proxy, [{"awslogs": {"data": base64.b64encode(warm[0]).decode()}}], 1)
-        for label, delay in (("", rtt), ("cpu:", 0.0)):
+        for label, delay in (("", rtt), ("cpu:", 0.0)):  # Direct twice: its round trips
             proxy.rtt = delay
             direct = payloads(direct_runs, events, fleet.message_bytes, next(seed))
             out[label + "direct"] = run(
                 proxy, [{"awslogs": {"data": base64.b64encode(raw).decode()}} for raw in direct], 1
             )
-            for size in sizes:
-                repeats = 3 if size <= 1000 else 1
-                groups = [payloads(size, events, fleet.message_bytes, next(seed)) for _ in range(repeats)]
-                out[f"{label}kinesis:{size}"] = run(proxy, [kinesis_event(g) for g in groups], size)
+        proxy.rtt = rtt
+        for size in sizes:
+            repeats = 3 if size <= 1000 else 1
+            groups = [payloads(size, events, fleet.message_bytes, next(seed)) for _ in range(repeats)]
+            out[f"kinesis:{size}"] = run(proxy, [kinesis_event(g) for g in groups], size)
         out["payload_bytes"] = Measured(0, 0, statistics.mean(len(r) for r in direct), {})
     return out
 

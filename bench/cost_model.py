@@ -55,6 +55,7 @@ class Measured:
     invocations: int
     wall_ms: float
     requests: dict[str, int] = field(default_factory=dict)
+    cpu_ms: float = 0.0  # median CPU time of the handler's thread (robust to a loaded machine)
 
     def per_invocation(self, prefix: str) -> float:
         return sum(n for op, n in self.requests.items() if op.startswith(prefix)) / max(1, self.invocations)
@@ -77,16 +78,22 @@ class Invocation:
         return s3, P.LAMBDA_REQUEST + gb_s * P.LAMBDA_GB_SECOND_ARM64
 
 
-def invocation(live: Measured, cpu: Measured) -> Invocation:
-    """Billed ms: the CPU part scaled to MEMORY_MB's share of a vCPU, plus the waiting part."""
-    waiting = max(0.0, live.wall_ms - cpu.wall_ms)
-    billed = math.ceil(cpu.wall_ms * max(1.0, FULL_VCPU_MB / MEMORY_MB) + waiting)
+def invocation(live: Measured, rounds: float, rtt_ms: float) -> Invocation:
+    """Billed ms: the handler's CPU time scaled to MEMORY_MB's share of a vCPU, plus the round
+    trips on its critical path (`rounds`, measured on Direct invocations: the archive put overlaps
+    parsing, the bundle put follows it)."""
+    billed = math.ceil(live.cpu_ms * max(1.0, FULL_VCPU_MB / MEMORY_MB) + rounds * rtt_ms)
     return Invocation(
         live.per_invocation("s3:PutObject"),
         live.per_invocation("s3:GetObject"),
         live.per_invocation("s3:List"),
         billed,
     )
+
+
+def unloaded_ms(live: Measured, rounds: float, rtt_ms: float) -> float:
+    """Wall time on an idle core: CPU time plus the round trips on the critical path."""
+    return live.cpu_ms + rounds * rtt_ms
 
 
 @dataclass(frozen=True, slots=True)

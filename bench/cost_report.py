@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from bench import prices as P
-from bench.cost_model import FLEETS, MEMORY_MB, Fleet, Measured, Model, invocation
+from bench.cost_model import FLEETS, MEMORY_MB, Fleet, Measured, Model, invocation, unloaded_ms
 
 
-def build(measured: dict[str, Measured], large: int) -> Model:
+def rounds(measured: dict[str, Measured], rtt: float) -> float:
+    """Round trips on a Direct invocation's critical path: its extra wall time at the round trip."""
+    return max(1.0, (measured["direct"].wall_ms - measured["cpu:direct"].wall_ms) / (rtt * 1000))
+
+
+def build(measured: dict[str, Measured], large: int, rtt: float) -> Model:
+    n, ms = rounds(measured, rtt), rtt * 1000
     return Model(
-        direct=invocation(measured["direct"], measured["cpu:direct"]),
-        small=invocation(measured["kinesis:160"], measured["cpu:kinesis:160"]),
-        large=invocation(measured[f"kinesis:{large}"], measured[f"cpu:kinesis:{large}"]),
+        direct=invocation(measured["direct"], n, ms),
+        small=invocation(measured["kinesis:160"], n, ms),
+        large=invocation(measured[f"kinesis:{large}"], n, ms),
         small_records=160,
         large_records=large,
         payload_bytes=measured["payload_bytes"].wall_ms,
@@ -24,7 +31,8 @@ def _requests(m: Measured) -> str:
 
 
 def report(fleet: Fleet, measured: dict[str, Measured], rtt: float, large: int) -> str:
-    model = build(measured, large)
+    model = build(measured, large, rtt)
+    n = rounds(measured, rtt)
     lines = [
         f"fleet: {fleet.streams:,} streams x {fleet.events_per_s:g} events/s, "
         f"flush every {fleet.flush_s:g} s, ~{fleet.message_bytes} B messages -> "
@@ -32,14 +40,15 @@ def report(fleet: Fleet, measured: dict[str, Measured], rtt: float, large: int) 
         f"round trip {rtt * 1000:g} ms; Lambda {MEMORY_MB} MB arm64",
         f"prices: {P.PRICES_AS_OF}",
         "",
-        "measured per invocation (median wall ms at the round trip / with none; requests per invocation)",
+        f"measured per invocation (medians; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "cores: wall time of this machine, CPU time of the handler's thread; requests per invocation)",
     ]
     for key in ("direct", "kinesis:160", f"kinesis:{large}"):
-        live, cpu = measured[key], measured["cpu:" + key]
-        billed = invocation(live, cpu).billed_ms
+        live = measured[key]
+        billed = invocation(live, n, rtt * 1000).billed_ms
         lines.append(
-            f"  {key:<15} {live.records:>6} records  {live.wall_ms:9.1f} ms / {cpu.wall_ms:8.1f} ms  "
-            f"billed {billed:,.0f} ms  [{_requests(live)}]"
+            f"  {key:<14} {live.records:>6} records  wall {live.wall_ms:9.1f} ms  cpu {live.cpu_ms:8.1f} ms"
+            f"  billed {billed:,.0f} ms  [{_requests(live)}]"
         )
     lines += [
         "",
@@ -60,8 +69,10 @@ def targets(model: Model, measured: dict[str, Measured], fleet: Fleet, rtt: floa
     kinesis = model.kinesis(records)
     share = (kinesis.puts + kinesis.gets) / records / direct_requests
     processing = (m["kinesis_s3"] + m["kinesis_lambda"]) / gb
-    overlap = (measured["direct"].wall_ms - measured["cpu:direct"].wall_ms) / (rtt * 1000)
-    small, big = measured["kinesis:160"].wall_ms, measured[f"kinesis:{large}"].wall_ms
+    overlap = rounds(measured, rtt)
+    ms = rtt * 1000
+    small, big = measured["kinesis:160"], measured[f"kinesis:{large}"]
+    small_ms, big_ms = unloaded_ms(small, overlap, ms), unloaded_ms(big, overlap, ms)
 
     def mark(ok: bool) -> str:
         return "met" if ok else "MISSED"
@@ -73,8 +84,10 @@ def targets(model: Model, measured: dict[str, Measured], fleet: Fleet, rtt: floa
         f"  Kinesis variable processing ${processing:.4f}/GB = {processing / P.CWL_INGEST_GB:.2%} "
         f"of CloudWatch ingestion ${P.CWL_INGEST_GB}/GB (target <= 5 %): "
         f"{mark(processing <= 0.05 * P.CWL_INGEST_GB)}",
-        f"  Kinesis invocation of 160 records: {small:,.0f} ms (target < 1 s): {mark(small < 1000)}",
-        f"  Kinesis invocation of {large:,} records: {big:,.0f} ms (target < 5 s): {mark(big < 5000)}",
+        f"  Kinesis invocation of 160 records: {small_ms:,.0f} ms on an idle core (CPU + round trips;"
+        f" {small.wall_ms:,.0f} ms wall here) (target < 1 s): {mark(small_ms < 1000)}",
+        f"  Kinesis invocation of {large:,} records: {big_ms:,.0f} ms on an idle core"
+        f" ({big.wall_ms:,.0f} ms wall here) (target < 5 s): {mark(big_ms < 5000)}",
         f"  Direct: archive + partial take {overlap:.2f} round trips of wall time (target 1, not 2): "
         f"{mark(overlap < 1.5)}",
     ]
