@@ -46,6 +46,7 @@ class Fed:
     day: str
     groups: dict[str, str]  # logical id → log group name
     events: int
+    archived: list[str]  # archive/ keys the day produced
 
 
 def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
@@ -78,16 +79,21 @@ def put_day(stack: Stack, day_ms: int) -> tuple[dict[str, str], int]:
     return groups, sum(len(e) for e in by_group.values())
 
 
+def deploy_fed(name: str, region: str, overrides: dict[str, str] | None = None) -> Fed:
+    """Deploy template.yaml and put yesterday's test day into its source log groups."""
+    install()
+    stack = deploy(name, region, overrides)
+    day_ms = (int(time.time()) // 86_400 - 1) * 86_400_000  # yesterday, 00:00 UTC
+    groups, events = put_day(stack, day_ms)
+    archived = list_keys(stack.client("s3"), stack.physical["ReportBucket"], "archive/")
+    return Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events, archived)
+
+
 @pytest.fixture(scope="session", params=deployments(), ids=lambda d: d[0])
 def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Iterator[Fed]:
     """A stack deployed from template.yaml with the test day put into its log groups."""
     name, overrides = request.param
-    install()
-    region = REGIONS[deployments().index(request.param)]
-    stack = deploy(name, region, overrides)
-    day_ms = (int(time.time()) // 86_400 - 1) * 86_400_000  # yesterday, 00:00 UTC
-    groups, events = put_day(stack, day_ms)
-    yield Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events)
+    yield deploy_fed(name, REGIONS[deployments().index(request.param)], overrides)
     INVOCATIONS.invocations.clear()
 
 

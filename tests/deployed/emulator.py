@@ -13,10 +13,14 @@ grows it; `tests/deployed/test_stack.py::test_every_resource_exists` fails if on
 3. Lambda invoke needs Docker. `_invoke_lambda` is replaced by an in-process call of the
    function's `Handler` with the function's environment; what the function prints (logs, EMF)
    goes to its log group as on AWS (moto's `save_logs`) and to `INVOCATIONS` for the tests.
+4. IAM enforcement switched on and off through the server (`iam_enforced`), policies with each
+   action also spelled as moto checks it (`moto_policy`), and a role's inline policy read back
+   as a document (`inline_policy`: moto returns the Python repr of what CloudFormation gave it).
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import importlib
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import requests
 from botocore import xform_name
 from botocore.model import Shape, StructureShape
 from moto.awslambda.models import LambdaFunction
@@ -389,3 +394,64 @@ def install() -> None:
     )
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
     _installed = True
+
+
+# --------------------------------------------------------------- 4. IAM enforcement
+
+# moto names an action after the request's signing name: CloudWatch signs as "monitoring".
+SIGNING_NAMES = {"cloudwatch": "monitoring"}
+# Only for these services does moto pass the request's resource ARN to the policy check; for the
+# others it checks against "*", which a resource-scoped Allow never matches.
+RESOURCES_CHECKED = {"s3", "sqs"}
+
+
+def moto_policy(document: dict[str, Any]) -> dict[str, Any]:
+    """The policy as moto can evaluate it: each action also spelled as moto checks it
+    (cloudwatch:X → monitoring:X), and Resource "*" on statements of services whose resources
+    moto does not check (tests/deployed/test_least_privilege.py asserts those resources)."""
+    statements = []
+    for statement in document["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        services = {a.split(":")[0] for a in actions}
+        spelled = [
+            f"{SIGNING_NAMES[s]}:{a.split(':')[1]}"
+            for a in actions
+            if (s := a.split(":")[0]) in SIGNING_NAMES
+        ]
+        moto = {**statement, "Action": actions + spelled}
+        if not services & RESOURCES_CHECKED:
+            moto["Resource"] = "*"
+        statements.append(moto)
+    return {**document, "Statement": statements}
+
+
+def inline_policy(returned: Any) -> dict[str, Any]:
+    """GetRolePolicy's document: moto returns a role's CloudFormation-made policy as Python repr."""
+    if isinstance(returned, dict):
+        return returned
+    try:
+        return dict(json.loads(returned))
+    except json.JSONDecodeError:
+        return dict(ast.literal_eval(returned))
+
+
+@contextlib.contextmanager
+def iam_enforced(endpoint: str) -> Iterator[None]:
+    """moto checks every request against IAM from the next one on, until the block ends.
+
+    moto reads INITIAL_NO_AUTH_ACTION_COUNT into `moto.settings` once, at import; the server runs
+    in this process and was imported long before, so the environment variable cannot switch it.
+    The server's own endpoint (`/moto-api/reset-auth`, what moto's `set_initial_no_auth_action_count`
+    uses in server mode) sets it to 0 and back to infinity. It is process-wide: these tests run
+    one at a time and nothing else talks to the server meanwhile.
+    """
+
+    def reset(count: str) -> None:
+        response = requests.post(f"{endpoint}/moto-api/reset-auth", data=count.encode(), timeout=10)
+        response.raise_for_status()
+
+    reset("0")
+    try:
+        yield
+    finally:
+        reset("inf")
