@@ -13,7 +13,8 @@ grows it; `tests/deployed/test_stack.py::test_every_resource_exists` fails if on
 3. Lambda invoke needs Docker. `_invoke_lambda` is replaced by an in-process call of the
    function's `Handler` with the function's environment; what the function prints (logs, EMF)
    goes to its log group as on AWS (moto's `save_logs`) and to `INVOCATIONS` for the tests.
-4. IAM enforcement switched on and off through the server (`iam_enforced`), policies with each
+4. IAM enforcement switched on and off through the server (`iam_enforced`), every denial
+   recorded (`DENIED`: code that swallows a denial still shows it), policies with each
    action also spelled as moto checks it (`moto_policy`), and a role's inline policy read back
    as a document (`inline_policy`: moto returns the Python repr of what CloudFormation gave it).
 """
@@ -43,6 +44,7 @@ from botocore.model import Shape, StructureShape
 from moto.awslambda.models import LambdaFunction
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
+from moto.iam.access_control import IAMRequest, S3IAMRequest
 from moto.kms.models import Key
 from moto.ssm.models import Parameter
 
@@ -279,6 +281,9 @@ class Context:
     memory_limit_in_mb: int
     invoked_function_arn: str
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
 
     def get_remaining_time_in_millis(self) -> int:
         return 60_000
@@ -326,29 +331,45 @@ def lambda_environment(function: LambdaFunction) -> dict[str, str]:
         "AWS_DEFAULT_REGION": function.region,
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here to send segments to
     }
     return {**runtime, **function.environment_vars}
 
 
 @contextlib.contextmanager
+def captured_output() -> Iterator[io.StringIO]:
+    """Everything printed or logged (Powertools Logger included) while the block runs."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), _log_handlers_to(output):
+        yield output
+
+
+@contextlib.contextmanager
 def _log_handlers_to(stream: io.StringIO) -> Iterator[None]:
-    """Logger handlers bound stdout when they were made (Powertools Logger): point them at `stream`."""
+    """Loggers as a fresh sandbox has them: Powertools Loggers bound stdout and read
+    POWERTOOLS_LOG_LEVEL when they were made (at import, here long ago), so point their handlers
+    at `stream` and give them the level the environment says now."""
     loggers = [
         logging.getLogger(),
         *(x for x in logging.Logger.manager.loggerDict.values() if isinstance(x, logging.Logger)),
     ]
-    handlers = [
-        h
+    swapped = [
+        (logger, h)
         for logger in loggers
         for h in logger.handlers
-        if type(h) is logging.StreamHandler and h.stream is not sys.stderr and h.stream is not sys.__stderr__
+        if type(h) is logging.StreamHandler and h.stream not in (sys.stderr, sys.__stderr__)
     ]
-    previous = [h.setStream(stream) for h in handlers]
+    streams = [h.setStream(stream) for _, h in swapped]
+    levels = [logger.level for logger, _ in swapped]
+    if os.environ.get("POWERTOOLS_LOG_LEVEL"):
+        for logger, _ in swapped:
+            logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
     try:
         yield
     finally:
-        for handler, old in zip(handlers, previous, strict=True):
+        for (logger, handler), old, level in zip(swapped, streams, levels, strict=True):
             handler.setStream(old or sys.stdout)
+            logger.setLevel(level)
 
 
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -356,13 +377,7 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     handler = getattr(importlib.import_module(module), attribute)
     payload = json.loads(event) if isinstance(event, str) else (event or {})
     context = Context(self.function_name, int(self.memory_size), self.function_arn)
-    output = io.StringIO()
-    with (
-        _ONE_AT_A_TIME,
-        function_environment(lambda_environment(self)),
-        contextlib.redirect_stdout(output),
-        _log_handlers_to(output),
-    ):
+    with _ONE_AT_A_TIME, function_environment(lambda_environment(self)), captured_output() as output:
         cold_start()  # every invocation a cold start: functions and stacks share this process
         try:
             result, errored = handler(payload, context), False
@@ -393,6 +408,8 @@ def install() -> None:
         Key.create_from_cloudformation_json, _kms_tags
     )
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+    for request in (IAMRequest, S3IAMRequest):
+        request._raise_access_denied = _recording(request._raise_access_denied)  # type: ignore[method-assign]
     _installed = True
 
 
@@ -423,6 +440,17 @@ def moto_policy(document: dict[str, Any]) -> dict[str, Any]:
             moto["Resource"] = "*"
         statements.append(moto)
     return {**document, "Statement": statements}
+
+
+DENIED: list[str] = []  # every action moto denied, in order (the code may swallow a denial)
+
+
+def _recording(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    def raise_access_denied(self: Any) -> None:
+        DENIED.append(self._action)
+        original(self)
+
+    return raise_access_denied
 
 
 def inline_policy(returned: Any) -> dict[str, Any]:

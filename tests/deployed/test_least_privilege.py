@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import list_keys
 
 from .conftest import Fed, deploy_fed
-from .emulator import cold_start, function_environment, iam_enforced, inline_policy, moto_policy
+from .emulator import DENIED, cold_start, function_environment, iam_enforced, inline_policy, moto_policy
 from .identities import Identity, RoleUnderTest, Scenario, denial, is_denied, make_identity, roles_in_template
 from .scenarios import FORBIDDEN, SCENARIOS
 
@@ -39,10 +39,23 @@ EXEMPT = {
     ("StreamProcessorRole", "ConsumeReplayQueue"): "the event source mapping polls and deletes messages",
     ("DailyReportRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs) to its log group",
     ("DailyReportRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
+    ("StreamProcessorRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
+    ("DailyReportRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
     ("DailyReportRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
         "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"
     ),
+}
+
+# Actions AWS authorizes only on Resource "*" (no resource-level permissions).
+ONLY_STAR = {
+    "cloudwatch:PutMetricData",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:ListMetrics",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "logs:GetQueryResults",
+    "logs:StopQuery",
 }
 
 ROLES = roles_in_template()
@@ -94,11 +107,17 @@ def acting_as(deployed: Deployed, role: str, identity: Identity) -> Iterator[Non
             cold_start()
 
 
-def _run(deployed: Deployed, role: RoleUnderTest, document: dict[str, Any]) -> None:
+def _run(deployed: Deployed, role: RoleUnderTest, document: dict[str, Any]) -> list[str]:
+    """Run the role's scenario under `document`; the actions moto denied meanwhile."""
     identity = make_identity(deployed.fed.stack, moto_policy(document))
     scenario: Scenario = SCENARIOS[role.handler]
-    with acting_as(deployed, role.role, identity):
-        scenario(deployed.fed)
+    DENIED.clear()
+    try:
+        with acting_as(deployed, role.role, identity):
+            scenario(deployed.fed)
+    finally:
+        denied = list(DENIED)
+    return denied
 
 
 def _without(document: dict[str, Any], sid: str) -> dict[str, Any]:
@@ -110,16 +129,25 @@ def _without(document: dict[str, Any], sid: str) -> dict[str, Any]:
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.role)
 def test_code_runs_under_exactly_its_role(deployed: Deployed, role: RoleUnderTest) -> None:
     assert role.handler in SCENARIOS, f"add a scenario for {role.handler} to tests/deployed/scenarios.py"
-    _run(deployed, role, deployed.policies[role.role])
+    assert _run(deployed, role, deployed.policies[role.role]) == [], "denied although the role allows"
 
 
 @pytest.mark.parametrize(("role_id", "sid"), USED, ids=[f"{r}-{s}" for r, s in USED])
 def test_each_statement_is_needed(deployed: Deployed, role_id: str, sid: str) -> None:
     (role,) = [r for r in ROLES if r.role == role_id]
     statement = next(s for s in deployed.policies[role_id]["Statement"] if s.get("Sid") == sid)
-    with pytest.raises(Exception) as raised:
+    names = {
+        a.split(":")[1]
+        for a in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    DENIED.clear()
+    try:
         _run(deployed, role, _without(deployed.policies[role_id], sid))
-    assert denial(raised.value, statement), f"{sid}: failed, but not for want of it: {raised.value!r}"
+    except Exception as exc:
+        assert denial(exc, statement), f"{sid}: failed, but not for want of it: {exc!r}"
+        return
+    # the code went on (it reports some failures instead of raising): the server still denied
+    assert {d.split(":")[1] for d in DENIED} & names, f"{sid}: nothing needed it (denied: {DENIED})"
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.role)
@@ -146,6 +174,7 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
     """moto checks no resource for SSM, SNS, KMS or CloudWatch and no condition: assert them here."""
     stack = deployed.fed.stack
     parameter = stack.physical["ConfigParameter"]
+    rules = stack.template["Parameters"]["UserRulesParameterName"]["Default"]
     topic = stack.physical["AlertTopic"]
     key = stack.client("kms").describe_key(KeyId=stack.physical["AlertKey"])["KeyMetadata"]["Arn"]
     for role, document in deployed.policies.items():
@@ -156,17 +185,19 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
             )
             services = {a.split(":")[0] for a in actions}
             if "ssm" in services:
-                assert resources == [f"arn:aws:ssm:{stack.region}:123456789012:parameter{parameter}"], role
+                arn = f"arn:aws:ssm:{stack.region}:123456789012:parameter"
+                # the config document, then the user rules parameter (never written by the stack)
+                assert resources == [f"{arn}{parameter}", f"{arn}{rules}"], role
             if "sns" in services:
                 assert resources == [topic], role
             if "kms" in services:
                 assert resources == [key], role
-            if "cloudwatch" in services:
+            if "cloudwatch:PutMetricData" in actions:
                 assert actions == ["cloudwatch:PutMetricData"], role
-                assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "LogProcessor"}}, (
-                    role
-                )
-            assert "*" not in resources or services == {"cloudwatch"}, (role, statement.get("Sid"))
+                namespace = {"StringEquals": {"cloudwatch:namespace": "LogProcessor"}}
+                assert statement["Condition"] == namespace, role
+            if "*" in resources:
+                assert set(actions) <= ONLY_STAR, (role, statement.get("Sid"))
 
 
 def test_scenarios_leave_their_traces(deployed: Deployed) -> None:
