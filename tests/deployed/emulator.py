@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
 import requests
 from botocore import xform_name
 from botocore.model import Shape, StructureShape
@@ -307,6 +308,11 @@ def function_environment(variables: dict[str, str]) -> Iterator[None]:
 OUR_PACKAGES = ("stream_processor", "daily_report")
 
 
+@functools.cache
+def _models() -> Any:
+    return botocore.loaders.create_loader()
+
+
 def cold_start() -> None:
     """Forget what a Lambda sandbox keeps between invocations: boto3's default session (and the
     credentials and region it resolved), Powertools Parameters' providers and values, and every
@@ -314,7 +320,9 @@ def cold_start() -> None:
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters import base
 
-    boto3.DEFAULT_SESSION = None
+    boto3.setup_default_session()  # a new session: credentials and region resolved afresh
+    # ... sharing the service models already loaded (loading them is most of a session's cost)
+    boto3.DEFAULT_SESSION._session.register_component("data_loader", _models())  # type: ignore[union-attr]
     base.DEFAULT_PROVIDERS.clear()
     parameters.clear_caches()
     for name, module in list(sys.modules.items()):

@@ -80,7 +80,15 @@ def daily_report(fed: Fed) -> None:
     assert summary["reconcile_gap"] is not None, f"reconciliation skipped: {skipped}"
 
 
+def rollup(fed: Fed) -> None:
+    """Every hour of the test day rolled up (reads partials, writes rollups/)."""
+    from daily_report.rollup import lambda_handler  # type: ignore[import-not-found,unused-ignore]
+
+    assert lambda_handler({"date": fed.day}, None)
+
+
 SCENARIOS: dict[str, Callable[[Fed], None]] = {
+    "daily_report.rollup.lambda_handler": rollup,
     "stream_processor.handler.lambda_handler": stream_processor,
     "daily_report.handler.lambda_handler": daily_report,
 }

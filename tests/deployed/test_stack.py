@@ -56,6 +56,10 @@ def test_logs_reach_archive_and_aggregates(fed: Fed) -> None:
     assert list_keys(s3, bucket, f"aggregates/dt={fed.day}/")
     live = [i for i in INVOCATIONS.of(processor_name(fed)) if not i.errored and "events" in i.result]
     assert sum(i.result["events"] for i in live) == fed.events
+    streams = fed.stack.resources_of("AWS::Kinesis::Stream")
+    sources = {r.get("eventSource") for i in live for r in i.event.get("Records", [])} or {"direct"}
+    # Kinesis mode: the events came through the stream's event source mapping, not a direct filter
+    assert sources == ({"aws:kinesis"} if streams else {"direct"}), sources
 
 
 def test_replay_queue_drives_the_processor(run: Run) -> None:
