@@ -15,7 +15,7 @@ from stream_processor.sinks.metrics import NAMESPACE
 from tests.conftest import list_keys
 
 from .conftest import Fed, Run, processor_name
-from .emulator import INVOCATIONS
+from .emulator import INVOCATIONS, install
 from .observe import (
     Metric,
     alarm_metrics,
@@ -24,7 +24,7 @@ from .observe import (
     widget_metrics,
 )
 from .probes import PROBES
-from .stack import expected_resources
+from .stack import deploy, expected_resources
 
 # Read by a library the function runs, not by our code.
 LIBRARY_READS = {"POWERTOOLS_LOG_LEVEL": "Powertools Logger's level"}
@@ -45,6 +45,27 @@ def test_every_resource_exists(fed: Fed) -> None:
     absent = [name for name, kind in expected.items() if not PROBES[kind](stack, name, stack.physical[name])]
     assert absent == []
     assert len(expected) >= 40  # the template as of this suite: a shrinking count is a lost resource
+
+
+OPTIONS_ON = {
+    "AlertEmail": "oncall@example.com",
+    "ProcessorReservedConcurrency": "5",
+    "ReportBucketName": "logreview-options-on-bucket",
+}
+
+
+def test_optional_resources_exist_when_switched_on(moto_endpoint: str) -> None:
+    """The conditioned resources (the e-mail subscription, ...) with every option switched on."""
+    install()
+    stack = deploy("logreview-options", "ap-south-1", OPTIONS_ON)
+    expected = expected_resources(stack.template, stack.parameters)
+    conditioned = {n for n, r in stack.template["Resources"].items() if "Condition" in r}
+    assert conditioned <= set(expected)
+    assert {name for name in stack.physical if name} == set(expected)
+    assert [n for n, kind in expected.items() if not PROBES[kind](stack, n, stack.physical[n])] == []
+    assert stack.physical["ReportBucket"] == OPTIONS_ON["ReportBucketName"]
+    processor = stack.client("lambda").get_function(FunctionName=stack.physical["StreamProcessorFunction"])
+    assert processor["Concurrency"]["ReservedConcurrentExecutions"] == 5
 
 
 def test_logs_reach_archive_and_aggregates(fed: Fed) -> None:
