@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -271,7 +270,8 @@ class Recorder:
 
 
 INVOCATIONS = Recorder()
-_ONE_AT_A_TIME = threading.Lock()  # the environment is process-wide; Lambda runs one event per sandbox
+# Functions run as their role: the tests map a role ARN to an access key pair (least privilege).
+ROLE_KEYS: dict[str, tuple[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -341,6 +341,9 @@ def lambda_environment(function: LambdaFunction) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here to send segments to
     }
+    keys = ROLE_KEYS.get(function.role)
+    if keys:
+        runtime.update(AWS_ACCESS_KEY_ID=keys[0], AWS_SECRET_ACCESS_KEY=keys[1])
     return {**runtime, **function.environment_vars}
 
 
@@ -385,7 +388,9 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     handler = getattr(importlib.import_module(module), attribute)
     payload = json.loads(event) if isinstance(event, str) else (event or {})
     context = Context(self.function_name, int(self.memory_size), self.function_arn)
-    with _ONE_AT_A_TIME, function_environment(lambda_environment(self)), captured_output() as output:
+    # The environment is process-wide. Invocations here are sequential, or nested in one whose
+    # code is blocked in the invoke call (DailyReport's fan-out to Rollup), so swapping it is safe.
+    with function_environment(lambda_environment(self)), captured_output() as output:
         cold_start()  # every invocation a cold start: functions and stacks share this process
         try:
             result, errored = handler(payload, context), False
@@ -430,6 +435,16 @@ SIGNING_NAMES = {"cloudwatch": "monitoring"}
 RESOURCES_CHECKED = {"s3", "sqs"}
 
 
+# ... and Lambda's Invoke after the operation, not the IAM action.
+MOTO_ACTIONS = {"lambda:InvokeFunction": "lambda:Invoke"}
+
+
+def moto_action(action: str) -> str:
+    """How moto spells an IAM action when it checks it."""
+    service, _, name = action.partition(":")
+    return MOTO_ACTIONS.get(action, f"{SIGNING_NAMES.get(service, service)}:{name}")
+
+
 def moto_policy(document: dict[str, Any]) -> dict[str, Any]:
     """The policy as moto can evaluate it: each action also spelled as moto checks it
     (cloudwatch:X → monitoring:X), and Resource "*" on statements of services whose resources
@@ -438,11 +453,7 @@ def moto_policy(document: dict[str, Any]) -> dict[str, Any]:
     for statement in document["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         services = {a.split(":")[0] for a in actions}
-        spelled = [
-            f"{SIGNING_NAMES[s]}:{a.split(':')[1]}"
-            for a in actions
-            if (s := a.split(":")[0]) in SIGNING_NAMES
-        ]
+        spelled = [moto_action(a) for a in actions if moto_action(a) != a]
         moto = {**statement, "Action": actions + spelled}
         if not services & RESOURCES_CHECKED:
             moto["Resource"] = "*"

@@ -19,6 +19,7 @@ Scenario = Callable[[Fed], None]
 OPERATIONS = {
     "s3:GetObject": ("GetObject", "HeadObject"),
     "s3:ListBucket": ("ListObjectsV2", "ListObjects"),
+    "lambda:InvokeFunction": ("Invoke",),
 }
 
 
@@ -77,7 +78,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def is_denied(exc: ClientError) -> bool:
     """AccessDenied, whatever the protocol (botocore reads SQS's and SSM's XML denial as code 403)."""
-    return exc.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException") or (
+    # S3's HEAD answers carry no body: a bare 403
+    return exc.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException", "403") or (
         "<Code>AccessDenied</Code>" in str(exc)
     )
 

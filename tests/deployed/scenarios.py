@@ -84,7 +84,9 @@ def rollup(fed: Fed) -> None:
     """Every hour of the test day rolled up (reads partials, writes rollups/)."""
     from daily_report.rollup import lambda_handler  # type: ignore[import-not-found,unused-ignore]
 
-    assert lambda_handler({"date": fed.day}, None)
+    # a fresh token makes every hour's rollup be written (as DailyReport's fan-out asks)
+    summary = lambda_handler({"date": fed.day, "token": uuid.uuid4().hex}, None)
+    assert len(summary["hours"]) == 24, summary
 
 
 SCENARIOS: dict[str, Callable[[Fed], None]] = {
@@ -152,6 +154,17 @@ FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
             "Publish",
             lambda fed: _client("sns").publish(TopicArn=fed.stack.physical["AlertTopic"], Message="x"),
         ),
+    ],
+    "RollupRole": [
+        ("DeleteObject aggregates/", _delete("aggregates/")),
+        ("DeleteObject rollups/", _delete("rollups/")),
+        ("PutObject aggregates/", _put("aggregates/dt=2020-01-01/x.json")),
+        ("PutObject reports/", _put("reports/2020/01/01/log_review.html")),
+        ("GetObject archive/", _get("archive/x")),
+        ("GetObject reports/", _get("reports/2020/01/01/log_review.html")),
+        ("PutObject another bucket", _put("rollups/x", ELSEWHERE)),
+        ("SendMessage replay queue", _send("ReplayQueue")),
+        ("PutParameter", _put_parameter),
     ],
     "DailyReportRole": [
         ("DeleteObject reports/", _delete("reports/")),
