@@ -5,7 +5,8 @@ group 2 (the secret) is masked. Our own list: neither gitleaks nor detect-secret
 rules beyond curl. Every gap between a command and its option is bounded (`{0,300}`) and stops
 at a shell separator, so each pattern is linear in the text. Patterns start with a literal (no
 leading `\b` or lookbehind), so the regex engine skips to candidate positions in C. Every shape
-but two needs an option after whitespace (`COMMAND_MARKS`), so most lines skip them all at once.
+but two (`vault`, `chpasswd`) needs an option (`-x`, `--x`) at the start or after whitespace, so
+most lines skip them all at once (redact._commands).
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from dataclasses import dataclass
 
 _ARGS = r"(?:[^\n;|&]{0,300}?\s)?"  # more of the same shell command before the option (bounded)
 _VALUE = r"('[^']*'|\"[^\"]*\"|[^\s'\"]+)"  # a quoted or bare argument
-
-
-COMMAND_MARKS = (" -", "\t-", "\n-", "\r-", "vault", "chpasswd")  # one occurs in every match
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +48,7 @@ COMMAND_SHAPES: tuple[CommandShape, ...] = (
     CommandShape("ssh-keygen-passphrase", ("ssh-keygen",), rf"(ssh-keygen\s{_ARGS}-[NP]\s*){_VALUE}"),
     CommandShape("zip-password", ("zip",), rf"(zip\s{_ARGS}-P\s*){_VALUE}"),
     CommandShape("7z-password", ("7z",), rf"(7za?\s{_ARGS}-p){_VALUE}"),
-    CommandShape("openssl-pass", ("pass:",), rf"(-pass(?:in|out)?\s+pass:){_VALUE}"),
+    CommandShape("openssl-pass", ("pass:",), rf"(\s-pass(?:in|out)?\s+pass:){_VALUE}"),
     CommandShape("smb-user-password", ("-U",), r"(\s-U\s*['\"]?[^\s%'\"]{1,100}%)([^\s'\"]+)"),
     CommandShape("vault-login", ("vault",), r"(vault\s+login\s+)([^\s'\"-][^\s'\"]*)"),
     CommandShape(

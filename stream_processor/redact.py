@@ -18,11 +18,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .command_secrets import COMMAND_MARKS, COMMAND_SHAPES, HTPASSWD, htpasswd_secret
+from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
 from .secret_names import looks_like_secret
 from .secret_shapes import TOKEN_SHAPES, Shape
 
 MASK = "[REDACTED]"
+# The shapes matched here, beside the token shapes (`secret_shapes`) and the command-line shapes
+# (`command_secrets`); `shape_ids()` lists all three, and docs/processor.md lists the same ids.
+TEXT_SHAPES = (
+    "private-key",
+    "putty-private-key",
+    "url-credentials",
+    "jwt",
+    "cookie",
+    "authorization",
+    "bearer",
+    "keyed-value",
+    "login-name",
+    "aws-access-key-id",
+    "aws-secret-key",
+    "htpasswd-b",
+)
 
 _KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
 _SHORT = 64  # texts up to this length have their redaction remembered ...
@@ -82,10 +98,16 @@ _COOKIE = _AnyCase(r"((?<![\w-])(?:set-)?cookie2?\\?\"?\s*[:=]\s*\\?\"?)[^\r\n\"
 _COMMANDS = tuple(re.compile(shape.pattern) for shape in COMMAND_SHAPES)
 _COMMAND_TRIGGERS = tuple(shape.triggers for shape in COMMAND_SHAPES)
 _HTPASSWD = re.compile(HTPASSWD)
-_SSHD_NAME = re.compile(r"([Ii](?:nvalid|llegal) user |FOR )(\S+)")
+_OPTION = re.compile(r"\s--?[A-Za-z]")
+# The value must hold a character other than letters, `.`, `_` and `-`: names of only those never
+# look like a secret (`secret_names` rules 1-4 all need one), so common names skip the check.
+_SUSPECT = r"(?=[^\s\"\\,;&]*[^\sA-Za-z._\"\\,;&-])"
+_SSHD_NAME = re.compile(
+    r"(invalid user |Invalid user |illegal user |Illegal user |FOR )(?=\S*[^\sA-Za-z._-])(\S+)"
+)
 _KEYED_NAME = re.compile(  # the spellings logs use (case-sensitive, so the engine skips in C)
     r"((?:user(?:_?name|Name)?|ruser|User(?:Name)?|USER(?:NAME)?|logname|principal|Principal)"
-    r"\\?\"?\s*[=:]\s*\\?\"?)([^\s\"\\,;&]+)"
+    rf"\\?\"?\s*[=:]\s*\\?\"?){_SUSPECT}([^\s\"\\,;&]+)"
 )
 _NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
 _NAME_EDGES = "'\",;:"
@@ -195,7 +217,7 @@ class Redactor:
         if "eyJ" in text:
             text = _JWT.sub(MASK, text)
         text = _key_words(_commands(text))
-        if "user " in text or "FOR " in text:
+        if "nvalid user " in text or "llegal user " in text or "FOR " in text:
             text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
         if any(map(text.__contains__, _NAME_KEYS)):
             text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
@@ -223,14 +245,19 @@ def _key_words(text: str) -> str:
 
 def _commands(text: str) -> str:
     """Passwords on command lines (`command_secrets`), each shape only where its trigger occurs."""
-    if not any(map(text.__contains__, COMMAND_MARKS)):  # one C loop for the common case
-        return text
+    if not (_OPTION.search(text) or text[:1] == "-" or "vault" in text or "chpasswd" in text):
+        return text  # every command shape needs an option after whitespace, or names vault/chpasswd
     for triggers, pattern in zip(_COMMAND_TRIGGERS, _COMMANDS, strict=True):
         if any(map(text.__contains__, triggers)):
             text = pattern.sub(rf"\1{MASK}", text)
     if "htpasswd" in text:
         text = _HTPASSWD.sub(_htpasswd, text)
     return text
+
+
+def shape_ids() -> list[str]:
+    """Every built-in shape id: the text shapes here, then the token and command-line shapes."""
+    return [*TEXT_SHAPES, *(shape.id for shape in TOKEN_SHAPES), *(shape.id for shape in COMMAND_SHAPES)]
 
 
 _BY_WORD = (

@@ -7,8 +7,9 @@ shape; a value is treated as a secret when it breaks them:
 1. a character no account name, e-mail, ARN or action uses: ``! # % ^ & * ~ ' " < > [ ] { } | ; ```;
 2. ``@`` that does not form an e-mail address (``p@ss``), or ``$`` anywhere but at the end
    (Windows machine accounts end with ``$``; ``pa$$word`` does not);
-3. a part (split at ``: / \\ @``) of at least 8 characters that, once a trailing number is set
-   aside, mixes upper case, lower case and digits, with a digit next to a lower-case letter
+3. a part (split at ``: / \\ @``) of at least 8 characters that, once a trailing number and
+   lower-case hex ids (8 or more characters, as AWS SSO role names end) are set aside, mixes upper
+   case, lower case and digits, with a digit next to a lower-case letter
    (``Xk9mPq2z`` and ``P4ssw0rd`` do; ``AdminUser2``, ``Summer2024``, ``PlcmSpIp`` and
    ``AWSServiceRoleForEC2Spot`` do not);
 4. a part of at least 32 characters of letters and digits only (``+/=`` allowed), with both:
@@ -29,6 +30,7 @@ _CONTROLS = re.compile(r"\x1b[\[\]][0-9;?]{0,32}[A-Za-z]?|[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 _PARTS = re.compile(r"[:/\\@]")
 _TRAILING_DIGITS = re.compile(r"\d+$")
+_HEX_ID = re.compile(r"[0-9a-f]{8,}")
 _LOWER_BY_DIGIT = re.compile(r"[a-z][0-9]|[0-9][a-z]")
 _TOKEN = re.compile(r"(?=[A-Za-z+/=]*[0-9])(?=[0-9+/=]*[A-Za-z])[A-Za-z0-9+/=]{32,}")
 
@@ -53,5 +55,5 @@ def _random_part(part: str) -> bool:
         return True
     if len(part) < 8:
         return False
-    head = _TRAILING_DIGITS.sub("", part)
+    head = _HEX_ID.sub("", _TRAILING_DIGITS.sub("", part))
     return _LOWER_BY_DIGIT.search(head) is not None and head.lower() != head
