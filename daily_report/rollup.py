@@ -29,7 +29,6 @@ from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
 from stream_processor.observability import annotate, lambda_entry, logger
-from stream_processor.pipeline import Rules
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
@@ -213,14 +212,7 @@ def from_environment(bucket: str | None = None, workers: int = DEFAULT_WORKERS) 
     name = bucket or os.environ.get("REPORT_BUCKET")
     if not name:
         raise RollupError("no report bucket: set REPORT_BUCKET or pass --bucket")
-    return Roller(PartialSource(name, s3_client(), workers, rules=_live_rules))
-
-
-def _live_rules() -> Rules:
-    """The configured rules, read only when a bundle overlapping rolled-up batches is rebuilt."""
-    from stream_processor.config import load_config
-
-    return load_config().rules
+    return Roller(PartialSource(name, s3_client(), workers))
 
 
 def _emit(results: list[HourResult]) -> None:

@@ -89,7 +89,17 @@ def deploy_fed(name: str, region: str, overrides: dict[str, str] | None = None) 
     return Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events, archived)
 
 
-@pytest.fixture(scope="session", params=deployments(), ids=lambda d: d[0])
+def fed_params() -> list[Any]:
+    """The deployments to feed. moto creates a Kinesis event source mapping but never polls it, so
+    until this harness drives the mapping itself a Kinesis-mode stack is deployed and probed
+    (test_every_resource_exists) but not fed."""
+    skip = pytest.mark.skip(reason="moto does not poll Kinesis event source mappings (ingest: follow-up)")
+    return [
+        pytest.param(d, marks=[skip]) if d[1].get("IngestMode") == "Kinesis" else d for d in deployments()
+    ]
+
+
+@pytest.fixture(scope="session", params=fed_params(), ids=lambda d: d[0])
 def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Iterator[Fed]:
     """A stack deployed from template.yaml with the test day put into its log groups."""
     name, overrides = request.param
@@ -121,7 +131,8 @@ def run(fed: Fed) -> Run:
     # the replay queue: one archived object back through the processor
     archived = list_keys(s3, bucket, "archive/")
     # its partial removed first, so the replay has to write it again
-    partial = f"aggregates/dt={fed.day}/{archived[0].rsplit('/', 1)[1].removesuffix('.gz')}.json"
+    name = archived[0].rsplit("/", 1)[1].removesuffix(".gz") + ".json"  # bundle keys: .../hour=HH/{id}.json
+    partial = next(k for k in list_keys(s3, bucket, f"aggregates/dt={fed.day}/") if k.endswith("/" + name))
     s3.delete_object(Bucket=bucket, Key=partial)
     message = encode_message(SourceObject(bucket, archived[0], 0, "archive"), DayRange.parse(None, None))
     stack.client("sqs").send_message(QueueUrl=stack.physical["ReplayQueue"], MessageBody=message)

@@ -64,6 +64,9 @@ def _condition(node: Any, parameters: dict[str, str], conditions: dict[str, Any]
             return all(values)
         if name == "Fn::Or":
             return any(values)
+        if name == "Fn::Join":  # a CommaDelimitedList parameter arrives here as its string
+            items = values[1].split(",") if isinstance(values[1], str) else values[1]
+            return str(values[0]).join(str(item) for item in items)
         raise ValueError(f"condition function {name} is not understood here")
     return node
 

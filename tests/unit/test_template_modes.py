@@ -77,7 +77,6 @@ KINESIS_ONLY = {
     "LogsToKinesisRole",
     "AdminLogsKinesisSubscription",
     "OperatorLogsKinesisSubscription",
-    "StreamProcessorKinesisPolicy",
     "KinesisEventSourceMapping",
     "KinesisIteratorAgeAlarm",
     "KinesisMappingFailuresAlarm",
@@ -93,6 +92,8 @@ DIRECT_ONLY = {
 
 def test_direct_is_the_default_and_creates_nothing_of_kinesis() -> None:
     resources, values = render()
+    processor = resources["StreamProcessorRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    assert not [st for st in statements(processor) if "kinesis" in str(st)]
     assert values["IngestMode"] == "Direct"
     assert set(resources) >= DIRECT_ONLY and not KINESIS_ONLY & set(resources)
     assert "LogsDestination" not in resources
@@ -150,7 +151,6 @@ def test_kinesis_mapping_batches_large_retries_bounded_and_fails_to_the_queue() 
     assert spec["KinesisBatchingWindowSeconds"]["MaxValue"] == 300
     assert spec["KinesisMaximumRetryAttempts"]["MinValue"] >= 0  # never -1 (infinite)
     assert spec["KinesisMaximumRecordAgeSeconds"]["MinValue"] >= 60  # never -1 (infinite)
-    assert resources["KinesisEventSourceMapping"]["DependsOn"] == "StreamProcessorKinesisPolicy"
 
 
 def test_kinesis_alarms_watch_iterator_age_mapping_failures_and_throttling() -> None:
@@ -177,7 +177,8 @@ def test_kinesis_alarms_watch_iterator_age_mapping_failures_and_throttling() -> 
 def test_kinesis_roles_are_scoped_to_the_one_stream() -> None:
     resources, _ = render(IngestMode="Kinesis")
     stream = {"Fn::GetAtt": ["LogStream", "Arn"]}
-    (read,) = statements(resources["StreamProcessorKinesisPolicy"]["Properties"]["PolicyDocument"])
+    processor = resources["StreamProcessorRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    (read,) = [st for st in statements(processor) if st.get("Sid") == "ReadTheLogStream"]
     assert read["Resource"] == stream and all(a.startswith("kinesis:") for a in read["Action"])
     assert not [a for a in read["Action"] if a.startswith("kinesis:Put")]
     logs_role = resources["LogsToKinesisRole"]["Properties"]
