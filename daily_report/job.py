@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from stream_processor.config import Config
@@ -17,12 +17,12 @@ from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import revision
+from . import review, revision
 from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
-from .publish import DailyMetrics, Notifier, ReportStore
+from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys
 from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
 from .render_html import render_html
 from .render_text import render_text
@@ -64,9 +64,18 @@ class ReportRun:
         return self.store.bucket
 
     def generate(self, day: date) -> Generated:
-        """Merge, build, revise against the stored report, render and write one day."""
+        """Merge, build, compare with the baseline days, revise, render and write one day."""
         merged = self.partials.merge_day(day)
         body = build_report(day, merged.partial, merged.objects, self.config)
+        earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
+        history = [
+            (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
+        ]
+        indexes = [found for d in earlier if (found := self.store.get_json(day_data_keys(d)[1]))]
+        body, index = review.enrich(body, merged.partial, history, indexes, self.config)
+        aggregate_key, index_key = day_data_keys(day)
+        self.store.put_json(aggregate_key, merged.partial)
+        self.store.put_json(index_key, index)
         stored = self.store.previous(day)
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")

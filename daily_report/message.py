@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .render_review import attention_lines
 from .render_text import describe_alert, inert, number, percent
 from .report import Report
 
@@ -29,6 +30,9 @@ def summary_message(
         f"Daily log review for {report['date']} (UTC), revision {report['revision']}",
         f"events {number(totals['events'])}, errors {number(totals['errors'])} "
         f"({percent(totals['error_rate'])}), security events {number(totals['security_events'])}",
+        "",
+        "Needs attention:",
+        *(f"  {line}" for line in attention_lines(report, 200)),
         "",
         f"Alerts ({len(report['alerts'])}):",
     ]

@@ -34,6 +34,12 @@ def report_prefix(day: date) -> str:
     return f"reports/{day:%Y/%m/%d}/"
 
 
+def day_data_keys(day: date) -> tuple[str, str]:
+    """The day's merged aggregate (for weekly/monthly views) and first-seen index."""
+    prefix = report_prefix(day)
+    return prefix + "aggregate.json.gz", prefix + "seen.json.gz"
+
+
 def report_keys(day: date) -> tuple[str, str, str]:
     """The text, JSON and HTML keys of a day's report."""
     prefix = report_prefix(day)
@@ -105,6 +111,24 @@ class ReportStore:
         )
         self.sink.put(html_key, page.encode("utf-8"), ContentType="text/html; charset=utf-8", Metadata=meta)
         return text_key, json_key, html_key
+
+    def put_json(self, key: str, doc: Any) -> str:
+        """A gzip JSON document beside the reports (the day's merged aggregate, its index)."""
+        body = gzip.compress(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), mtime=0)
+        return self.sink.put(key, body, ContentType="application/json", ContentEncoding="gzip")
+
+    def get_json(self, key: str) -> Any:
+        """A document written by `put_json`, or None when missing or unreadable."""
+        try:
+            found = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        try:
+            return orjson.loads(gzip.decompress(found["Body"].read()))
+        except (OSError, EOFError, orjson.JSONDecodeError):
+            return None
 
     def presign(self, key: str) -> str:
         """A SigV4 GET URL valid for 7 days (bounded by the signing credentials' own lifetime)."""

@@ -152,10 +152,25 @@ def _processing(report: Report) -> Iterator[str]:
         yield f"keys dropped by top-k caps: {number(dropped)} (totals stay exact, top lists may not)"
 
 
+def _attention(report: Report) -> Iterator[str]:
+    from .render_review import attention_lines
+
+    yield from _heading("Needs attention")
+    yield from attention_lines(report, WIDTH)
+
+
+def _changes(report: Report) -> Iterator[str]:
+    from .render_review import change_lines
+
+    yield from _heading("Changes against the baseline, and first seen")
+    yield from change_lines(report, WIDTH)
+
+
 def render_text(report: Report) -> str:
-    """The whole text report."""
+    """The whole text report: what needs attention first, then the day in full."""
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    for section in (_summary, _alerts, _security, _errors, _ranked, _hourly, _silent, _processing):
+    sections = (_attention, _summary, _alerts, _changes, _security, _errors, _ranked, _hourly, _silent)
+    for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"
