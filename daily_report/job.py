@@ -22,12 +22,15 @@ from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
-from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys
+from .period import Period, merge_days
+from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys, period_keys
 from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
 from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
 from .source import DEFAULT_WORKERS, PartialSource
+
+PERIOD_BASELINE = 4  # earlier weeks (or months) a period report is compared with
 
 
 def utc_now() -> datetime:
@@ -86,6 +89,36 @@ class ReportRun:
             "report written",
             extra={"date": report["date"], "revision": report["revision"], "partials": report["partials"]},
         )
+        return Generated(report, keys, revision.changed(report, previous), text)
+
+    def generate_period(self, period: Period) -> Generated:
+        """A weekly or monthly report from the days' stored merged aggregates (a missing day is
+        generated first, which stores its aggregate)."""
+        days = []
+        for day in period.days:
+            key = day_data_keys(day)[0]
+            found = self.store.get_json(key)
+            if found is None:
+                self.generate(day)
+                found = self.store.get_json(key)
+            days.append(found)
+        merged = merge_days(days)
+        body = build_report(period.first, merged, merged["partials"], self.config)
+        span = {"kind": period.kind, "label": period.label, "from": period.first.isoformat()}
+        body = {**body, "date": period.label, "period": {**span, "to": period.last.isoformat()}}
+        history: list[tuple[str, dict[str, Any] | None]] = []
+        earlier = period
+        for _ in range(PERIOD_BASELINE):
+            earlier = earlier.previous()
+            history.append((earlier.label, self.store.get_json(period_keys(earlier.kind, earlier.label)[1])))
+        before = [period.first - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
+        indexes = [found for d in before if (found := self.store.get_json(day_data_keys(d)[1]))]
+        body, _ = review.enrich(body, merged, history, indexes, self.config)
+        keys = period_keys(period.kind, period.label)
+        previous = self.store.get_json(keys[1])
+        report = revision.finalise(body, previous, self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        text = render_text(report)
+        self.store.write(report, text, render_html(report), keys)
         return Generated(report, keys, revision.changed(report, previous), text)
 
     def late_days(self, day: date) -> Iterator[date]:

@@ -40,6 +40,12 @@ def day_data_keys(day: date) -> tuple[str, str]:
     return prefix + "aggregate.json.gz", prefix + "seen.json.gz"
 
 
+def period_keys(kind: str, label: str) -> tuple[str, str, str]:
+    """`reports/weekly/2026-W48/…` or `reports/monthly/2026-11/…`."""
+    prefix = f"reports/{kind}/{label}/"
+    return prefix + TEXT, prefix + JSON, prefix + HTML
+
+
 def report_keys(day: date) -> tuple[str, str, str]:
     """The text, JSON and HTML keys of a day's report."""
     prefix = report_prefix(day)
@@ -87,9 +93,11 @@ class ReportStore:
                 return None
             raise
 
-    def write(self, report: Report, text: str, page: str) -> tuple[str, str, str]:
+    def write(
+        self, report: Report, text: str, page: str, keys: tuple[str, str, str] | None = None
+    ) -> tuple[str, str, str]:
         """Put the three objects; the HTML last, so a link to it never shows an older JSON."""
-        text_key, json_key, html_key = report_keys(date.fromisoformat(report["date"]))
+        text_key, json_key, html_key = keys or report_keys(date.fromisoformat(report["date"]))
         meta = {
             "GeneratedDate": report["generated_at"],
             "ReportDate": report["date"],
