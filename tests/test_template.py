@@ -363,7 +363,7 @@ def test_replay_queue_mapping_reports_batch_item_failures(resources: dict[str, A
 
 
 def test_daily_report_runs_shortly_after_midnight_utc(template: dict[str, Any]) -> None:
-    (rule,) = of_type(template["Resources"], "AWS::Events::Rule").values()
+    rule = template["Resources"]["DailyReportSchedule"]
     expression = resolve(rule["Properties"]["ScheduleExpression"], defaults(template))
     minute, hour, *_ = re.fullmatch(r"cron\((.*)\)", expression).group(1).split()  # type: ignore[union-attr]
     assert hour == "0" and int(minute) < 45
