@@ -10,6 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
+
+# A noisy, shared 2-core VM: a property test's speed is not what it checks (benchmarks do that).
+settings.register_profile("logreview", deadline=None)
+settings.load_profile("logreview")
 
 from stream_processor.config import clear_caches, default_config_json
 
