@@ -44,6 +44,16 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("2026-11-24 10:00:00,123 - app.payments - ERROR - card declined", "ERROR"),
         ("2026-11-24 10:00:00,123 - uvicorn.error - INFO - Application startup complete.", "INFO"),
     ],
+    "Monolog (PHP, Laravel), Serilog, AWS Lambda runtimes": [
+        ('[2026-11-24T10:00:00.000000+00:00] app.ERROR: Payment failed {"order":1} []', "ERROR"),
+        ("[2026-11-24 10:00:00] production.INFO: ERROR page rendered [] []", "INFO"),
+        ("[2026-11-24 10:00:00] security.WARNING: login throttled", "WARN"),
+        ("[10:00:00 ERR] Unhandled exception", "ERROR"),
+        ("[10:00:00 INF] ERROR budget fine", "INFO"),
+        ("[ERROR]\t2026-11-24T10:00:00.123Z\t6e1a0b2c-1111-2222-3333-444455556666\tboom", "ERROR"),
+        ("2026-11-24T10:00:00.123Z\tae1a0b2c-1111-2222-3333-444455556666\tINFO\tERROR count 0", "INFO"),
+        ("2026-11-24 10:00:00 ae1a0b2c-1111-2222-3333-444455556666 WARN  Handler - Exception ahead", "WARN"),
+    ],
     "Go klog / glog": [
         ("E1125 10:00:00.123456   1234 file.go:12] msg", "ERROR"),
         ("I1125 10:00:00.123456   1234 reflector.go:255] Listing failed: ERROR ignored", "INFO"),
