@@ -132,9 +132,10 @@ class ReportRun:
                 yield earlier
 
     def run(self, day: date, *, late_data: bool = True) -> RunResult:
-        """The scheduled job: the day, then revised earlier days, then metrics and one SNS message."""
+        """The scheduled job: revised earlier days, then the day (so its comparisons with them are
+        final on the first run), then metrics and one SNS message."""
+        revised = [self.generate(earlier) for earlier in sorted(self.late_days(day))] if late_data else []
         target = self.generate(day)
-        revised = [self.generate(earlier) for earlier in self.late_days(day)] if late_data else []
         now = self.clock()
         if self.metrics is not None:
             for generated in [target, *(r for r in revised if r.changed)]:

@@ -150,7 +150,9 @@ def test_no_piece_of_a_secret_reaches_aggregates_reports_or_alerts(planted: dict
     s3, bucket = planted["s3"], planted["bucket"]
     documents = {**_texts(s3, bucket, "aggregates/"), **_texts(s3, bucket, "reports/")}
     documents.update({f"sns:{i}": message for i, message in enumerate(planted["sns"])})
-    assert len(documents) == 2 + 3 + 1  # two partials, three report objects, one SNS message
+    assert (
+        len(documents) == 2 + 3 + 2 + 1
+    )  # two partials, three report objects, the day's aggregate and index, one SNS message
     assert _leaks(documents, planted["planted"]) == []
     report = orjson.loads(documents[f"reports/{DATE.replace('-', '/')}/log_review.json.gz"])
     assert report["totals"]["events"] == 2 * len(planted["messages"])
