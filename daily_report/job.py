@@ -101,7 +101,8 @@ class ReportRun:
         if self.notifier is not None:
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
-            body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
+            link = self.store.presign(target.keys[2], now)
+            body = summary_message(target.report, locations, link, changed)
             message_id = self.notifier.publish(subject(target.report), body)
         return RunResult(self.bucket, target, revised, message_id)
 

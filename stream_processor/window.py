@@ -127,11 +127,11 @@ def _tally(values: Sequence[Any]) -> dict[Any, int]:
     return counts
 
 
-def _counter(column: Sequence[str | None], texts: Kept) -> tuple[dict[str, int], int]:
-    """Counts of a column's values, keys redacted (they are log text too), capped; and keys dropped."""
+def _counter(column: Sequence[str | None], texts: Kept) -> dict[str, int]:
+    """Counts of a column's values, keys redacted (they are log text too); capped by `build`."""
     counts: dict[str, int] = {}
     if column.count(None) == len(column):
-        return counts, 0
+        return counts
     remembered = texts.memo.samples.get
     for key, count in _tally(column).items():
         if key is None:
@@ -140,7 +140,7 @@ def _counter(column: Sequence[str | None], texts: Kept) -> tuple[dict[str, int],
         if clean is None:
             clean = texts.sample(key)
         counts[clean] = counts.get(clean, 0) + count
-    return counts, aggregate.cap_counter(counts)
+    return counts
 
 
 def _signatures(cols: Columns, levels: Sequence[str], texts: Kept) -> dict[str, Any]:
@@ -204,33 +204,28 @@ def build(cols: Columns, hits: dict[int, list[str]], texts: Kept) -> aggregate.W
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
     errors = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
-    principal_counts, dropped_principals = _counter(principals, texts)
-    action_counts, dropped_actions = _counter(actions, texts)
-    status_counts, dropped_statuses = _counter(statuses, texts)
-    dropped = dropped_principals + dropped_actions + dropped_statuses
-    signatures: dict[str, Any] = {}
-    if errors:
-        dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
+    signatures = _signatures(cols, levels, texts) if errors else {}
     security = (
         _security(cols, hits, principals, statuses, texts)
         if hits or "401" in statuses or "403" in statuses or "root" in principals
         else {}
     )
-    return {
+    window = {
         "events": len(cols.messages),
         "bytes": _byte_count(cols.messages),
         "errors": errors,
         "levels": level_counts,
         "latency": _latency(latencies),
-        "principals": principal_counts,
-        "actions": action_counts,
-        "statuses": status_counts,
+        "principals": _counter(principals, texts),
+        "actions": _counter(actions, texts),
+        "statuses": _counter(statuses, texts),
         "error_signatures": signatures,
         "security": security,
-        "dropped": dropped,
+        "folded": {},
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
     }
+    return aggregate.cap_window(window)
 
 
 def _one_latency(value: float | None) -> dict[str, Any]:
@@ -266,7 +261,7 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: Ke
         "statuses": {} if status is None else {texts.sample(status): 1},
         "error_signatures": signatures,
         "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
-        "dropped": 0,
+        "folded": {},
         "first_ts": stamp,
         "last_ts": stamp,
     }
