@@ -11,14 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aws_lambda_powertools import Logger
-
 from .decode import DEFAULT_MAX_DECOMPRESSED, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
+from .observability import logger
 from .pipeline import Rules, aggregate_batch
 from .sinks import MetricsSink, S3Sink
-
-logger = Logger(service="logreview")
 
 
 @dataclass(frozen=True, slots=True)
