@@ -4,11 +4,11 @@ Export-task and Firehose objects cannot reproduce the batch ids of live delivery
 batches events separately for each subscription destination, and export text has no batch at
 all), so their partials land beside the live ones instead of overwriting them. Before a foreign
 replay writes anything, `check` finds the partials that already count the replayed log groups on
-the replayed days. Without `--replace` that is an error naming the flag. With it, each covering
+the replayed days (every day that has partials, when the range is open). Without `--replace`
+that is an error naming the flag. With it (and a closed range and `--log-group`), each covering
 partial and the archive object it was built from move to `superseded/` (same key below it: kept,
 but read neither by the daily report nor by an archive replay), and the day's rollups are
-deleted (derived data; the daily report then reads the partials, and `logreview rollup` rebuilds
-them). A partial that also counts another log group, or whose batch reaches a day outside the
+deleted (derived from the partials; without them the daily report reads the partials). A partial that also counts another log group, or whose batch reaches a day outside the
 range, cannot be set aside alone: that is refused too, saying what to replay instead.
 """
 
@@ -49,19 +49,36 @@ class Coverage:
 
     days: list[dt.date]
     groups: tuple[str, ...]
+    window: DayRange
     found: list[Covering] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     rollups: list[str] = field(default_factory=list)
 
 
-def _days(window: DayRange) -> list[dt.date]:
-    if window.since is None or window.until is None:
-        raise LogReviewError(
-            "a firehose or export replay needs both --since and --until: it replaces what is "
-            "already counted for exactly those days, so it must know them"
-        )
-    count = (window.until - window.since).days + 1
-    return [window.since + dt.timedelta(days=n) for n in range(count)]
+def _edges(window: DayRange) -> list[dt.date]:
+    """The days just outside a bounded range (a batch may run one day past its edge)."""
+    day = dt.timedelta(days=1)
+    return [
+        edge for edge in (window.since and window.since - day, window.until and window.until + day) if edge
+    ]
+
+
+def _counted_days(client: S3Client, bucket: str, window: DayRange) -> list[dt.date]:
+    """Days in range that have partials (one delimited listing of `aggregates/`)."""
+    found = []
+    for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix="aggregates/", Delimiter="/"
+    ):
+        for prefix in page.get("CommonPrefixes", []):
+            name = prefix["Prefix"][len("aggregates/") :].strip("/")
+            if name.startswith("dt="):
+                try:
+                    day = dt.date.fromisoformat(name[3:])
+                except ValueError:
+                    continue
+                if window.covers_day(day):
+                    found.append(day)
+    return sorted(found)
 
 
 def _keys(client: S3Client, bucket: str, prefix: str) -> Iterator[str]:
@@ -83,13 +100,16 @@ def _by_ident(keys: Iterator[str]) -> dict[str, list[str]]:
 
 
 def check(client: S3Client, bucket: str, window: DayRange, groups: Sequence[str]) -> Coverage:
-    """The partials on the range's days that count any of `groups` (every group when empty)."""
-    days = _days(window)
-    coverage = Coverage(days, tuple(groups))
+    """The partials on the range's days (any day when it is open) that count any of `groups`
+    (every group when empty)."""
+    days = _counted_days(client, bucket, window)
+    coverage = Coverage(days, tuple(groups), window)
+    if not days:
+        return coverage
     wanted = set(groups)
-    before, after = days[0] - dt.timedelta(days=1), days[-1] + dt.timedelta(days=1)
+    before = days[0] - dt.timedelta(days=1)
     archives = _by_ident(k for d in (before, *days) for k in _keys(client, bucket, f"archive/dt={d}/"))
-    outside = _by_ident(k for d in (before, after) for k in _keys(client, bucket, f"aggregates/dt={d}/"))
+    outside = _by_ident(k for d in _edges(window) for k in _keys(client, bucket, f"aggregates/dt={d}/"))
     for day in days:
         for key in _keys(client, bucket, f"aggregates/dt={day}/"):
             if not key.endswith(".json"):
@@ -108,7 +128,8 @@ def check(client: S3Client, bucket: str, window: DayRange, groups: Sequence[str]
 def refusal(coverage: Coverage, source_format: str) -> str:
     """The message that stops a foreign replay over days the live path already counted."""
     groups = ", ".join(coverage.groups) or "every log group"
-    days = f"{coverage.days[0]}" + (f" to {coverage.days[-1]}" if len(coverage.days) > 1 else "")
+    first, last = coverage.found[0].day, coverage.found[-1].day
+    days = f"{first}" + (f" to {last}" if last != first else "")
     return (
         f"refusing to replay {source_format} objects for {groups} on {days}: "
         f"{len(coverage.found):,} partial(s) already count those events (live delivery or an earlier "
@@ -139,6 +160,8 @@ def set_aside(client: S3Client, bucket: str, coverage: Coverage) -> Coverage:
     """Move the covering partials and their archive objects under `superseded/`; drop the rollups."""
     if not coverage.groups:
         raise LogReviewError(f"{REPLACE_FLAG} needs --log-group: the log groups whose counts are replaced")
+    if coverage.window.since is None or coverage.window.until is None:
+        raise LogReviewError(f"{REPLACE_FLAG} needs --since and --until: the days whose counts are replaced")
     blocked = _blocked(coverage, coverage.groups)
     if blocked:
         raise LogReviewError(f"cannot {REPLACE_FLAG}: {blocked}")
@@ -147,7 +170,7 @@ def set_aside(client: S3Client, bucket: str, coverage: Coverage) -> Coverage:
             if key not in coverage.moved:
                 _move(client, bucket, key)
                 coverage.moved.append(key)
-    for day in coverage.days:
+    for day in sorted({found.day for found in coverage.found}):
         for key in _keys(client, bucket, f"rollups/dt={day}/"):
             client.delete_object(Bucket=bucket, Key=key)
             coverage.rollups.append(key)

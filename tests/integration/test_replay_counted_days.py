@@ -140,4 +140,6 @@ def test_foreign_replay_of_an_uncounted_day_needs_no_flag(aws: dict[str, Any]) -
     assert main([*args, "--since", str(DAY), "--until", str(DAY)]) == 0
     assert _observed(_report(s3, bucket)) == _truth(events)
     assert not list_keys(s3, bucket, "superseded/")
-    assert main(args) == 2  # an open range cannot say which days it replaces
+    assert main(args) == 2  # now the replayed partials count the day: a second replay is refused
+    assert main([*args, "--replace"]) == 2  # and replacing needs the days named (--since/--until)
+    assert _observed(_report(s3, bucket)) == _truth(events)
