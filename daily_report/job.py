@@ -66,7 +66,7 @@ class ReportRun:
     def generate(self, day: date) -> Generated:
         """Merge, build, revise against the stored report, render and write one day."""
         merged = self.partials.merge_day(day)
-        body = build_report(day, merged.partial, merged.objects, self.config)
+        body = build_report(day, merged.partial, merged.objects, self.config, objects=merged.objects)
         stored = self.store.previous(day)
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")

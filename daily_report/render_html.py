@@ -184,7 +184,8 @@ def _meta(report: Report) -> str:
     folded_text = f"{number(folded)} events folded into 'other' past the counter caps" if folded else ""
     return (
         f'<p class="meta">Revision {report["revision"]}, generated {esc(report["generated_at"])}; '
-        f"{number(report['partials'])} partials from {number(report['batches'])} batches; "
+        f"{number(report['partials'])} partial objects read, {number(report['batches'])} distinct "
+        f"CloudWatch batches; "
         f"late data: {esc(late_text)}{'; ' + folded_text if folded_text else ''}.</p>"
     )
 

@@ -156,7 +156,10 @@ def _silent(report: Report) -> Iterator[str]:
 def _processing(report: Report) -> Iterator[str]:
     yield from _heading("Processing")
     late = report.get("late_data") or {}
-    yield f"partials merged: {number(report['partials'])}   batches: {number(report['batches'])}"
+    yield (
+        f"partial objects read: {number(report['partials'])}   "
+        f"distinct CloudWatch batches: {number(report['batches'])}"
+    )
     yield f"revision: {report['revision']}   generated at: {report['generated_at']}"
     if late.get("since_revision"):
         arrived = number(late["partials"])

@@ -173,8 +173,14 @@ def _alert(rule: str, group: str, value: float, threshold: float) -> dict[str, A
     return {"rule": rule, "log_group": group, "value": value, "threshold": threshold}
 
 
-def build_report(day: date, merged: aggregate.Partial, batches: int, config: Config) -> Report:
-    """The report body (without `generated_at`, `revision` and `late_data`, see `revision`)."""
+def build_report(
+    day: date, merged: aggregate.Partial, batches: int, config: Config, objects: int | None = None
+) -> Report:
+    """The report body (without `generated_at`, `revision` and `late_data`, see `revision`).
+
+    `partials` = `objects`, the partial objects read (default: the partials merged); `batches` =
+    the distinct CloudWatch batches they hold, as the caller counted them.
+    """
     windows: Mapping[str, Mapping[str, aggregate.Window]] = merged["windows"]
     names = sorted(set(windows) | set(config.log_groups))
     groups = {name: group_section(windows.get(name, {}), config) for name in names}
@@ -191,7 +197,7 @@ def build_report(day: date, merged: aggregate.Partial, batches: int, config: Con
     return {
         "schema": SCHEMA,
         "date": day.isoformat(),
-        "partials": merged["partials"],
+        "partials": merged["partials"] if objects is None else objects,
         "batches": batches,
         "thresholds": {
             "error_rate": config.error_rate_threshold,

@@ -8,8 +8,9 @@ the replayed days (every day that has partials, when the range is open). Without
 that is an error naming the flag. With it (and a closed range and `--log-group`), each covering
 partial and the archive object it was built from move to `superseded/` (same key below it: kept,
 but read neither by the daily report nor by an archive replay), and the day's rollups are
-deleted (derived from the partials; without them the daily report reads the partials). A partial that also counts another log group, or whose batch reaches a day outside the
-range, cannot be set aside alone: that is refused too, saying what to replay instead.
+deleted (derived from the partials; without them the daily report reads the partials). A
+partial that also counts another log group, or whose batch reaches a day outside the range,
+cannot be set aside alone: that is refused too, saying what to replay instead.
 """
 
 from __future__ import annotations
