@@ -49,9 +49,11 @@ _ALL = "|".join(
 # linear in its header instead of trying every way of cutting it into tokens.
 _HEADER = re.compile(
     r"(?:(?>\d[\w\-/:.,+@]*+|\[[^\[\]\n]{0,100}\]:?|-{1,3}|\||UTC|GMT|[AP]M|[A-Z]{1,3}[SD]?T"
-    r"|[\w.]+=[^\s\"\[\]]*+|[\w.\-]*@[\w.\-]*+|[\w.\-]+(?= - ))[ \t]++){1,12}?"
+    r"|[\w.]+=[^\s\"\[\]]*+|[\w.\-]*@[\w.\-]*+|[\w.\-]+(?= - )|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})"
+    r"[ \t]++){1,12}?"
     r"(?:\[\s*(?:[\w-]+:)?(?i:(" + _ALL + r"|note|system)|(trace|debug)[1-8])\s*\]"  # [error] [core:warn]
     r"|(?=[A-Z])(?i:(" + _ALL + r"))(?=[\s:\]|,]|$)"  # ERROR, Error, WARNING:
+    r"|[\w-]+\.(" + _ALL.upper() + r"): "  # Monolog (PHP, Laravel): `[time] channel.LEVEL: msg`
     r"|(LOG|DETAIL|HINT|CONTEXT|STATEMENT|QUERY|LOCATION|DEBUG[1-5]):  "  # PostgreSQL
     r"|(trce|dbug|info|warn|fail|crit): "  # .NET console with a timestamp
     r"|(?<=\t)(debug|info|warn|error|dpanic|panic|fatal)\t)"  # zap console, lower-case encoder
@@ -60,6 +62,8 @@ _HEADER = re.compile(
 _LEADING = re.compile(r"(?:(" + _ALL.upper() + r")(?=[\s:\]|,]|$)|(?i:(" + _ALL + r")):)")
 # A bracketed level at the very start: `[ERROR] msg`, `[core:error] msg`.
 _BRACKET_FIRST = re.compile(r"\[\s*(?:[\w-]+:)?(?i:(" + _ALL + r"|note|system)|(trace|debug)[1-8])\s*\]")
+# Serilog's console default `[HH:mm:ss LVL] msg` (VRB DBG INF WRN ERR FTL).
+_SERILOG = re.compile(r"\[\d\d:\d\d:\d\d(?:\.\d+)? (VRB|DBG|INF|WRN|ERR|FTL)\] ")
 # Android logcat: threadtime (`MM-DD hh:mm:ss.mmm  pid  tid P Tag: msg`, optional year and uid),
 # time (`MM-DD hh:mm:ss.mmm P/Tag( pid): msg`) and long (`[ MM-DD … pid: tid P/Tag ]`).
 _LOGCAT_STAMPED = re.compile(
@@ -127,7 +131,10 @@ def _header(line: str) -> str | None:
     found = _HEADER.match(line, 0, 400)
     if found is None:
         return None
-    word = found.group(found.lastindex or 0)
+    group = found.lastindex or 0
+    word = found.group(group)
+    if group == 3 and not word.isupper() and ":" not in line[: found.start(3)]:
+        return None  # `Error`, `Critical` count after a time of day, not after a bare number
     return FIELD_WORDS[word.lower().rstrip("12345678")]
 
 
@@ -141,7 +148,7 @@ def _stamped(line: str) -> str | None:
 
 
 def _bracketed(line: str) -> str | None:
-    found = _BRACKET_FIRST.match(line)
+    found = _BRACKET_FIRST.match(line) or _SERILOG.match(line)
     if found is not None:
         return FIELD_WORDS[found.group(found.lastindex or 0).lower()]
     return _stamped(line)

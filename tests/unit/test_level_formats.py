@@ -44,6 +44,16 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("2026-11-24 10:00:00,123 - app.payments - ERROR - card declined", "ERROR"),
         ("2026-11-24 10:00:00,123 - uvicorn.error - INFO - Application startup complete.", "INFO"),
     ],
+    "Monolog (PHP, Laravel), Serilog, AWS Lambda runtimes": [
+        ('[2026-11-24T10:00:00.000000+00:00] app.ERROR: Payment failed {"order":1} []', "ERROR"),
+        ("[2026-11-24 10:00:00] production.INFO: ERROR page rendered [] []", "INFO"),
+        ("[2026-11-24 10:00:00] security.WARNING: login throttled", "WARN"),
+        ("[10:00:00 ERR] Unhandled exception", "ERROR"),
+        ("[10:00:00 INF] ERROR budget fine", "INFO"),
+        ("[ERROR]\t2026-11-24T10:00:00.123Z\t6e1a0b2c-1111-2222-3333-444455556666\tboom", "ERROR"),
+        ("2026-11-24T10:00:00.123Z\tae1a0b2c-1111-2222-3333-444455556666\tINFO\tERROR count 0", "INFO"),
+        ("2026-11-24 10:00:00 ae1a0b2c-1111-2222-3333-444455556666 WARN  Handler - Exception ahead", "WARN"),
+    ],
     "Go klog / glog": [
         ("E1125 10:00:00.123456   1234 file.go:12] msg", "ERROR"),
         ("I1125 10:00:00.123456   1234 reflector.go:255] Listing failed: ERROR ignored", "INFO"),
@@ -230,6 +240,8 @@ def test_rfc5424_app_name_is_the_action_and_3164_keeps_the_program() -> None:
     [
         "connection error occurred",
         "3 errors found",
+        "3 Critical patches installed",
+        "2 Alert rules evaluated",
         '10.0.0.1 - - [26/Nov/2025:12:00:03 +0000] "GET /x HTTP/1.1" 500 12',
         "Nov 26 12:00:01 ip-10-0-0-1 sshd[1]: Failed password for root",
         "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from stream_processor.formats import field_level
 from stream_processor.parse import parse_message
 from tests.builders import corpus_file
 
@@ -106,6 +107,13 @@ def test_every_labelled_line_gets_its_level(name: str) -> None:
     wrong = [(line[:160], level, parse_message(line).level) for line, level in labelled(name)]
     wrong = [case for case in wrong if case[1] != case[2]]
     assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+@pytest.mark.parametrize("name", ["HealthApp", "HPC", "Linux", "Mac", "OpenSSH", "Proxifier", "Thunderbird"])
+def test_samples_without_a_level_field_are_never_taken_for_a_family(name: str) -> None:
+    """Their level can only come from words in the text; no family may claim their lines."""
+    claimed = [line[:120] for line in _lines(name) if field_level(line) is not None]
+    assert not claimed, claimed[:3]
 
 
 def test_the_labels_cover_every_level_we_map() -> None:
