@@ -55,6 +55,7 @@ def new_window() -> Window:
         "statuses": {},
         "error_signatures": {},
         "security": {},
+        "security_events": 0,
         "folded": {},
         "first_ts": None,
         "last_ts": None,
@@ -142,6 +143,15 @@ def _merge_security(into: dict[str, Any], other: dict[str, Any]) -> None:
         mine["samples"] = sorted(mine["samples"] + entry["samples"])[:SAMPLES_PER_RULE]
 
 
+def security_events(window: Window) -> int:
+    """Distinct events that triggered at least one rule (per-rule counts may overlap).
+
+    Windows written before this field existed count rule hits, the best figure they hold.
+    """
+    found = window.get("security_events")
+    return sum(entry["count"] for entry in window["security"].values()) if found is None else int(found)
+
+
 def merge_window(into: Window, other: Window) -> None:
     """Add `other` into `into` (mutates `into` only)."""
     for key in ("events", "bytes", "errors"):
@@ -155,6 +165,7 @@ def merge_window(into: Window, other: Window) -> None:
     _add_counts(lat["buckets"], olat["buckets"])
     for name in CAPPED:
         _merge_counter(into, other, name)
+    into["security_events"] = security_events(into) + security_events(other)
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
     into["last_ts"] = _highest(into["last_ts"], other["last_ts"])

@@ -1,9 +1,9 @@
 """The one pipeline shared by the live path and replay: batch → partial aggregates (pure, no I/O).
 
-A batch is aggregated column by column: every message is parsed once, the security rules scan the
-batch's text at once, and each (UTC day, hour) window is filled from its events' columns
-(`window.build`). Most batches fall in a single hour, which skips the grouping; a one-event batch
-builds its window directly.
+A batch is aggregated column by column: every message is parsed once, the detection rules scan
+the batch's text at once (`detect.Detector.scan`), and each (UTC day, hour) window is filled from
+its events' columns (`window.build`). Most batches fall in a single hour, which skips the
+grouping; a one-event batch builds its window directly.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
-from .classify import DEFAULT_SECURITY_RULES, SecurityRules
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
+from .detect import DEFAULT_DETECTOR, Detector
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
 from .window import Columns, Kept, Texts, build, build_one
@@ -27,7 +27,7 @@ _HOUR_MS = 3_600_000
 class Rules:
     """What the transforms need from the configuration (plus a bounded memo of what they derive)."""
 
-    security: SecurityRules = DEFAULT_SECURITY_RULES
+    detector: Detector = DEFAULT_DETECTOR
     redact: Redactor = DEFAULT_REDACTOR
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
@@ -76,22 +76,37 @@ def batch_metadata(batch: Batch) -> dict[str, Any]:
     }
 
 
-def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
-    """One partial per UTC day the batch's events fall on, sorted by day."""
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """What one pass over a batch found: the partials, and per event its parse and rule hits."""
+
+    partials: list[aggregate.Partial]
+    parsed: list[Parsed]  # same order as `batch.events`
+    hits: dict[int, tuple[str, ...]]  # event index -> ids of the rules it triggered (sorted)
+
+
+def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
+    """Parse, detect and aggregate a batch once; sinks that need the detections use this."""
     if batch.is_control or not batch.events:
-        return []
+        return Analysed([], [], {})
     events = batch.events
     messages = [event["message"] for event in events]
-    hits = rules.security.scan(messages)
     texts = Kept(rules.redact, rules.memo)
+    parsed = list(map(parse_message, messages))
+    hits = rules.detector.scan(messages, [p.status for p in parsed])
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
-        window = build_one(events[0], parse_message(messages[0]), hits.get(0, []), texts)
-        return [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})]
+        window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
+        return Analysed([_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})], parsed, hits)
     days: dict[str, dict[str, aggregate.Window]] = {}
-    for hour, cols in _columns(events, messages, list(map(parse_message, messages))).items():
+    for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
-    return [_partial(batch, day, hours) for day, hours in sorted(days.items())]
+    return Analysed([_partial(batch, day, hours) for day, hours in sorted(days.items())], parsed, hits)
+
+
+def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
+    """One partial per UTC day the batch's events fall on, sorted by day."""
+    return analyse_batch(batch, rules).partials
 
 
 def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:

@@ -124,9 +124,9 @@ def test_every_number_equals_the_ground_truth(reported: dict[str, Any]) -> None:
     alerts = {(a["rule"], a["log_group"], a.get("security_rule")) for a in report["alerts"]}
     # one quiet hour is no silent group: the alert, like the template's alarm, needs 6 in a row
     assert not any(rule == "silent_hours" for rule, _, _ in alerts)
-    assert ("security_event", OPERATOR, "auth_failure") in alerts
-    assert ("security_event", ADMIN, "privilege_change") in alerts
-    assert ("security_event", OPERATOR, "privilege_change") in alerts
+    assert ("security_event", OPERATOR, "ssh_failed_login") in alerts
+    assert ("security_event", ADMIN, "cis_iam_policy_changes") in alerts
+    assert ("security_event", OPERATOR, "sudo_to_root") in alerts
     assert report["revision"] == 1 and reported["summary"]["regenerated"] == []
 
 

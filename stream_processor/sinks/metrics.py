@@ -131,7 +131,7 @@ class MetricsSink:
 
 def group_documents(group: str, window: aggregate.Window, processing_ms: float) -> list[dict[str, Any]]:
     """The EMF documents of one log group in one batch (more than one only for very wide latencies)."""
-    security = sum(entry["count"] for entry in window["security"].values())
+    security = aggregate.security_events(window)  # distinct events, not rule hits
     metrics: dict[str, tuple[str, Any]] = {
         "EventCount": ("Count", window["events"]),
         "ErrorCount": ("Count", window["errors"]),
