@@ -66,7 +66,7 @@ class ReportRun:
     def generate(self, day: date) -> Generated:
         """Merge, build, revise against the stored report, render and write one day."""
         merged = self.partials.merge_day(day)
-        body = build_report(day, merged.partial, merged.objects, self.config)
+        body = build_report(day, merged.partial, merged.objects, self.config, objects=merged.objects)
         stored = self.store.previous(day)
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -102,7 +102,8 @@ class ReportRun:
         if self.notifier is not None:
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
-            body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
+            link = self.store.presign(target.keys[2], now)
+            body = summary_message(target.report, locations, link, changed)
             message_id = self.notifier.publish(subject(target.report), body)
         return RunResult(self.bucket, target, revised, message_id, reconciled)
 
