@@ -69,7 +69,7 @@ class ReportRun:
     def generate(self, day: date) -> Generated:
         """Merge, build, compare with the baseline days, revise, render and write one day."""
         merged = self.partials.merge_day(day)
-        body = build_report(day, merged.partial, merged.objects, self.config)
+        body = build_report(day, merged.partial, merged.objects, self.config, objects=merged.objects)
         earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         history = [
             (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
@@ -145,7 +145,8 @@ class ReportRun:
         if self.notifier is not None:
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
-            body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
+            link = self.store.presign(target.keys[2], now)
+            body = summary_message(target.report, locations, link, changed)
             message_id = self.notifier.publish(subject(target.report), body)
         return RunResult(self.bucket, target, revised, message_id, reconciled)
 

@@ -10,7 +10,7 @@ import html
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .render_text import describe_alert, inert, number, percent
+from .render_text import describe_alert, folded_note, inert, number, percent
 from .render_trends import attention_html, changes_html, deviating_hours, trend_table
 from .report import Report
 
@@ -21,7 +21,7 @@ h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d5dbe3}
 .meta{color:#5b6878}table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
 th,td{border:1px solid #d5dbe3;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.alert{color:#9b1c1c;font-weight:600}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
+.alert{color:#9b1c1c;font-weight:600}.folded{color:#8a5a00}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
 svg{display:block;margin:.5rem 0}.legend span{margin-right:1rem}.ev{color:#2f6db5}.er{color:#c0392b}
 .dv{color:#e67e22}svg.spark{display:inline;margin:0}.attention li{margin:.2rem 0}.attn{color:#7a4a00}
 @media print{body{margin:0;max-width:none}details{display:block}}
@@ -181,13 +181,19 @@ def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
     ]
     headers = ["count", "signature", "first sample (redacted)"]
     yield "<h3>Top error signatures</h3>" + (_table(headers, errors, [0]) if errors else "<p>None.</p>")
+    yield _folded(g, "error_signatures")
     for kind, column in (("principals", "principal"), ("actions", "action"), ("statuses", "status")):
         rows = [[esc(e["name"]), number(e["count"])] for e in g[f"top_{kind}"]]
         if rows:
-            yield f"<h3>Top {kind}</h3>" + _table([column, "events"], rows, [1])
+            yield f"<h3>Top {kind}</h3>" + _table([column, "events"], rows, [1]) + _folded(g, kind)
     hours = [[f"{h:02d}", number(c["events"]), number(c["errors"])] for h, c in enumerate(g["hourly"])]
     yield "<details><summary>Hourly table</summary>" + _table(["hour", "events", "errors"], hours, [1, 2])
     yield "</details>"
+
+
+def _folded(group: Mapping[str, Any], counter: str) -> str:
+    note = folded_note(group, counter)
+    return f'<p class="folded">Other: {esc(note)}</p>' if note else ""
 
 
 def _meta(report: Report) -> str:
@@ -197,10 +203,13 @@ def _meta(report: Report) -> str:
         if late.get("since_revision")
         else "none (first revision)"
     )
+    folded = report["totals"]["folded_events"]
+    folded_text = f"{number(folded)} events folded into 'other' past the counter caps" if folded else ""
     return (
         f'<p class="meta">Revision {report["revision"]}, generated {esc(report["generated_at"])}; '
-        f"{number(report['partials'])} partials from {number(report['batches'])} batches; "
-        f"late data: {esc(late_text)}.</p>"
+        f"{number(report['partials'])} partial objects read, {number(report['batches'])} distinct "
+        f"CloudWatch batches; "
+        f"late data: {esc(late_text)}{'; ' + folded_text if folded_text else ''}.</p>"
     )
 
 
