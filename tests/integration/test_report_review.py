@@ -15,6 +15,7 @@ import orjson
 
 from daily_report.handler import lambda_handler as report_handler
 from daily_report.message import summary_message
+from daily_report.publish import Link
 from stream_processor.cli import main
 from stream_processor.handler import lambda_handler as stream_handler
 from tests.builders import ADMIN, compress, envelope, log_event, subscription_event
@@ -103,7 +104,8 @@ def test_eight_days_flag_exactly_what_changed(aws: dict[str, Any], monkeypatch: 
     ).decode()
     assert text.index("NEEDS ATTENTION") < text.index("SUMMARY")
     assert "new principal mallory" in text and "hour.10.error_rate" in text
-    message = summary_message(report, ["s3://x"], "https://x")
+    link = Link("https://x", datetime(2026, 10, 9, tzinfo=UTC), session_bound=False)
+    message = summary_message(report, ["s3://x"], link)
     assert message.index("Needs attention:") < message.index("Alerts (")
     assert "new principal mallory" in message
     page = aws["s3"].get_object(Bucket=aws["bucket"], Key=f"reports/{days[-1]:%Y/%m/%d}/log_review.html")
