@@ -127,6 +127,7 @@ class Ingest:
             )
             return Outcome("quarantined", reason=exc.reason, keys=(key + ".bin", key + ".json"))
         if batch.is_control:
+            self.metrics.control_message()
             logger.info("control message skipped", extra={"origin": origin})
             return Outcome("skipped", reason="control_message")
         if not batch.events:

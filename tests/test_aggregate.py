@@ -22,6 +22,16 @@ def test_encoding_is_sorted_and_compact() -> None:
     assert aggregate.decode(data)["schema"] == 2
 
 
+def test_decode_reads_schema_1_windows_as_exact_counters() -> None:
+    window = {**aggregate.new_window(), "dropped": 7}
+    del window["folded"]
+    old = {"schema": 1, "date": "2025-11-26", "partials": 1, "batch": None, "windows": {"g": {"03": window}}}
+    upgraded = aggregate.decode(aggregate.encode(old))
+    assert upgraded["schema"] == 2
+    assert upgraded["windows"]["g"]["03"] == aggregate.new_window()
+    assert (upgraded["partials"], upgraded["batches"], upgraded["archive"]) == (1, 1, None)
+
+
 @pytest.mark.parametrize("data", [b'{"schema": 3}', b"[]", b'{"date": "2025-11-26"}'])
 def test_decode_rejects_what_is_not_a_partial(data: bytes) -> None:
     with pytest.raises(ValueError, match="schema-2"):
@@ -49,7 +59,7 @@ def test_partials_of_different_days_do_not_merge() -> None:
     with pytest.raises(ValueError, match="2025-11-26 and 2025-11-27"):
         aggregate.merge(_partial("2025-11-26", 1), _partial("2025-11-27", 1))
     with pytest.raises(ValueError, match="schema"):
-        aggregate.merge(_partial("2025-11-26", 1), {**_partial("2025-11-26", 1), "schema": 1})
+        aggregate.merge(_partial("2025-11-26", 1), {**_partial("2025-11-26", 1), "schema": 3})
 
 
 def test_merge_adds_windows_and_forgets_ids_once_two_objects_are_inside() -> None:
@@ -65,9 +75,3 @@ def test_merge_adds_windows_and_forgets_ids_once_two_objects_are_inside() -> Non
         None,
         None,
     )
-
-
-def test_cap_counter_keeps_highest_counts_and_breaks_ties_by_key() -> None:
-    counter = {"a": 1, "b": 1, "c": 5, "d": 1}
-    assert aggregate.cap_counter(counter, cap=2) == 2
-    assert counter == {"c": 5, "a": 1}

@@ -10,13 +10,14 @@ silent-log-group alarm raises only after several such hours).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from ..sinks.metrics import emf_values, percentile
 
 MIN_EVENTS_FOR_RATE = 20  # an error rate over a handful of events says nothing
 HOUR_MS = 3_600_000
@@ -29,14 +30,11 @@ class HourMetrics:
     events: float = 0.0
     errors: float = 0.0
     security: float = 0.0
-    latency: list[float] = field(default_factory=list)
+    latency: list[tuple[float, float]] = field(default_factory=list)  # (value, events)
 
     def p99(self) -> float | None:
-        """Nearest-rank 99th percentile of the Latency values (what a p99 statistic reports)."""
-        if not self.latency:
-            return None
-        ordered = sorted(self.latency)
-        return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+        """Nearest-rank 99th percentile of the weighted Latency values (what a p99 statistic reports)."""
+        return percentile(self.latency, 0.99)
 
 
 def emf_objects(lines: Iterable[str]) -> list[dict[str, Any]]:
@@ -116,7 +114,7 @@ class AlertWatch:
             metrics.events += sum(_values(doc.get("EventCount", [])))
             metrics.errors += sum(_values(doc.get("ErrorCount", [])))
             metrics.security += sum(_values(doc.get("SecurityEventCount", [])))
-            metrics.latency.extend(_values(doc.get("Latency", [])))
+            metrics.latency.extend(emf_values(doc, "Latency"))
 
     def close(self, hour_ms: int) -> list[Alert]:
         """Alerts for every log group in the hour starting at `hour_ms`."""
