@@ -58,7 +58,7 @@ def test_no_piece_of_any_shape_leaves_the_archive_through_the_handlers(
     s3, bucket = aws["s3"], aws["bucket"]
     documents = {**_texts(s3, bucket, "aggregates/"), **_texts(s3, bucket, "reports/")}
     documents.update({f"sns:{i}": message for i, message in enumerate(inbox.messages())})
-    assert len(documents) == 1 + 3 + 1  # the partial, three report objects, one SNS message
+    assert len(documents) == 1 + 3 + 2 + 1  # partial, 3 report objects, day aggregate + index, SNS
     assert _leaks(documents, planted) == []
     report = orjson.loads(documents[f"reports/{DATE.replace('-', '/')}/log_review.json.gz"])
     assert report["totals"]["events"] == len(planted)

@@ -27,6 +27,7 @@ def _statements(role: dict[str, Any]) -> dict[str, dict[str, Any]]:
         statement["Sid"]: statement
         for policy in role["Properties"]["Policies"]
         for statement in policy["PolicyDocument"]["Statement"]
+        if "Sid" in statement  # not the Fn::If-conditioned statements of one ingest mode
     }
 
 
