@@ -473,13 +473,16 @@ def _recording(original: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 def inline_policy(returned: Any) -> dict[str, Any]:
-    """GetRolePolicy's document: moto returns a role's CloudFormation-made policy as Python repr."""
+    """GetRolePolicy's document: moto returns a role's CloudFormation-made policy as Python repr,
+    and keeps a statement that `!If [cond, ..., !Ref AWS::NoValue]` removed as a null."""
     if isinstance(returned, dict):
-        return returned
-    try:
-        return dict(json.loads(returned))
-    except json.JSONDecodeError:
-        return dict(ast.literal_eval(returned))
+        document = returned
+    else:
+        try:
+            document = dict(json.loads(returned))
+        except json.JSONDecodeError:
+            document = dict(ast.literal_eval(returned))
+    return {**document, "Statement": [s for s in document["Statement"] if s]}
 
 
 @contextlib.contextmanager

@@ -160,8 +160,8 @@ FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
         ("DeleteObject rollups/", _delete("rollups/")),
         ("PutObject aggregates/", _put("aggregates/dt=2020-01-01/x.json")),
         ("PutObject reports/", _put("reports/2020/01/01/log_review.html")),
-        ("GetObject archive/", _get("archive/x")),
         ("GetObject reports/", _get("reports/2020/01/01/log_review.html")),
+        ("DeleteObject archive/", _delete("archive/")),  # it may read archive/ (dedup rebuild), never delete
         ("PutObject another bucket", _put("rollups/x", ELSEWHERE)),
         ("SendMessage replay queue", _send("ReplayQueue")),
         ("PutParameter", _put_parameter),
@@ -171,7 +171,7 @@ FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
         ("DeleteObject aggregates/", _delete("aggregates/")),
         ("PutObject archive/", _put("archive/x")),
         ("PutObject aggregates/", _put("aggregates/dt=2020-01-01/x.json")),
-        ("GetObject archive/", _get("archive/x")),
+        ("DeleteObject archive/", _delete("archive/")),  # it may read archive/ (dedup rebuild), never delete
         ("PutObject another bucket", _put("reports/x", ELSEWHERE)),
         ("SendMessage replay queue", _send("ReplayQueue")),
         ("ReceiveMessage replay queue", _receive("ReplayQueue")),

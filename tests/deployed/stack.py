@@ -105,7 +105,10 @@ class Stack:
         return regional_client(service, self.region)
 
     def resources_of(self, kind: str) -> dict[str, dict[str, Any]]:
-        return {n: r for n, r in self.template["Resources"].items() if r["Type"] == kind}
+        """The resources of a type that this deployment created (conditioned-off ones are not)."""
+        return {
+            n: r for n, r in self.template["Resources"].items() if r["Type"] == kind and self.physical.get(n)
+        }
 
     def function_names(self) -> dict[str, str]:
         """Logical id → deployed function name."""

@@ -46,6 +46,7 @@ EXEMPT = {
     ): "Lambda writes the function's stdout (logs, EMF) to its log group",
     ("StreamProcessorRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
     ("StreamProcessorRole", "ConsumeReplayQueue"): "the event source mapping polls and deletes messages",
+    ("StreamProcessorRole", "ReadTheLogStream"): "Kinesis mode: the event source mapping reads the stream",
     ("DailyReportRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs) to its log group",
     ("DailyReportRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
     ("StreamProcessorRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
