@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from .alerting.settings import parse_alerts
 from .classify import DEFAULT_RULES, SecurityRules
 from .errors import ConfigError
 from .pipeline import Rules
@@ -139,7 +140,7 @@ def parse_config(doc: object) -> Config:
         top_n=_number(doc, "Report.TopN", 10),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction)),
+        rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction), parse_alerts(doc.get("Alerts"))),
     )
 
 

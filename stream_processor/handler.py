@@ -12,6 +12,7 @@ from .config import load_config
 from .ingest import Ingest, logger
 from .pipeline import Rules
 from .sinks import S3Sink
+from .sinks.alerts import AlertSink
 from .sources import event_kind, payloads
 
 
@@ -21,7 +22,8 @@ def _rules() -> Rules:
 
 @lru_cache(maxsize=1)
 def _ingest(bucket: str) -> Ingest:
-    return Ingest(S3Sink(bucket), _rules)
+    store = S3Sink(bucket)
+    return Ingest(store, _rules, alerts=AlertSink.from_environment(store))
 
 
 def current_ingest() -> Ingest:

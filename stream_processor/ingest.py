@@ -10,13 +10,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
-from .decode import DEFAULT_MAX_DECOMPRESSED, b64decode, decode_payload, looks_compressed
+from .alerting.detections import find_detections
+from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
-from .pipeline import Rules, aggregate_batch
+from .pipeline import Analysis, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink
+from .sinks.s3 import archive_key
+
+if TYPE_CHECKING:
+    from .sinks.alerts import AlertSink
 
 logger = Logger(service="logreview")
 
@@ -34,11 +40,15 @@ class Outcome:
 
 @dataclass(slots=True)
 class Ingest:
-    """Binds the sinks and the rules loader; call it with one payload."""
+    """Binds the sinks and the rules loader; call it with one payload.
+
+    `alerts` is the live path's notification sink; replays leave it out, so they never notify.
+    """
 
     sink: S3Sink
     load_rules: Callable[[], Rules]
     metrics: MetricsSink = field(default_factory=MetricsSink)
+    alerts: AlertSink | None = None
     archive: bool = True
     max_decompressed: int = DEFAULT_MAX_DECOMPRESSED
 
@@ -59,8 +69,11 @@ class Ingest:
             return Outcome("skipped", batch_id=batch.batch_id, reason="no_events")
         keys = [self.sink.archive(batch, raw)] if self.archive else []
         rules = self.load_rules()
-        partials = aggregate_batch(batch, rules)
+        analysis = analyse_batch(batch, rules)
+        partials = analysis.partials
         keys.extend(self.sink.partial(partial) for partial in partials)
+        if self.alerts is not None:
+            self._alert(self.alerts, batch, analysis, rules, keys[0] if self.archive else archive_key(batch))
         elapsed_ms = (time.perf_counter() - started) * 1000
         self.metrics.batch(partials, elapsed_ms)
         logger.info(
@@ -75,6 +88,19 @@ class Ingest:
             },
         )
         return Outcome("processed", len(batch.events), batch.batch_id, keys=tuple(keys))
+
+    def _alert(
+        self, alerts: AlertSink, batch: Batch, analysis: Analysis, rules: Rules, archived: str
+    ) -> None:
+        """Detections → the alert sink (after the partials are safe, before metrics)."""
+        found, untracked = find_detections(
+            batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting
+        )
+        if found or untracked:
+            tally = alerts(found, rules.alerting, untracked)
+            logger.info(
+                "detections", extra={"batch_id": batch.batch_id, **tally.outcomes, "untracked": untracked}
+            )
 
     def _quarantine(self, raw: bytes, exc: DecodeError, origin: str) -> Outcome:
         key = self.sink.quarantine(raw, exc.reason, exc.detail, origin)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
+from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .classify import DEFAULT_SECURITY_RULES, SecurityRules
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .parse import Parsed, parse_message
@@ -29,6 +30,7 @@ class Rules:
 
     security: SecurityRules = DEFAULT_SECURITY_RULES
     redact: Redactor = DEFAULT_REDACTOR
+    alerting: AlertSettings = DEFAULT_SETTINGS
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 
@@ -76,22 +78,39 @@ def batch_metadata(batch: Batch) -> dict[str, Any]:
     }
 
 
-def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
-    """One partial per UTC day the batch's events fall on, sorted by day."""
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A batch's partials, and what the alert sink needs without parsing or scanning again:
+    the rule hits (event index → rule ids) and every event's parsed fields."""
+
+    partials: list[aggregate.Partial]
+    hits: dict[int, list[str]]
+    parsed: list[Parsed]
+
+
+def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysis:
+    """`aggregate_batch`, keeping the rule hits and parsed fields."""
     if batch.is_control or not batch.events:
-        return []
+        return Analysis([], {}, [])
     events = batch.events
     messages = [event["message"] for event in events]
     hits = rules.security.scan(messages)
     texts = Kept(rules.redact, rules.memo)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
-        window = build_one(events[0], parse_message(messages[0]), hits.get(0, []), texts)
-        return [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})]
+        parsed = [parse_message(messages[0])]
+        window = build_one(events[0], parsed[0], hits.get(0, []), texts)
+        return Analysis([_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})], hits, parsed)
+    parsed = list(map(parse_message, messages))
     days: dict[str, dict[str, aggregate.Window]] = {}
-    for hour, cols in _columns(events, messages, list(map(parse_message, messages))).items():
+    for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
-    return [_partial(batch, day, hours) for day, hours in sorted(days.items())]
+    return Analysis([_partial(batch, day, hours) for day, hours in sorted(days.items())], hits, parsed)
+
+
+def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
+    """One partial per UTC day the batch's events fall on, sorted by day."""
+    return analyse_batch(batch, rules).partials
 
 
 def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:
