@@ -4,9 +4,11 @@ Pure: `admit` folds one batch's Detection into the state document and says wheth
 now owns the notification; the sink stores the document in S3 with conditional writes
 (`If-None-Match: *` to create, `If-Match: etag` to update), so concurrent writers serialise and
 exactly one of them wins the notification. A batch id already counted is a redelivery: it changes
-nothing. The owner marks the notification `pending` (with the time), publishes, then `confirm`s it
-`sent`; if publishing fails it `release`s it so the retry can publish. A `pending` mark older than
-the lease (the function's timeout plus margin: its writer is dead) may be taken over.
+nothing. The owner marks the notification `pending` (with the time and a token of its own call),
+publishes, then `confirm`s it `sent`; if publishing fails it `release`s it so the retry can
+publish. The token tells a write of our own whose answer was lost (the retried conditional PUT
+then gets 412) from someone else's. A `pending` mark older than the lease (the function's timeout
+plus margin: its writer is dead) may be taken over.
 """
 
 from __future__ import annotations
@@ -85,8 +87,13 @@ def _add(state: dict[str, Any], detection: Detection) -> None:
         }
 
 
-def admit(state: dict[str, Any] | None, detection: Detection, now_ms: int) -> Admission:
-    """Fold `detection` into `state` (a copy is returned; the argument is not changed)."""
+def admit(state: dict[str, Any] | None, detection: Detection, now_ms: int, token: str) -> Admission:
+    """Fold `detection` into `state` (a copy is returned; the argument is not changed).
+
+    `token` is unique to the caller's attempt; a pending mark carrying it is the caller's own.
+    """
+    if state is not None and _ours(state, token):
+        return Admission(None, "notify")
     fresh = new_state(detection) if state is None else _copy(state)
     seen = detection.batch_id in fresh["batches"]
     if not seen:
@@ -94,33 +101,42 @@ def admit(state: dict[str, Any] | None, detection: Detection, now_ms: int) -> Ad
     notified = fresh["notified"]
     if notified is None:
         if _over(fresh, detection):
-            fresh["notified"] = _mark(detection, fresh, now_ms)
+            fresh["notified"] = _mark(detection, fresh, now_ms, token)
             return Admission(fresh, "notify")
         return Admission(None if seen else fresh, "redelivery" if seen else "counted")
     if notified["state"] == "pending" and now_ms - notified["at"] > LEASE_MS:
-        fresh["notified"] = _mark(detection, fresh, now_ms)  # its writer is gone: take over
+        fresh["notified"] = _mark(detection, fresh, now_ms, token)  # its writer is gone: take over
         return Admission(fresh, "notify")
     if seen:
         return Admission(None, "in_progress" if notified["state"] == "pending" else "redelivery")
     return Admission(fresh, "repeat")
 
 
-def _mark(detection: Detection, state: dict[str, Any], now_ms: int) -> dict[str, Any]:
-    return {"state": "pending", "by": detection.batch_id, "at": now_ms, "count": state["count"]}
+def _mark(detection: Detection, state: dict[str, Any], now_ms: int, token: str) -> dict[str, Any]:
+    return {
+        "state": "pending",
+        "by": detection.batch_id,
+        "at": now_ms,
+        "count": state["count"],
+        "token": token,
+    }
 
 
-def confirm(state: dict[str, Any], batch_id: str, message_id: str | None) -> dict[str, Any] | None:
+def _ours(state: dict[str, Any], token: str) -> bool:
+    notified = state.get("notified") or {}
+    return bool(notified.get("state") == "pending" and notified.get("token") == token)
+
+
+def confirm(state: dict[str, Any], token: str, message_id: str | None) -> dict[str, Any] | None:
     """`state` with our pending notification marked sent (None if it is not ours any more)."""
-    notified = state.get("notified")
-    if not notified or notified["by"] != batch_id or notified["state"] != "pending":
+    if not _ours(state, token):
         return None
-    return {**state, "notified": {**notified, "state": "sent", "message_id": message_id}}
+    return {**state, "notified": {**state["notified"], "state": "sent", "message_id": message_id}}
 
 
-def release(state: dict[str, Any], batch_id: str) -> dict[str, Any] | None:
+def release(state: dict[str, Any], token: str) -> dict[str, Any] | None:
     """`state` without our pending notification, so a retry may publish (None if not ours)."""
-    notified = state.get("notified")
-    if not notified or notified["by"] != batch_id or notified["state"] != "pending":
+    if not _ours(state, token):
         return None
     return {**state, "notified": None}
 

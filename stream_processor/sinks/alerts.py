@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -176,34 +177,31 @@ class AlertSink:
 
     def _one(self, detection: Detection, settings: AlertSettings) -> tuple[str, Notification | None]:
         key = state_key(detection.rule, detection.key_hash, detection.window_start)
-        decided: list[Admission] = []
+        token = uuid.uuid4().hex
+        decided: list[tuple[Admission, dict[str, Any] | None]] = []
 
         def fold(state: dict[str, Any] | None) -> dict[str, Any] | None:
-            admission = admit(state, detection, self.now_ms())
-            decided[:] = [admission]
+            admission = admit(state, detection, self.now_ms(), token)
+            decided[:] = [(admission, state)]
             return admission.state
 
         written = self._update(key, fold, optimistic=True)
-        outcome = decided[-1].outcome
-        if outcome != "notify" or written is None:
-            return outcome, None
-        previous, _ = self._read(
-            state_key(detection.rule, detection.key_hash, detection.window_start - detection.window_s * 1000)
-        )
-        note = notification(detection, written, previous, self.store.bucket)
+        admission, current = decided[-1]
+        state = written or current  # None written: our own earlier write already holds the mark
+        if not admission.notify or state is None:
+            return admission.outcome, None
+        previous_start = detection.window_start - detection.window_s * 1000
+        previous, _ = self._read(state_key(detection.rule, detection.key_hash, previous_start))
+        note = notification(detection, state, previous, self.store.bucket)
         try:
-            message_id = self._publish(detection, note, written, settings)
+            message_id = self._publish(detection, note, state, settings)
         except Exception:
-            self._update(
-                key, lambda state: release(state, detection.batch_id) if state else None, optimistic=False
-            )
+            self._update(key, lambda found: release(found, token) if found else None, optimistic=False)
             raise
         self._update(
-            key,
-            lambda state: confirm(state, detection.batch_id, message_id) if state else None,
-            optimistic=False,
+            key, lambda found: confirm(found, token, message_id) if found else None, optimistic=False
         )
-        return outcome, note
+        return admission.outcome, note
 
     def _publish(
         self, detection: Detection, note: Notification, state: dict[str, Any], settings: AlertSettings
