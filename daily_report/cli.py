@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stream_processor.config import load_config
+from stream_processor.config_cli import add_config_option, config_from_args
 
 from .days import day_range, parse_day
 from .errors import ReportError
@@ -33,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-metrics", action="store_true", help="do not publish the daily metrics")
     parser.add_argument("--quiet", action="store_true", help="do not print the text report")
+    add_config_option(parser)
 
 
 def _progress(out: TextIO, index: int, count: int, summary: dict[str, Any]) -> None:
@@ -62,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.date
         else day_range(parse_day(args.first), parse_day(args.last or args.first))
     )
-    job = from_environment(load_config(), bucket=args.bucket, notify=args.notify)
+    job = from_environment(config_from_args(args), bucket=args.bucket, notify=args.notify)
     if args.no_metrics:
         job = replace(job, metrics=None)
     out = sys.stdout

@@ -12,14 +12,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from stream_processor.config import load_config
+from stream_processor.observability import annotate, lambda_entry, logger
 
 from .days import report_day
-from .job import from_environment, logger
+from .job import from_environment
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     day = report_day(event)
+    annotate(report_date=day.isoformat())
     summary = from_environment(load_config()).run(day).summary()
     logger.info("daily report done", extra=summary)
     return summary

@@ -12,23 +12,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from stream_processor.config import Config
+from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
 from . import revision
+from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
 from .publish import DailyMetrics, Notifier, ReportStore
+from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
 from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
 from .source import DEFAULT_WORKERS, PartialSource
-
-logger = Logger(service="daily_report")
 
 
 def utc_now() -> datetime:
@@ -57,6 +56,7 @@ class ReportRun:
     store: ReportStore
     metrics: DailyMetrics | None = None
     notifier: Notifier | None = None
+    counts: CloudWatchCounts | None = None
     clock: Callable[[], datetime] = field(default=utc_now)
 
     @property
@@ -97,13 +97,32 @@ class ReportRun:
         if self.metrics is not None:
             for generated in [target, *(r for r in revised if r.changed)]:
                 self.metrics.publish(generated.report, now)
+        reconciled = self.reconcile(day, target.report, now)
         message_id = None
         if self.notifier is not None:
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
             body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
             message_id = self.notifier.publish(subject(target.report), body)
-        return RunResult(self.bucket, target, revised, message_id)
+        return RunResult(self.bucket, target, revised, message_id, reconciled)
+
+    def reconcile(self, day: date, report: Report, now: datetime) -> Reconciliation | None:
+        """Compare the day with CloudWatch's counts and emit `ReconcileGap` (never fails the run)."""
+        if self.counts is None:
+            return None
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            found = reconcile_day(
+                day, dict(report), self.config.log_groups, self.counts, self.bucket, 0.0, failure_queue_url()
+            )
+            if self.metrics is not None:
+                publish_gap(self.metrics.client, self.metrics.namespace, found, now)
+        except (BotoCoreError, ClientError) as exc:
+            logger.warning("reconciliation skipped", extra={"date": day.isoformat(), "error": str(exc)})
+            return None
+        logger.info("reconciled", extra={"date": day.isoformat(), "gap": found.gap, "lines": found.lines()})
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +133,7 @@ class RunResult:
     target: Generated
     revised: list[Generated]
     message_id: str | None = None
+    reconciled: Reconciliation | None = None
 
     def summary(self) -> dict[str, Any]:
         """The handler's small return value."""
@@ -128,6 +148,7 @@ class RunResult:
             "alerts": len(report["alerts"]),
             "regenerated": [r.summary() for r in self.revised],
             "notification": self.message_id,
+            "reconcile_gap": None if self.reconciled is None else self.reconciled.gap,
         }
 
 
@@ -140,10 +161,13 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
         raise ReportError("no report bucket: set REPORT_BUCKET or pass --bucket")
     s3 = s3_client()
     topic = os.environ.get("ALERT_TOPIC_ARN", "")
+    cloudwatch = boto3.client("cloudwatch")
+    prefix = os.environ.get("SUBSCRIPTION_FILTER_PREFIX", "")
     return ReportRun(
         config=config,
         partials=PartialSource(name, s3, DEFAULT_WORKERS),
         store=ReportStore(name, s3),
-        metrics=DailyMetrics(boto3.client("cloudwatch"), metrics_namespace()),
+        metrics=DailyMetrics(cloudwatch, metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,
+        counts=CloudWatchCounts(cloudwatch, boto3.client("logs"), prefix, config.query_timeout_seconds),
     )

@@ -75,6 +75,14 @@ def install_dependencies(requirements: list[str], target: Path, cache: Path) -> 
     subprocess.run(command, check=True)  # noqa: S603 - fixed argv, no shell
 
 
+def prune_runtime_provided(staging: Path) -> None:
+    """Drop what the runtime ships but a dependency pulled in (aws-xray-sdk requires botocore)."""
+    for path in staging.iterdir():
+        name = path.name.split("-")[0].lower().replace("_", "-")
+        if name in RUNTIME_PROVIDED and path.is_dir():
+            shutil.rmtree(path)
+
+
 def _files(base: Path) -> Iterator[Path]:
     for path in sorted(base.rglob("*")):
         parts = path.relative_to(base).parts
@@ -131,6 +139,8 @@ def build(output: Path, work: Path, cache: Path, vendor_boto3: bool = False) -> 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     install_dependencies(runtime_requirements(vendor_boto3), staging, cache)
+    if not vendor_boto3:
+        prune_runtime_provided(staging)
     copy_sources(staging)
     zipped, unzipped = write_zip(staging, output)
     if unzipped > UNZIPPED_LIMIT:

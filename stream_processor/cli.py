@@ -1,45 +1,140 @@
-"""`logreview` console script: one subcommand per module, each exposing `configure` and `run`."""
+"""logreview: review AWS CloudWatch admin and operator logs — demo, replay, reports, checks.
+
+Each subcommand lives in its own module, which exposes `configure(parser)` and `run(args) -> int`;
+this module only routes, prints errors on one line and maps them to the exit codes below.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
 
 from .errors import LogReviewError
 
-# subcommand → module providing `configure(parser)` and `run(args) -> int`
-COMMANDS: dict[str, str] = {
-    "decode": "stream_processor.decode_cli",
-    "demo": "stream_processor.demo.cli",
-    "replay": "stream_processor.replay.cli",
-    "report": "daily_report.cli",
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # the command ran, but found something wrong (failed replays, reconcile gaps)
+EXIT_USAGE = 2  # bad arguments, bad configuration, or input we refuse (the message says which)
+EXIT_AWS = 3  # an AWS call failed after botocore's retries
+EXIT_INTERNAL = 4  # a bug: please report it with the --debug traceback
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f"""exit status:
+  {EXIT_OK}    success
+  {EXIT_FINDINGS}    the command ran and found problems (failed or quarantined replays, reconcile gaps)
+  {EXIT_USAGE}    usage or configuration error (the message names the argument or config key)
+  {EXIT_AWS}    an AWS call failed after retries (credentials, permissions, throttling, network)
+  {EXIT_INTERNAL}    unexpected internal error (run again with --debug and report the traceback)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A subcommand: the module that implements it, what it is for, and one example."""
+
+    module: str
+    purpose: str
+    example: str
+
+
+COMMANDS: dict[str, Command] = {
+    "demo": Command(
+        "stream_processor.demo.cli",
+        "run the whole pipeline on this machine against a local AWS emulator (no account needed)",
+        "logreview demo --events 20000 --output demo-output",
+    ),
+    "report": Command(
+        "daily_report.cli",
+        "build (or rebuild) the daily review report of a day or a range of days",
+        "logreview report --date 2026-11-28 --config config.json",
+    ),
+    "replay": Command(
+        "stream_processor.replay.cli",
+        "re-feed archived batches (or Firehose / export-task objects, or a DLQ) through the pipeline",
+        "logreview replay --since 2026-11-27 --until 2026-11-28 --log-group /admin/logs",
+    ),
+    "reconcile": Command(
+        "daily_report.reconcile_cli",
+        "compare a day's hourly event counts with CloudWatch's own and print how to recover gaps",
+        "logreview reconcile --date 2026-11-28 --log-group /admin/logs",
+    ),
+    "config": Command(
+        "stream_processor.config_cli",
+        "check a config document before it goes live, or show the settings in force and their sources",
+        "logreview config validate config.json",
+    ),
+    "decode": Command(
+        "stream_processor.decode_cli",
+        "print the log events inside a subscription payload or Lambda event file as JSON lines",
+        "logreview decode event.json --envelope",
+    ),
 }
 
 
+def version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    try:
+        return metadata.version("logreview")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="logreview", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="logreview",
+        description=(__doc__ or "").strip().splitlines()[0],
+        epilog=f"Run 'logreview COMMAND --help' for a command's options.\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"logreview {version()}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        doc = (module.__doc__ or "").strip().splitlines()[0]
-        command = sub.add_parser(name, help=doc, description=module.__doc__)
-        module.configure(command)
-        command.set_defaults(module=module)
+    for name, command in COMMANDS.items():
+        module = importlib.import_module(command.module)
+        heading = command.purpose[:1].upper() + command.purpose[1:]
+        parser_of = sub.add_parser(
+            name,
+            help=command.purpose,
+            description=f"{heading}.\n\n{module.__doc__ or ''}".rstrip(),
+            epilog=f"example:\n  {command.example}\n\n{EXIT_CODES}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.configure(parser_of)
+        parser_of.set_defaults(module=module)
     return parser
+
+
+def _fail(command: str, message: str, code: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    text = " ".join(message.split()) or "failed"
+    print(f"logreview {command}: {text}", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         status: int = args.module.run(args)
     except LogReviewError as exc:
-        print(f"logreview {args.command}: {exc}", file=sys.stderr)
-        return 2
+        cause = exc.__cause__
+        aws = isinstance(cause, BotoCoreError | ClientError)
+        return _fail(args.command, str(exc), EXIT_AWS if aws else EXIT_USAGE, args.debug)
+    except (BotoCoreError, ClientError) as exc:
+        return _fail(args.command, f"AWS call failed: {exc}", EXIT_AWS, args.debug)
     except KeyboardInterrupt:
-        print(f"logreview {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _fail(args.command, "interrupted", EXIT_INTERRUPTED, args.debug)
+    except Exception as exc:  # a bug: one line for the user, the traceback behind --debug
+        hint = "" if args.debug else " (run again with --debug for the traceback)"
+        return _fail(
+            args.command, f"internal error: {type(exc).__name__}: {exc}{hint}", EXIT_INTERNAL, args.debug
+        )
     return status
 
 

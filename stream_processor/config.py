@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +20,8 @@ from .pipeline import Rules
 from .redact import Redactor
 
 DEFAULT_PARAMETER = "/log-processor/config"
+DEFAULT_USER_PARAMETER = "/log-processor/user-rules"
+USER_SECTIONS = frozenset({"SecurityRules", "Redaction"})
 CACHE_SECONDS = 300
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
@@ -95,21 +99,54 @@ def _patterns(path: str, values: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
-# Sections whose keys are a closed set: a misspelt key is an error, not a silent default.
+# Every key the document accepts: a misspelt key or section is an error naming the nearest
+# valid one, never a silently ignored setting. `SecurityRules` maps rule names to patterns.
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"LogConfig", "SecurityRules", "Redaction", "Report", "Alerts"}),
     "LogConfig": frozenset(DEFAULT_DOCUMENT["LogConfig"]),
     "LogConfig.AlertThresholds": frozenset({"ErrorRate", "LatencyMs"}),
     "Redaction": frozenset({"ExtraPatterns"}),
+    "Report": frozenset(DEFAULT_DOCUMENT["Report"]),
 }
+
+# CloudWatch Logs' accepted retention periods (PutRetentionPolicy).
+RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+MAX_LOOKBACK_DAYS = 14  # CloudWatch refuses metric datapoints older than two weeks
+MAX_QUERY_SECONDS = 900  # a Lambda invocation's limit
+MAX_BATCH_SIZE = 10_000  # events per CloudWatch batch, and the replay batch bound
 
 
 def _check_known(doc: Mapping[str, Any]) -> None:
     for path, known in _KNOWN_KEYS.items():
-        section = _get(doc, path, Mapping, {})
+        section = _get(doc, path, Mapping, {}) if path else doc
         for key in section:
             if key not in known:
-                names = ", ".join(sorted(known))
-                raise ConfigError(f"unknown config key {f'{path}.{key}'!r} (known: {names})")
+                full = f"{path}.{key}" if path else key
+                near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+                hint = f"did you mean {near[0]!r}?" if near else f"known: {', '.join(sorted(known))}"
+                raise ConfigError(f"unknown config key {full!r} ({hint})")
+
+
+def _log_group(doc: Mapping[str, Any], path: str, default: str) -> str:
+    name = _get(doc, path, str, default)
+    if not _LOG_GROUP.fullmatch(name):
+        raise ConfigError(
+            f"config key {path!r} must be a log group name (1-512 of A-Za-z0-9._-/#), got {name!r}"
+        )
+    return str(name)
+
+
+def _retention(doc: Mapping[str, Any]) -> int:
+    days: int = _number(doc, "LogConfig.RetentionDays", 30)
+    if days not in RETENTION_DAYS:
+        allowed = ", ".join(map(str, sorted(RETENTION_DAYS)))
+        raise ConfigError(
+            f"config key 'LogConfig.RetentionDays' must be one of CloudWatch's {allowed}; got {days}"
+        )
+    return days
 
 
 def parse_config(doc: object) -> Config:
@@ -127,17 +164,21 @@ def parse_config(doc: object) -> Config:
             raise ConfigError(f"config key 'SecurityRules.{name}': rule names are snake_case")
         rules[name] = pattern
     redaction = _patterns("Redaction.ExtraPatterns", _get(doc, "Redaction.ExtraPatterns", list, []))
+    admin = _log_group(doc, "LogConfig.AdminLogGroup", "/admin/logs")
+    operator = _log_group(doc, "LogConfig.OperatorLogGroup", "/operator/logs")
+    if admin == operator:
+        raise ConfigError(f"config keys 'LogConfig.AdminLogGroup' and 'OperatorLogGroup' are both {admin!r}")
     return Config(
-        admin_log_group=_get(doc, "LogConfig.AdminLogGroup", str, "/admin/logs"),
-        operator_log_group=_get(doc, "LogConfig.OperatorLogGroup", str, "/operator/logs"),
+        admin_log_group=admin,
+        operator_log_group=operator,
         report_bucket=_get(doc, "LogConfig.ReportBucket", str, ""),
-        retention_days=_number(doc, "LogConfig.RetentionDays", 30),
-        query_timeout_seconds=_number(doc, "LogConfig.QueryTimeoutSeconds", 300),
-        batch_size=_number(doc, "LogConfig.BatchSize", 10000),
+        retention_days=_retention(doc),
+        query_timeout_seconds=_number(doc, "LogConfig.QueryTimeoutSeconds", 300, most=MAX_QUERY_SECONDS),
+        batch_size=_number(doc, "LogConfig.BatchSize", 10000, most=MAX_BATCH_SIZE),
         error_rate_threshold=_number(doc, "LogConfig.AlertThresholds.ErrorRate", 0.05, float, most=1),
-        latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float),
-        lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True),
-        top_n=_number(doc, "Report.TopN", 10),
+        latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float, most=900_000),
+        lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True, most=MAX_LOOKBACK_DAYS),
+        top_n=_number(doc, "Report.TopN", 10, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
         rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction), parse_alerts(doc.get("Alerts"))),
@@ -145,28 +186,126 @@ def parse_config(doc: object) -> Config:
 
 
 @lru_cache(maxsize=8)
-def _parse_cached(text: str) -> Config:
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ConfigError(f"config document is not valid JSON: {exc}") from None
-    return parse_config(doc)
+def _parse_cached(text: str, user_text: str = "") -> Config:
+    doc = document(text)
+    if not user_text.strip():
+        return parse_config(doc)
+    parse_config(doc)  # the stack's document alone first, so its errors are not blamed on the user's
+    return parse_config(with_user_rules(doc, user_text, f"user rules parameter {user_parameter_name()!r}"))
 
 
 def parameter_name() -> str:
     return os.environ.get("CONFIG_PARAMETER") or DEFAULT_PARAMETER
 
 
-def load_config(name: str | None = None) -> Config:
-    """Fetch (cached for 5 minutes by Powertools Parameters) and validate the SSM document."""
+def parameter_text(name: str | None = None) -> str:
+    """The SSM document's text (cached for 5 minutes by Powertools Parameters)."""
     from aws_lambda_powertools.utilities import parameters
 
     parameter = name or parameter_name()
     try:
-        text = parameters.get_parameter(parameter, max_age=CACHE_SECONDS)
+        return str(parameters.get_parameter(parameter, max_age=CACHE_SECONDS))
     except parameters.exceptions.GetParameterError as exc:
         raise ConfigError(f"cannot read config parameter {parameter!r}: {exc}") from exc
-    return _parse_cached(str(text))
+
+
+def user_parameter_name() -> str:
+    """The team's own rules document (`USER_RULES_PARAMETER`; empty switches it off)."""
+    return os.environ.get("USER_RULES_PARAMETER", DEFAULT_USER_PARAMETER)
+
+
+_absent: dict[str, float] = {}  # user parameter → monotonic time until which it is known absent
+
+
+def user_rules_text(name: str | None = None) -> str:
+    """The user rules document's text, or "" when the parameter does not exist (remembered 5 min)."""
+    from aws_lambda_powertools.utilities import parameters
+    from botocore.exceptions import ClientError
+
+    parameter = user_parameter_name() if name is None else name
+    if not parameter or _absent.get(parameter, 0.0) > time.monotonic():
+        return ""
+    try:
+        return str(parameters.get_parameter(parameter, max_age=CACHE_SECONDS))
+    except parameters.exceptions.GetParameterError as exc:
+        cause = exc.__cause__ or exc.__context__  # Powertools re-raises without `from`
+        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound":
+            _absent[parameter] = time.monotonic() + CACHE_SECONDS
+            return ""
+        raise ConfigError(f"cannot read user rules parameter {parameter!r}: {exc}") from exc
+
+
+def clear_caches() -> None:
+    """Forget every cached parameter and absence (tests; a tool switching accounts)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    _absent.clear()
+
+
+def load_config(name: str | None = None) -> Config:
+    """Fetch and validate the stack's SSM document merged with the team's user rules document."""
+    return _parse_cached(parameter_text(name), user_rules_text())
+
+
+def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> object:
+    """The stack's document plus the user document's rules and redaction patterns.
+
+    The user document holds only `SecurityRules` (new rule names) and `Redaction.ExtraPatterns`;
+    the stack never writes it, so a deploy never overwrites a team's own rules.
+    """
+    if not user_text.strip():
+        return doc
+    user = document(user_text)
+    if not isinstance(user, Mapping) or not isinstance(doc, Mapping):
+        raise ConfigError(f"{where}: the document must be a JSON object")
+    for key in user:
+        if key not in USER_SECTIONS:
+            near = difflib.get_close_matches(key, sorted(USER_SECTIONS), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"known: {', '.join(sorted(USER_SECTIONS))}"
+            raise ConfigError(f"{where}: unknown key {key!r} ({hint})")
+    merged = dict(doc)
+    rules = dict(_get(doc, "SecurityRules", dict, {}))
+    for rule, pattern in _get(user, "SecurityRules", dict, {}).items():
+        if rule in rules or rule in DEFAULT_RULES:
+            raise ConfigError(f"{where}: 'SecurityRules.{rule}' is already defined; choose another name")
+        rules[rule] = pattern
+    extra = _get(user, "Redaction.ExtraPatterns", list, [])
+    unknown = set(_get(user, "Redaction", Mapping, {})) - {"ExtraPatterns"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key 'Redaction.{sorted(unknown)[0]}' (known: ExtraPatterns)")
+    if rules:
+        merged["SecurityRules"] = rules
+    if extra:
+        redaction = dict(_get(doc, "Redaction", Mapping, {}))
+        redaction["ExtraPatterns"] = [*_get(doc, "Redaction.ExtraPatterns", list, []), *extra]
+        merged["Redaction"] = redaction
+    return merged
+
+
+def document(text: str) -> Any:
+    """The JSON document in `text`; invalid JSON is a ConfigError."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"config document is not valid JSON: {exc}") from None
+
+
+def load_config_file(path: str) -> Config:
+    """A local JSON config document (for the CLI's `--config FILE`), validated like the SSM one."""
+    return _parse_cached(file_text(path))
+
+
+def file_text(path: str) -> str:
+    """A local config file's text; unreadable or non-UTF-8 files are a ConfigError naming it."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path!r} is not UTF-8 text") from None
+    return text
 
 
 def default_config_json(bucket: str = "") -> str:

@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .config import load_config
-from .ingest import Ingest, logger
+from .ingest import Ingest
+from .observability import annotate, lambda_entry
 from .pipeline import Rules
 from .sinks import S3Sink
 from .sinks.alerts import AlertSink
@@ -31,9 +32,9 @@ def current_ingest() -> Ingest:
     return _ingest(os.environ.get("REPORT_BUCKET", ""))
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     """Process every payload in the event; raise on I/O failure so Lambda retries."""
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     kind = event_kind(event)
     if kind == "sqs":  # replay messages (DESIGN §8): partial batch failures, not a raise
         from .replay.queue import consume  # imported on first use: it adds ~40 ms to every cold start
@@ -45,4 +46,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict
         outcome = ingest(payload.data, payload.origin)
         counts[outcome.status] += 1
         counts["events"] += outcome.events
+    annotate(event_kind=kind, **counts)
     return {"kind": kind, **counts}

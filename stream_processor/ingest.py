@@ -12,19 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger
-
 from .alerting.detections import find_detections
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
+from .observability import logger
 from .pipeline import Analysis, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink
 from .sinks.s3 import archive_key
 
 if TYPE_CHECKING:
     from .sinks.alerts import AlertSink
-
-logger = Logger(service="logreview")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from stream_processor.config import default_config_json
+from stream_processor.config import clear_caches, default_config_json
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -50,8 +50,6 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """A fresh bucket and config parameter per test; environment pointed at them."""
-    from aws_lambda_powertools.utilities import parameters
-
     from stream_processor import handler
 
     bucket = f"logreview-test-{uuid.uuid4().hex[:12]}"
@@ -61,7 +59,8 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     boto3.client("ssm").put_parameter(Name=parameter, Type="String", Value=default_config_json(bucket))
     monkeypatch.setenv("REPORT_BUCKET", bucket)
     monkeypatch.setenv("CONFIG_PARAMETER", parameter)
-    parameters.clear_caches()
+    monkeypatch.setenv("USER_RULES_PARAMETER", parameter + "-user-rules")  # absent unless a test writes it
+    clear_caches()
     handler._ingest.cache_clear()
     yield {"bucket": bucket, "parameter": parameter, "s3": s3, "endpoint": moto_endpoint}
     handler._ingest.cache_clear()

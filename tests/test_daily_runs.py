@@ -90,5 +90,7 @@ def test_cli_prints_the_report_and_where_it_is(
     assert "revision 1 (unchanged)" in lines[1] and "events 2" in lines[1]
     assert main(["report", "--date", "2026-02-30"]) == 2
     assert "not a date" in capsys.readouterr().err
-    assert main(["report", "--date", "2026-02-10", "--bucket", "no-such-bucket-here"]) == 2
+    assert (
+        main(["report", "--date", "2026-02-10", "--bucket", "no-such-bucket-here"]) == 3
+    )  # an AWS call failed (documented exit codes)
     assert "AWS call failed" in capsys.readouterr().err

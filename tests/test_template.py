@@ -232,13 +232,29 @@ def test_no_wildcard_actions_anywhere(resources: dict[str, Any]) -> None:
                 assert not [a for a in actions if "*" in a], f"{name}: {actions}"
 
 
-def test_star_resource_only_for_put_metric_data_in_own_namespace(resources: dict[str, Any]) -> None:
+# Actions that accept no resource-level scope (per the IAM service authorization reference).
+UNSCOPED_ACTIONS = frozenset(
+    {
+        "xray:PutTraceSegments",  # Tracing: Active
+        "xray:PutTelemetryRecords",
+        "cloudwatch:GetMetricData",  # reconciliation reads AWS/Logs metrics
+        "cloudwatch:ListMetrics",
+        "logs:GetQueryResults",  # reconciliation's Logs Insights fallback
+        "logs:StopQuery",
+    }
+)
+
+
+def test_star_resource_only_where_aws_offers_no_narrower_scope(resources: dict[str, Any]) -> None:
     for role in of_type(resources, "AWS::IAM::Role"):
         for statement in role_statements(resources, role):
-            if "*" in as_list(statement["Resource"]):
-                assert statement["Action"] == "cloudwatch:PutMetricData", role
+            if "*" not in as_list(statement["Resource"]):
+                continue
+            if statement["Action"] == "cloudwatch:PutMetricData":
                 condition = statement["Condition"]["StringEquals"]
                 assert condition == {"cloudwatch:namespace": "LogProcessor"}
+                continue
+            assert set(as_list(statement["Action"])) <= UNSCOPED_ACTIONS, role
 
 
 def test_each_function_has_its_own_role(resources: dict[str, Any]) -> None:
@@ -270,8 +286,9 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
 def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> None:
     values, res = defaults(template), template["Resources"]
     parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter<ConfigParameter>"
+    user_rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/log-processor/user-rules"
     for role in ("StreamProcessorRole", "DailyReportRole"):
-        assert allowed(res, role, "ssm:GetParameter", values) == [parameter]
+        assert allowed(res, role, "ssm:GetParameter", values) == [parameter, user_rules]
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
     for role in ("StreamProcessorRole", "DailyReportRole"):
         assert allowed(res, role, "sns:Publish", values) == ["<AlertTopic>"]

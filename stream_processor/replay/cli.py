@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..config import load_config
+from ..config import Config
+from ..config_cli import add_config_option, config_from_args
 from ..errors import LogReviewError
-from ..ingest import Ingest, logger
+from ..ingest import Ingest
+from ..observability import logger
 from ..sinks import S3Sink
 from ..sinks.s3 import s3_client
 from .days import DayRange
@@ -53,6 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bucket", metavar="DEST", help="destination bucket (default $REPORT_BUCKET)")
     parser.add_argument("--from-dlq", metavar="QUEUE_URL", help="re-drive a dead-letter queue")
     parser.add_argument("--verbose", action="store_true", help="log every batch to stderr")
+    add_config_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +78,8 @@ def _run_replay(args: argparse.Namespace) -> int:
     objects = list(select(client, source, args.format, window, args.log_groups))
     if args.via_queue:
         return _enqueue(args, objects, window)
-    replayer = ObjectReplayer(client, None if args.dry_run else _ingest(args.bucket, client), window)
+    ingest = None if args.dry_run else _ingest(args.bucket, client, config_from_args(args))
+    replayer = ObjectReplayer(client, ingest, window)
     progress = Progress(len(objects), sum(obj.size for obj in objects))
     tally, seconds = timed(lambda: run_pool(objects, replayer, args.workers, progress))
     return _report(tally, summary_line(tally, seconds), args.dry_run)
@@ -107,7 +111,7 @@ def _run_dlq(args: argparse.Namespace) -> int:
     import boto3
 
     client = s3_client()
-    ingest = None if args.dry_run else _ingest(args.bucket, client)
+    ingest = None if args.dry_run else _ingest(args.bucket, client, config_from_args(args))
     redriver = Redriver(ObjectReplayer(client, ingest))
     result, seconds = timed(lambda: redrive(boto3.client("sqs"), args.from_dlq, redriver))
     line = (
@@ -124,9 +128,9 @@ def _report_bucket(explicit: str | None) -> str:
     return bucket
 
 
-def _ingest(bucket: str | None, client: S3Client) -> Ingest:
+def _ingest(bucket: str | None, client: S3Client, config: Config) -> Ingest:
     """The live pipeline bound to the destination; rules are loaded once for the whole replay."""
-    rules = load_config().rules
+    rules = config.rules
     return Ingest(S3Sink(_report_bucket(bucket), client), lambda: rules, metrics=SilentMetrics())
 
 

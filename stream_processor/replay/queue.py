@@ -28,7 +28,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..config import load_config
 from ..errors import LogReviewError
-from ..ingest import Ingest, logger
+from ..ingest import Ingest
+from ..observability import logger
 from ..pipeline import Rules
 from ..sinks import S3Sink
 from .days import DayRange

@@ -1,0 +1,83 @@
+"""One reconciliation run: a day's stored report against CloudWatch, for each log group.
+
+Shared by `logreview reconcile` and the daily job (which emits the `ReconcileGap` metric).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from .completeness import CloudWatchCounts
+from .reconcile import GroupResult, compare, gap_total, hourly_events, recovery_commands
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+GAP_METRIC = "ReconcileGap"
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """The outcome for one day: per group, and the recovery commands of the short hours."""
+
+    day: date
+    results: Sequence[GroupResult]
+    commands: Sequence[str]
+
+    @property
+    def gap(self) -> int:
+        return gap_total(self.results)
+
+    def lines(self) -> list[str]:
+        """A human summary: one line per group, one per differing hour, then the commands."""
+        out = []
+        for result in self.results:
+            out.append(
+                f"{result.log_group}: {result.status} (CloudWatch source: {result.source}; "
+                f"delivery errors {result.delivery_errors:,}, throttled {result.delivery_throttling:,})"
+            )
+            for hour in result.gaps:
+                theirs = "no data" if hour.theirs is None else f"{hour.theirs:,}"
+                out.append(
+                    f"  {self.day.isoformat()} {hour.hour:02d}:00  ours {hour.ours:,}  CloudWatch {theirs}"
+                    f"  {hour.status} by {abs(hour.difference):,}"
+                )
+        if self.commands:
+            out.append("To recover the short hours:")
+            out.extend(f"  {command}" for command in self.commands)
+        return out
+
+
+def reconcile_day(
+    day: date,
+    report: dict[str, Any],
+    groups: Sequence[str],
+    counts: CloudWatchCounts,
+    bucket: str,
+    tolerance: float = 0.0,
+    failure_queue: str | None = None,
+) -> Reconciliation:
+    results = [
+        compare(hourly_events(report, group), counts.expected(group, day), tolerance) for group in groups
+    ]
+    commands = [
+        command for result in results for command in recovery_commands(result, day, bucket, failure_queue)
+    ]
+    return Reconciliation(day, results, commands)
+
+
+def failure_queue_url() -> str | None:
+    """The processor's failure queue (where failed invocations wait), when the stack names it."""
+    return os.environ.get("FAILURE_QUEUE_URL") or None
+
+
+def publish_gap(client: CloudWatchClient, namespace: str, found: Reconciliation, now: datetime) -> None:
+    """`ReconcileGap` (events CloudWatch forwarded that the report lacks), stamped now."""
+    client.put_metric_data(
+        Namespace=namespace,
+        MetricData=[{"MetricName": GAP_METRIC, "Value": found.gap, "Unit": "Count", "Timestamp": now}],
+    )
