@@ -258,6 +258,9 @@ class AlertSink:
                 metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
                 metrics.add_dimension(name=name, value=value)
                 metrics.add_metric(name="Detections", unit=MetricUnit.Count, value=count)
+                metrics.add_metadata(
+                    key="LogGroup", value=detections[0].log_group
+                )  # a property, not a dimension
                 metrics.flush_metrics()
         if repeats or untracked:
             metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
