@@ -30,6 +30,7 @@ import orjson
 from tests.builders import compress, envelope, log_event, subscription_event
 from tests.faultproxy import FaultProxy
 
+BEFORE_PUBLISH = 5
 TRAIL_RULE = r'"eventName"\s*:\s*"(?:StopLogging|DeleteTrail)"'
 
 
@@ -91,26 +92,29 @@ def provision() -> None:
     )
 
 
-def measure(runs: int, offset: int) -> tuple[list[float], list[float]]:
-    """(entry → published ms, whole invocation ms) per run."""
+def measure(runs: int, offset: int) -> tuple[list[float], list[float], list[float]]:
+    """(entry → published ms, whole invocation ms, CPU ms of this thread to the publish) per run."""
     from stream_processor.handler import current_ingest, lambda_handler
 
     sink = current_ingest().alerts
     assert sink is not None
-    published: list[float] = []
+    published: list[tuple[float, float]] = []
     sns = sink.client("sns")
-    sns.meta.events.register("after-call.sns.Publish", lambda **_: published.append(time.perf_counter()))
-    to_publish, whole = [], []
+    sns.meta.events.register(
+        "after-call.sns.Publish", lambda **_: published.append((time.perf_counter(), time.thread_time()))
+    )
+    to_publish, whole, cpu = [], [], []
     for n in range(runs):
         event = batch(offset + n)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         lambda_handler(event, None)
         ended = time.perf_counter()
-        if not published or published[-1] < started:
+        if not published or published[-1][0] < started:
             raise RuntimeError("the batch was not notified")
-        to_publish.append((published[-1] - started) * 1000)
+        to_publish.append((published[-1][0] - started) * 1000)
+        cpu.append((published[-1][1] - started_cpu) * 1000)
         whole.append((ended - started) * 1000)
-    return to_publish, whole
+    return to_publish, whole, cpu
 
 
 def wait_for(port: int, seconds: float = 30.0) -> None:
@@ -158,23 +162,27 @@ def main(argv: list[str] | None = None) -> None:
                 ):
                     proxy.rtt = rtt
                     calls = sum(proxy.calls.values())
-                    to_publish, whole = measure(args.runs, 1000 * (len(rows) + 1))
+                    to_publish, whole, cpu = measure(args.runs, 1000 * (len(rows) + 1))
                     per_run = (sum(proxy.calls.values()) - calls) / args.runs
-                    rows.append((label, to_publish, whole, per_run))
+                    rows.append((label, to_publish, whole, cpu, per_run))
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(f"alert latency, {args.runs} warm invocations each, a critical detection per batch (21 events)")
-    print(f"{'':24}{'entry→published p50':>21}{'p95':>9}{'invocation p50':>16}{'p95':>9}{'requests':>10}")
-    for label, to_publish, whole, per_run in rows:
-        print(
-            f"{label:<24}{statistics.median(to_publish):>18.1f} ms{pct(to_publish, 95):>6.1f} ms"
-            f"{statistics.median(whole):>13.1f} ms{pct(whole, 95):>6.1f} ms{per_run:>10.1f}"
-        )
-    base = statistics.median(rows[1][1])
     print(
-        f"ratio entry→published p50, with / without round trips: {statistics.median(rows[0][1]) / base:.2f}x"
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time includes waiting for one)"
     )
+    head = f"{'':24}{'entry→published p50':>21}{'p95':>10}{'invocation p50':>16}{'p95':>10}"
+    print(f"{head}{'CPU to publish p50':>20}{'p95':>10}{'requests':>10}")
+    for label, to_publish, whole, cpu, per_run in rows:
+        print(
+            f"{label:<24}{statistics.median(to_publish):>18.1f} ms{pct(to_publish, 95):>7.1f} ms"
+            f"{statistics.median(whole):>13.1f} ms{pct(whole, 95):>7.1f} ms"
+            f"{statistics.median(cpu):>17.1f} ms{pct(cpu, 95):>7.1f} ms{per_run:>10.1f}"
+        )
+    ratio = statistics.median(rows[0][1]) / statistics.median(rows[1][1])
+    print(f"ratio entry→published p50, with / without round trips: {ratio:.2f}x")
+    print(f"round trips before the publish: {BEFORE_PUBLISH} (archive, partial, state, previous window, SNS)")
 
 
 if __name__ == "__main__":
