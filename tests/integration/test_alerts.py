@@ -176,6 +176,7 @@ def test_failures_spread_over_many_small_batches_reach_the_threshold_once(
 
 
 def test_replay_sends_nothing(aws: dict[str, Any], plumbing: AlertPlumbing) -> None:
+    from stream_processor.cli import main
     from stream_processor.replay.days import DayRange
     from stream_processor.replay.queue import consume, encode_message
     from stream_processor.replay.select import SourceObject
@@ -192,6 +193,8 @@ def test_replay_sends_nothing(aws: dict[str, Any], plumbing: AlertPlumbing) -> N
     body = encode_message(SourceObject(bucket, archive, 0, "archive"), DayRange())
     result = consume({"Records": [sqs_record(body)]}, None)
     assert result == {"batchItemFailures": []}
+    day = archive.split("/")[1].removeprefix("dt=")
+    assert main(["replay", f"s3://{bucket}", "--since", day, "--until", day]) == 0  # in process
     assert plumbing.notifications(wait=1) == []
     assert plumbing.events() == []
     assert list_keys(s3, bucket, "alerts/") == []
