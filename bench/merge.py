@@ -91,7 +91,7 @@ def child(workload: str, count: int) -> dict[str, float]:
     stamp = datetime(2026, 3, 15, tzinfo=UTC)
     objects = (PartialObject(str(i), stamp) for i in range(count))
     started = time.perf_counter()
-    merged = merge_stream(objects, lambda key: bodies[int(key) % len(bodies)], workers=16)
+    merged = merge_stream(objects, lambda obj: bodies[int(obj.key) % len(bodies)], workers=16)
     merge_seconds = time.perf_counter() - started
     report = build_report(DAY, merged.partial, merged.objects, Config())
     seconds = time.perf_counter() - started

@@ -21,7 +21,7 @@ def parse_day(text: str) -> date:
         raise ReportError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _parse_time(text: object) -> datetime:
+def parse_time(text: object) -> datetime:
     if not isinstance(text, str):
         raise ReportError(f"scheduled event has no usable 'time': {text!r}")
     try:
@@ -44,7 +44,7 @@ def report_day(event: Mapping[str, Any]) -> date:
     if "date" in event:
         return parse_day(event["date"])
     if is_scheduled(event):
-        return (_parse_time(event.get("time")).astimezone(UTC) - timedelta(days=1)).date()
+        return (parse_time(event.get("time")).astimezone(UTC) - timedelta(days=1)).date()
     raise ReportError(
         f"event is neither a scheduled event nor {{'date': 'YYYY-MM-DD'}}: keys {sorted(event)[:10]}"
     )

@@ -17,7 +17,7 @@ from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import revision
+from . import fanout, revision
 from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
@@ -165,7 +165,7 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
     prefix = os.environ.get("SUBSCRIPTION_FILTER_PREFIX", "")
     return ReportRun(
         config=config,
-        partials=PartialSource(name, s3, DEFAULT_WORKERS),
+        partials=PartialSource(name, s3, DEFAULT_WORKERS, fanout.from_environment()),
         store=ReportStore(name, s3),
         metrics=DailyMetrics(cloudwatch, metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,

@@ -14,12 +14,18 @@ from datetime import date, datetime
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from stream_processor import aggregate
 
+from . import rollup_doc
 from .errors import ReportError
+from .rollup_doc import HOURS, PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from .fanout import FanOut
 
 DEFAULT_WORKERS = 16
 
@@ -27,14 +33,6 @@ DEFAULT_WORKERS = 16
 def partial_prefix(day: date) -> str:
     """`aggregates/dt=YYYY-MM-DD/`, the prefix the stream processor writes a day's partials to."""
     return f"aggregates/dt={day.isoformat()}/"
-
-
-@dataclass(frozen=True, slots=True)
-class PartialObject:
-    """One listed partial: its key and when S3 last wrote it."""
-
-    key: str
-    last_modified: datetime
 
 
 @dataclass(slots=True)
@@ -58,7 +56,7 @@ class DayMerge:
 
 def merge_stream(
     objects: Iterable[PartialObject],
-    fetch: Callable[[str], bytes],
+    fetch: Callable[[PartialObject], bytes],
     workers: int = DEFAULT_WORKERS,
 ) -> DayMerge:
     """Fetch objects on a bounded pool; decode and merge each as it arrives (order does not matter).
@@ -84,7 +82,7 @@ def merge_stream(
         for obj in objects:
             while merge_next(block=len(pending) >= limit):
                 pass  # merge what has arrived; wait only while the pool is full
-            future = pool.submit(fetch, obj.key)
+            future = pool.submit(fetch, obj)
             pending[future] = obj
             future.add_done_callback(done.put)
         while pending:
@@ -92,30 +90,76 @@ def merge_stream(
     return result
 
 
-class PartialSource:
-    """The partials of one bucket: list a day (paginated), load one, merge a day."""
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
-    def __init__(self, bucket: str, client: S3Client, workers: int = DEFAULT_WORKERS) -> None:
+
+class PartialSource:
+    """The partials and rollups of one bucket: list a day or an hour (paginated), load one."""
+
+    def __init__(
+        self, bucket: str, client: S3Client, workers: int = DEFAULT_WORKERS, fanout: FanOut | None = None
+    ) -> None:
         self.bucket = bucket
         self.client = client
         self.workers = workers
+        self.fanout = fanout
 
-    def list_day(self, day: date) -> Iterator[PartialObject]:
+    def list_prefix(self, prefix: str, direct_only: bool = False) -> Iterator[PartialObject]:
+        """`.json` objects under `prefix` in key order; `direct_only` skips deeper "folders"."""
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=partial_prefix(day)):
+        extra = {"Delimiter": "/"} if direct_only else {}
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, **extra):  # type: ignore[arg-type]
             for item in page.get("Contents", []):
                 if item["Key"].endswith(".json"):
-                    yield PartialObject(item["Key"], item["LastModified"])
+                    yield PartialObject(item["Key"], item["LastModified"], plain_etag(item.get("ETag", "")))
+
+    def list_day(self, day: date) -> Iterator[PartialObject]:
+        """Every partial of `day` (all hours and the hour-less schema-1 layout), in key order."""
+        return self.list_prefix(partial_prefix(day))
+
+    def list_hour(self, day: date, hour: int) -> Iterator[PartialObject]:
+        return self.list_prefix(hour_prefix(day, hour))
+
+    def list_unhoured(self, day: date) -> Iterator[PartialObject]:
+        """Partials directly under `aggregates/dt=DAY/` (written before keys had an hour)."""
+        return self.list_prefix(partial_prefix(day), direct_only=True)
 
     def newest_write(self, day: date) -> datetime | None:
-        """When the most recent partial of `day` was written (listing only, no bodies)."""
-        return max((obj.last_modified for obj in self.list_day(day)), default=None)
+        """When the most recent partial of `day` was written (listing only, the hours at once)."""
+        prefixes = [hour_prefix(day, hour) for hour in HOURS]
 
-    def fetch(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        def newest(prefix: str | None) -> datetime | None:
+            listing = self.list_unhoured(day) if prefix is None else self.list_prefix(prefix)
+            return max((obj.last_modified for obj in listing), default=None)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(prefixes), self.workers))) as pool:
+            found = list(pool.map(newest, [None, *prefixes]))
+        return max((moment for moment in found if moment is not None), default=None)
+
+    def fetch(self, obj: PartialObject) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=obj.key)["Body"].read()
+        return body
+
+    def rollup(self, day: date, hour: int) -> Rollup | None:
+        """The stored rollup of one hour, or None when there is none."""
+        key = rollup_key(day, hour)
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        try:
+            return rollup_doc.decode(body, key)
+        except ValueError as exc:
+            raise ReportError(str(exc)) from exc
 
     def merge_day(self, day: date) -> DayMerge:
-        merged = merge_stream(self.list_day(day), self.fetch, self.workers)
+        """The day merged: each hour's rollup plus what it does not cover (see `hourly`)."""
+        from .hourly import merge_day
+
+        merged = merge_day(self, day)
         found = merged.partial["date"]
         if found is not None and found != day.isoformat():
             raise ReportError(f"partials under {partial_prefix(day)} are for {found}")

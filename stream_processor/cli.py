@@ -57,6 +57,11 @@ COMMANDS: dict[str, Command] = {
         "re-feed archived batches (or Firehose / export-task objects, or a DLQ) through the pipeline",
         "logreview replay --since 2026-11-27 --until 2026-11-28 --log-group /admin/logs",
     ),
+    "rollup": Command(
+        "daily_report.rollup_cli",
+        "merge the partials of each UTC hour into rollups (what the hourly rollup function does)",
+        "logreview rollup --date 2026-11-28",
+    ),
     "reconcile": Command(
         "daily_report.reconcile_cli",
         "compare a day's hourly event counts with CloudWatch's own and print how to recover gaps",

@@ -1,10 +1,12 @@
 """Turn one log message into the fields we aggregate: level, latency, principal, action, status.
 
-Formats are tried in order (DESIGN §4): a JSON object, a syslog line (sshd, sudo, PAM…), logfmt
-`key=value` pairs, then plain text (a level word near the start, Lambda platform lines, `Task timed
-out`, stack traces). Everything here is pure and never raises on any string. This runs once per
-event, so every regex has a literal first character (the engine then skips text at C speed) or
-runs only after a substring check says it may match.
+Formats are tried in order (DESIGN §4): a syslog `<PRI>` (its severity is the level), a JSON
+object, a syslog line (sshd, sudo, PAM…), logfmt `key=value` pairs, then plain text. The level of
+text comes from the line's level field where its format has one (formats.py: Log4j, logcat, klog,
+…), else from a level word near the start, Lambda platform lines, `Task timed out`, stack traces.
+Everything here is pure and never raises on any string. This runs once per event, so every regex
+has a literal first character (the engine then skips text at C speed), is anchored, or runs only
+after a substring check says it may match.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .textlevel import LEVEL_WORDS, text_level
+from .formats import FIELD_WORDS, field_level, line_level, prefix_level, syslog_priority
+from .textlevel import text_level
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "UNKNOWN")
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
@@ -35,7 +38,7 @@ _PRINCIPAL_SET = frozenset((*_PRINCIPAL_KEYS, "userIdentity"))
 _LOGFMT_KNOWN = frozenset(
     _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
 )
-_LEVEL_WORDS_GET = LEVEL_WORDS.get
+_LEVEL_WORDS_GET = FIELD_WORDS.get  # a level key may hold any level-field word (zap dpanic)
 _PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
 
 _LAMBDA_REPORT = re.compile(r"REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
@@ -48,6 +51,10 @@ _LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[
 _SYSLOG = re.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
     r" \S+ ([A-Za-z_][\w./-]*)(?:\([^)\s]*\))?(?:\[\d+\])?: "
+)
+# RFC 5424 after the PRI: VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]
+_RFC5424 = re.compile(
+    r"[1-9]\d{0,2} \S+ \S+ (\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*+\")*+\])+)(?: |$)"
 )
 _SYSLOG_USER = re.compile(
     r"\bfor (?:invalid user |illegal user |user )?([^\s;,()\[\]]+) from\b|\bfor user ([^\s;,()\[\]]+)"
@@ -154,14 +161,14 @@ def _value(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return _first(obj, keys[1:]) if value is None and len(keys) > 1 else value
 
 
-def _from_mapping(obj: dict[str, Any], message: str) -> Parsed:
+def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -> Parsed:
+    """`level`, when given, is the line's own level field (a prefix before logfmt pairs): it wins."""
     # Only the keys the object has are looked at, found once per key layout (`_plan`).
     shape = tuple(obj)
     level_keys, text_keys, latency_keys, principal_keys, action_keys, status_keys, identity = _PLANS.get(
         shape
     ) or _plan(shape)
-    level = None
-    if level_keys:
+    if level is None and level_keys:
         value = _value(obj, level_keys)
         level = _LEVEL_WORDS_GET(value.strip().lower()) if type(value) is str else normalise_level(value)
     text = _value(obj, text_keys) if text_keys else None
@@ -176,7 +183,7 @@ def _from_mapping(obj: dict[str, Any], message: str) -> Parsed:
     return _new(
         Parsed,
         (
-            text_level(text) if level is None else level,
+            line_level(text) if level is None else level,
             _latency(_value(obj, latency_keys)) if latency_keys else None,
             principal,
             _scalar(_value(obj, action_keys)) if action_keys else None,
@@ -215,14 +222,33 @@ def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
         found = _SYSLOG_USER.search(body)
         if found is not None:
             principal = _scalar(next(g for g in found.groups() if g))
-    return _new(
-        Parsed, (text_level(message), _text_latency(message), principal, syslog.group(1)[:200], None, message)
-    )
+    level = field_level(body)  # the body may have a format of its own (`LOG:  `, `[error]`)
+    if level is None:
+        level = text_level(body)
+    return _new(Parsed, (level, _text_latency(message), principal, syslog.group(1)[:200], None, message))
+
+
+def _prioritised(message: str, level: str, end: int) -> Parsed:
+    """A line after a syslog `<PRI>`: the PRI's severity is the level; RFC 5424 names the app."""
+    rest = message[end:]
+    header = _RFC5424.match(rest, 0, 4000)
+    if header is not None:
+        rest = rest[header.end() :]
+    if rest[:1] == "<":  # a second PRI is text (and the recursion stops here)
+        return _new(Parsed, (level, _text_latency(rest), None, None, None, rest))
+    inner = parse_message(rest)  # RFC 3164: `Oct 11 22:14:15 host prog[pid]: msg` is a syslog line
+    app = header.group(1) if header is not None else "-"
+    action = inner.action if inner.action is not None or app == "-" else app[:200]
+    return _new(Parsed, (level, inner.latency_ms, inner.principal, action, inner.status, inner.text))
 
 
 def parse_message(message: str) -> Parsed:
     """Parse one message; never raises."""
     first = message[:1]
+    if first == "<":
+        priority = syslog_priority(message)
+        if priority is not None:
+            return _prioritised(message, *priority)
     if first == "{" or (first.isspace() and message.lstrip()[:1] == "{"):
         try:
             obj = orjson.loads(message)
@@ -237,5 +263,8 @@ def parse_message(message: str) -> Parsed:
     if "=" in message:
         fields = _logfmt(message[:8192])
         if fields is not None and not _LOGFMT_KNOWN.isdisjoint(fields):
-            return _from_mapping(fields, message)
-    return _new(Parsed, (text_level(message), _text_latency(message), None, None, None, message))
+            return _from_mapping(fields, message, prefix_level(message))
+    level = field_level(message)
+    if level is None:
+        level = text_level(message)
+    return _new(Parsed, (level, _text_latency(message), None, None, None, message))

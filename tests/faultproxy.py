@@ -141,6 +141,7 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.plan: dict[str, Fault] = {}
         self.calls: Counter[str] = Counter()
+        self.bodies: dict[str, list[bytes]] = {}
         self.faults: Counter[str] = Counter()
         self.slots = threading.BoundedSemaphore(max_connections)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
@@ -205,6 +206,17 @@ class FaultProxy:
                 return fault
             return None
 
+    def watch(self, prefix: str) -> list[bytes]:
+        """Keep the request bodies of operations starting with `prefix` (e.g. async invokes)."""
+        with self.lock:
+            return self.bodies.setdefault(prefix, [])
+
+    def observe(self, op: str, body: bytes) -> None:
+        with self.lock:
+            for prefix, kept in self.bodies.items():
+                if op.startswith(prefix):
+                    kept.append(body)
+
     def count(self, prefix: str, faults: bool = False) -> int:
         """Calls (or injected faults) of every operation starting with `prefix`."""
         counter = self.faults if faults else self.calls
@@ -247,6 +259,7 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _any(self) -> None:
             body = self._body()
             op = operation(self.command, self.path, self.headers, body)
+            proxy.observe(op, body)
             fault = proxy.decide(op)
             if fault is None:
                 self._forward(body)

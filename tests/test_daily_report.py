@@ -98,11 +98,11 @@ def test_merge_stream_is_order_independent_and_bounded(partials: list[aggregate.
         with lock:
             alive -= 1
 
-    def fetch(key: str) -> bytes:
+    def fetch(obj: PartialObject) -> bytes:
         nonlocal alive, peak
         if random.random() < 0.2:
             time.sleep(0.001)  # some fetches are slow: completion order differs from listing order
-        loaded: Any = memoryview(bodies[key])  # a view, because bytes cannot be weakly referenced
+        loaded: Any = memoryview(bodies[obj.key])  # a view, because bytes cannot be weakly referenced
         weakref.finalize(loaded, freed)
         with lock:
             alive += 1

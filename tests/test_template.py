@@ -150,7 +150,7 @@ def test_source_log_groups_have_retention_and_tags(template: dict[str, Any]) -> 
 
 def test_function_log_groups_declared_with_retention(resources: dict[str, Any]) -> None:
     functions = of_type(resources, "AWS::Serverless::Function")
-    assert set(functions) == {"StreamProcessorFunction", "DailyReportFunction"}
+    assert set(functions) == {"StreamProcessorFunction", "DailyReportFunction", "RollupFunction"}
     for function in functions.values():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "FunctionLogRetentionDays"}
@@ -201,7 +201,7 @@ def test_bucket_lifecycle_per_prefix_parameterised(resources: dict[str, Any]) ->
     archive = rules["archive/"]
     assert [t["StorageClass"] for t in archive["Transitions"]] == ["STANDARD_IA", "GLACIER_IR"]
     assert archive["ExpirationInDays"] == {"Ref": "ArchiveExpirationDays"}
-    for prefix in ("aggregates/", "quarantine/", "reports/"):
+    for prefix in ("aggregates/", "rollups/", "quarantine/", "reports/"):
         assert "Ref" in rules[prefix]["ExpirationInDays"], prefix
     for rule in rules.values():
         for key in ("ExpirationInDays", "NoncurrentVersionExpiration"):
@@ -262,7 +262,7 @@ def test_each_function_has_its_own_role(resources: dict[str, Any]) -> None:
         f["Properties"]["Role"]["Fn::GetAtt"][0]
         for f in of_type(resources, "AWS::Serverless::Function").values()
     ]
-    assert sorted(roles) == ["DailyReportRole", "StreamProcessorRole"]
+    assert sorted(roles) == ["DailyReportRole", "RollupRole", "StreamProcessorRole"]
 
 
 def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) -> None:
@@ -279,6 +279,12 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
     assert sorted(allowed(res, "DailyReportRole", "s3:GetObject", values)) == [
         f"{objects}/aggregates/*",
         f"{objects}/reports/*",
+        f"{objects}/rollups/*",
+    ]
+    assert allowed(res, "RollupRole", "s3:PutObject", values) == [f"{objects}/rollups/*"]
+    assert sorted(allowed(res, "RollupRole", "s3:GetObject", values)) == [
+        f"{objects}/aggregates/*",
+        f"{objects}/rollups/*",
     ]
     assert allowed(res, "StreamProcessorRole", "s3:ListBucket", values) == []
 
@@ -346,7 +352,7 @@ def test_functions_runtime_code_and_environment(resources: dict[str, Any]) -> No
 def test_async_failures_go_to_an_encrypted_queue(resources: dict[str, Any]) -> None:
     configs = of_type(resources, "AWS::Lambda::EventInvokeConfig")
     functions = {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()}
-    assert functions == {"StreamProcessorFunction", "DailyReportFunction"}
+    assert functions == {"StreamProcessorFunction", "DailyReportFunction", "RollupFunction"}
     for config in configs.values():
         props = config["Properties"]
         assert props["MaximumRetryAttempts"] == 2
@@ -368,7 +374,7 @@ def test_replay_queue_mapping_reports_batch_item_failures(resources: dict[str, A
 
 
 def test_daily_report_runs_shortly_after_midnight_utc(template: dict[str, Any]) -> None:
-    (rule,) = of_type(template["Resources"], "AWS::Events::Rule").values()
+    rule = template["Resources"]["DailyReportSchedule"]
     expression = resolve(rule["Properties"]["ScheduleExpression"], defaults(template))
     minute, hour, *_ = re.fullmatch(r"cron\((.*)\)", expression).group(1).split()  # type: ignore[union-attr]
     assert hour == "0" and int(minute) < 45
@@ -490,6 +496,7 @@ def test_outputs_name_bucket_topic_queues_functions(template: dict[str, Any]) ->
         "FailureQueueUrl",
         "StreamProcessorFunctionName",
         "DailyReportFunctionName",
+        "RollupFunctionName",
     ):
         assert name in outputs
 
@@ -586,3 +593,70 @@ def test_every_thresholded_rule_has_a_threshold_alarm(resources: dict[str, Any])
         if d["Dimensions"][0]["Name"] == "Rule"
     }
     assert watched == thresholded
+
+
+# ------------------------------------------------------------------- rollups
+
+
+def test_rollup_function_runs_a_few_minutes_past_every_hour(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    props = resources["RollupFunction"]["Properties"]
+    assert props["Handler"] == "daily_report.rollup.lambda_handler"
+    assert (props["Runtime"], props["Architectures"], props["Timeout"]) == ("python3.12", ["arm64"], 900)
+    assert props["Environment"]["Variables"]["REPORT_BUCKET"] == {"Ref": "ReportBucket"}
+    rule = resources["HourlyRollupSchedule"]["Properties"]
+    expression = resolve(rule["ScheduleExpression"], defaults(template))
+    minute, hour, *_ = re.fullmatch(r"cron\((.*)\)", expression).group(1).split()  # type: ignore[union-attr]
+    assert hour == "*" and 1 <= int(minute) <= 15
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["RollupFunction", "Arn"]}
+    assert rule["Targets"][0]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["FailureQueue", "Arn"]}
+    permission = resources["HourlyRollupSchedulePermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["HourlyRollupSchedule", "Arn"]}
+
+
+def test_rollup_role_is_least_privilege(template: dict[str, Any]) -> None:
+    values, res = defaults(template), template["Resources"]
+    actions = sorted(a for s in role_statements(res, "RollupRole") for a in as_list(s["Action"]))
+    assert actions == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+        "sqs:SendMessage",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+    assert allowed(res, "RollupRole", "s3:ListBucket", values) == ["<ReportBucket.Arn>"]
+    assert allowed(res, "RollupRole", "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
+
+
+def test_daily_report_may_invoke_only_the_rollup_function_to_fan_out(template: dict[str, Any]) -> None:
+    values, res = defaults(template), template["Resources"]
+    assert allowed(res, "DailyReportRole", "lambda:InvokeFunction", values) == ["<RollupFunction.Arn>"]
+    assert allowed(res, "StreamProcessorRole", "lambda:InvokeFunction", values) == []
+    env = res["DailyReportFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ROLLUP_FUNCTION"] == {"Ref": "RollupFunction"}
+
+
+def test_rollup_errors_and_missing_rollups_alarm(resources: dict[str, Any]) -> None:
+    found = alarms(resources)
+    errors = found["RollupErrorsAlarm"]
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RollupFunction"}}]
+    missing = found["RollupMissingAlarm"]
+    assert (missing["Namespace"], missing["MetricName"]) == ("LogProcessor", "RollupHours")
+    assert missing["TreatMissingData"] == "breaching" and missing["Period"] == 3600
+    assert missing["ComparisonOperator"] == "LessThanThreshold" and missing["Threshold"] == 1
+
+
+def test_partials_may_expire_before_the_rollups_that_cover_them(template: dict[str, Any]) -> None:
+    rules = {
+        r.get("Prefix"): r
+        for r in template["Resources"]["ReportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    }
+    assert rules["aggregates/"]["ExpirationInDays"] == {"Ref": "AggregatesExpirationDays"}
+    assert rules["rollups/"]["ExpirationInDays"] == {"Ref": "RollupsExpirationDays"}
+    params = template["Parameters"]
+    assert params["AggregatesExpirationDays"]["Default"] < params["RollupsExpirationDays"]["Default"]

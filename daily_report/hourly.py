@@ -1,0 +1,137 @@
+"""A day read hour by hour: each hour's rollup plus the partials it does not cover.
+
+Planning looks at the 24 hours at once (bounded): GET the hour's rollup, list the hour's
+partials and join the two (`rollup_doc.classify`):
+
+- no rollup → the hour's partials are read directly;
+- a usable rollup → the rollup is merged, plus the *late* partials written after it;
+- a stale rollup (a partial it covers was rewritten since, e.g. a replay under new rules) → the
+  rollup is ignored and the hour's partials are read; if some partials it covers have also expired
+  (lifecycle), the hour cannot be rebuilt and the error says how to recreate them.
+
+Partials directly under `aggregates/dt=DAY/` (keys without an hour) are always read. Since
+`merge` is associative and commutative, the result is the merge of every partial of the day, and
+the report built from it is byte-identical to the one built without rollups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain
+from typing import TYPE_CHECKING
+
+from stream_processor import aggregate
+
+from .errors import ReportError
+from .rollup_doc import HOURS, PartialObject, Rollup, classify, hour_prefix, rollup_key
+from .source import DayMerge, merge_stream
+
+if TYPE_CHECKING:
+    from .source import PartialSource
+
+PLAN_WORKERS = 8  # hours planned at once: bounds the rollup documents held in memory
+
+
+@dataclass(slots=True)
+class HourPlan:
+    """How one hour will be read: a usable rollup and its late partials, or all its partials."""
+
+    hour: int
+    rollup: Rollup | None
+    late: list[PartialObject] = field(default_factory=list)
+    listed: int = 0
+
+    @property
+    def direct(self) -> bool:
+        return self.rollup is None
+
+    @property
+    def reads(self) -> int:
+        """Partial objects this hour costs beyond its rollup."""
+        return self.listed if self.rollup is None else len(self.late)
+
+
+@dataclass(slots=True)
+class DayPlan:
+    day: date
+    hours: list[HourPlan]
+
+    @property
+    def reads(self) -> int:
+        return sum(hour.reads for hour in self.hours)
+
+    def rolled_up(self) -> list[int]:
+        return [plan.hour for plan in self.hours if plan.rollup is not None]
+
+
+def plan_hour(source: PartialSource, day: date, hour: int) -> HourPlan:
+    """One hour's plan (see the module docstring); the rollup's covers are dropped once joined."""
+    rollup = source.rollup(day, hour)
+    if rollup is None:
+        return HourPlan(hour, None, listed=sum(1 for _ in source.list_hour(day, hour)))
+    prefix = hour_prefix(day, hour)
+    try:
+        state = classify(source.list_hour(day, hour), rollup.covers, prefix)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from exc
+    rollup.covers = ""
+    if state.usable:
+        return HourPlan(hour, rollup, state.late, state.listed)
+    if state.expired:
+        raise ReportError(
+            f"{rollup_key(day, hour)} is stale ({len(state.stale)} partials rewritten since, e.g. "
+            f"{prefix}{state.stale[0]}) and {state.expired} partials it covers have expired: replay "
+            f"the archive of {day} so every partial of the hour is rewritten, then rerun"
+        )
+    return HourPlan(hour, None, listed=state.listed)
+
+
+def plan_day(source: PartialSource, day: date, hours: list[int] | None = None) -> DayPlan:
+    """Plan the given hours (default all 24), `PLAN_WORKERS` at once."""
+    chosen = list(HOURS) if hours is None else hours
+    with ThreadPoolExecutor(max_workers=PLAN_WORKERS, thread_name_prefix="plan") as pool:
+        plans = list(pool.map(lambda hour: plan_hour(source, day, hour), chosen))
+    return DayPlan(day, plans)
+
+
+def plan_trusted(source: PartialSource, day: date, hours: list[int]) -> list[HourPlan]:
+    """Hours whose rollups were just brought up to date by the rollup function (the fan-out):
+    they cover every partial listed under the hour when it ran, so no listing is needed here."""
+    plans = []
+    for hour in hours:
+        rollup = source.rollup(day, hour)
+        if rollup is None:
+            raise ReportError(f"{rollup_key(day, hour)} vanished after its refresh")
+        rollup.covers = ""
+        plans.append(HourPlan(hour, rollup, listed=rollup.objects))
+    return plans
+
+
+def _reads(source: PartialSource, plan: DayPlan) -> Iterator[PartialObject]:
+    """Every partial object to fetch, lazily: hour-less ones, late ones, then direct hours."""
+    late = (obj for hour in plan.hours for obj in hour.late)
+    direct = (obj for hour in plan.hours if hour.direct for obj in source.list_hour(plan.day, hour.hour))
+    return chain(source.list_unhoured(plan.day), late, direct)
+
+
+def merge_planned(source: PartialSource, plan: DayPlan) -> DayMerge:
+    """Merge the plan: its rollups, then the fetched partials (streamed, bounded)."""
+    merged = merge_stream(_reads(source, plan), source.fetch, source.workers)
+    for hour in plan.hours:
+        if hour.rollup is not None:
+            try:
+                aggregate.merge_into(merged.partial, hour.rollup.partial)
+            except ValueError as exc:
+                raise ReportError(f"{rollup_key(plan.day, hour.hour)}: {exc}") from exc
+            merged.objects += hour.rollup.objects
+    return merged
+
+
+def merge_day(source: PartialSource, day: date) -> DayMerge:
+    """With a rollup function: refresh the 24 rollups through it (fan-out), merge them and what
+    could not be refreshed; without: list every hour here and merge rollups + what they miss."""
+    plan = source.fanout.refresh(source, day) if source.fanout is not None else plan_day(source, day)
+    return merge_planned(source, plan)
