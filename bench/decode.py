@@ -28,7 +28,7 @@ import orjson
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 
 from stream_processor import aggregate
-from stream_processor.classify import DEFAULT_SECURITY_RULES
+from stream_processor.detect import DEFAULT_DETECTOR
 from stream_processor.parse import parse_message
 from stream_processor.pipeline import decode_data, process_data
 
@@ -180,11 +180,10 @@ def parsed(event: dict[str, Any]) -> None:
 
 
 def scanned(event: dict[str, Any]) -> None:
-    """Stage 3 of (c): decode, parse, and the security rules' scan of the batch."""
+    """Stage 3 of (c): decode, parse, and the detection rules' scan of the batch."""
     messages = [e["message"] for e in decode_data(event["awslogs"]["data"]).events]
-    for _ in map(parse_message, messages):
-        pass
-    DEFAULT_SECURITY_RULES.scan(messages)
+    parsed = list(map(parse_message, messages))
+    DEFAULT_DETECTOR.scan(messages, [p.status for p in parsed])
 
 
 def _time(run: Callable[[dict[str, Any]], None], batches: list[dict[str, Any]]) -> float:

@@ -132,7 +132,7 @@ def daily_metric_data(report: Report, now: datetime) -> list[dict[str, Any]]:
         return datums
     scopes: list[tuple[list[dict[str, str]], dict[str, Any]]] = [([], report["totals"])]
     for group, section in report["log_groups"].items():
-        totals = {**section, "security_events": sum(section["security_events"].values())}
+        totals = {**section, "security_events": section["security_events_total"]}
         scopes.append(([{"Name": "LogGroup", "Value": group}], totals))
     for dimensions, values in scopes:
         for name, key, unit in (

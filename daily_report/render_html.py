@@ -127,7 +127,7 @@ def _summary(report: Report) -> str:
         rows.append(
             [esc(name), number(g["events"]), number(g["errors"]), percent(g["error_rate"])]
             + [number(lat.get(p)) for p in (*PERCENTILES, "max")]
-            + [number(sum(g["security_events"].values())), number(len(g["silent_hours"]))]
+            + [number(g["security_events_total"]), number(len(g["silent_hours"]))]
         )
     t = report["totals"]
     total = ["<b>total</b>", number(t["events"]), number(t["errors"]), percent(t["error_rate"])]

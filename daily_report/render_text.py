@@ -48,7 +48,7 @@ def _summary(report: Report) -> Iterator[str]:
         yield (
             f"{inert(name, 27):<28}{number(group['events']):>10}{number(group['errors']):>9}"
             f"{percent(group['error_rate']):>10}{number(lat.get('p50')):>9}{number(lat.get('p95')):>9}"
-            f"{number(lat.get('p99')):>9}{number(sum(group['security_events'].values())):>10}"
+            f"{number(lat.get('p99')):>9}{number(group['security_events_total']):>10}"
         )
     totals = report["totals"]
     yield (
@@ -84,6 +84,7 @@ def _alerts(report: Report) -> Iterator[str]:
 
 def _security(report: Report) -> Iterator[str]:
     yield from _heading("Security events")
+    yield "(distinct events in the summary; per rule below, an event matching two rules counts under both)"
     any_found = False
     for name, group in report["log_groups"].items():
         for rule, count in group["security_events"].items():

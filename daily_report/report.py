@@ -70,10 +70,11 @@ def top_errors(signatures: Mapping[str, Any], n: int, redact: Redact) -> list[di
     ]
 
 
-def _security(window: aggregate.Window, rules: Mapping[str, str], redact: Redact) -> dict[str, Any]:
+def _security(window: aggregate.Window, redact: Redact) -> dict[str, Any]:
+    """Per-rule counts (they may overlap: an event matching two rules counts under both) and the
+    distinct events that triggered any rule (`security_events_total`, what totals add up)."""
     seen = window["security"]
-    counts = {rule: 0 for rule in rules}
-    counts.update({rule: entry["count"] for rule, entry in seen.items()})
+    counts = {rule: entry["count"] for rule, entry in sorted(seen.items())}
     samples = {
         rule: [
             {"time": iso_ms(ts), "event_id": event_id, "text": redact(text)}
@@ -81,7 +82,11 @@ def _security(window: aggregate.Window, rules: Mapping[str, str], redact: Redact
         ]
         for rule, entry in seen.items()
     }
-    return {"security_events": counts, "security_samples": samples}
+    return {
+        "security_events": counts,
+        "security_events_total": aggregate.security_events(window),
+        "security_samples": samples,
+    }
 
 
 def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict[str, Any]:
@@ -113,7 +118,7 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
         "last_event": iso_ms(day["last_ts"]),
         "dropped": day["dropped"],
     }
-    section.update(_security(day, config.security_rules, redact))
+    section.update(_security(day, redact))
     return section
 
 
@@ -150,7 +155,7 @@ def build_report(day: date, merged: aggregate.Partial, batches: int, config: Con
         "events": events,
         "errors": errors,
         "error_rate": rate(errors, events),
-        "security_events": sum(sum(g["security_events"].values()) for g in groups.values()),
+        "security_events": sum(g["security_events_total"] for g in groups.values()),
         "bytes": sum(g["bytes"] for g in groups.values()),
         "dropped": sum(g["dropped"] for g in groups.values()),
     }

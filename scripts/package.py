@@ -2,7 +2,7 @@
 
 Runs on any machine without Docker: the runtime dependencies are installed by pip for the
 Lambda platform (``--platform manylinux2014_aarch64 --only-binary=:all:``), so compiled wheels
-(orjson, isal) are the aarch64/cp312 builds whatever the build host is. Only the runtime
+(orjson, isal, google-re2) are the aarch64/cp312 builds whatever the build host is. Only the runtime
 packages ``stream_processor`` and ``daily_report`` are added (no tests, no bench).
 
 boto3 is not vendored by default: the python3.12 runtime ships it, the code only uses
@@ -30,9 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("stream_processor", "daily_report")
 PLATFORM = "manylinux2014_aarch64"
+# google-re2 publishes aarch64 wheels for glibc 2.28 only; the python3.12 runtime (Amazon Linux 2023,
+# glibc 2.34) runs them, so pip may choose either tag.
+EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 PYTHON_VERSION = "3.12"
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
-OPTIONAL_EXTRAS = ("fast",)  # isal: 1.5x faster gunzip, stdlib fallback without it
+OPTIONAL_EXTRAS = ("fast",)  # isal, google-re2: native speed-ups, each with a pure-Python fallback
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for code + layers, unzipped
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = frozenset({"__pycache__", "tests"})  # at any depth
@@ -65,6 +68,7 @@ def install_dependencies(requirements: list[str], target: Path, cache: Path) -> 
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-compile",
         "--platform", PLATFORM,
+        *(arg for extra in EXTRA_PLATFORMS for arg in ("--platform", extra)),
         "--implementation", "cp",
         "--python-version", PYTHON_VERSION,
         "--only-binary=:all:",

@@ -45,6 +45,7 @@ def new_window() -> Window:
         "statuses": {},
         "error_signatures": {},
         "security": {},
+        "security_events": 0,
         "dropped": 0,
         "first_ts": None,
         "last_ts": None,
@@ -131,6 +132,15 @@ def _merge_security(into: dict[str, Any], other: dict[str, Any]) -> None:
         mine["samples"] = sorted(mine["samples"] + entry["samples"])[:SAMPLES_PER_RULE]
 
 
+def security_events(window: Window) -> int:
+    """Distinct events that triggered at least one rule (per-rule counts may overlap).
+
+    Windows written before this field existed count rule hits, the best figure they hold.
+    """
+    found = window.get("security_events")
+    return sum(entry["count"] for entry in window["security"].values()) if found is None else int(found)
+
+
 def merge_window(into: Window, other: Window) -> None:
     """Add `other` into `into` (mutates `into` only)."""
     for key in ("events", "bytes", "errors", "dropped"):
@@ -146,6 +156,7 @@ def merge_window(into: Window, other: Window) -> None:
         _add_counts(into[name], other[name])
         into["dropped"] += cap_counter(into[name])
     into["dropped"] += merge_signatures(into["error_signatures"], other["error_signatures"])
+    into["security_events"] = security_events(into) + security_events(other)
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
     into["last_ts"] = _highest(into["last_ts"], other["last_ts"])

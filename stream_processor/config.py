@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 
 from .alerting.settings import parse_alerts
-from .classify import DEFAULT_RULES, SecurityRules
+from .detect import BUILTIN_RULES, DEFAULT_DETECTOR, Detector, Rule
+from .detect.rules_config import user_rules
 from .errors import ConfigError
 from .pipeline import Rules
 from .redact import Redactor
@@ -22,6 +23,7 @@ from .redact import Redactor
 DEFAULT_PARAMETER = "/log-processor/config"
 DEFAULT_USER_PARAMETER = "/log-processor/user-rules"
 USER_SECTIONS = frozenset({"SecurityRules", "Redaction"})
+BUILTIN_IDS = frozenset(rule.id for rule in BUILTIN_RULES)
 CACHE_SECONDS = 300
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
@@ -53,7 +55,7 @@ class Config:
     latency_threshold_ms: float = 1000.0
     lookback_days: int = 2
     top_n: int = 10
-    security_rules: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    security_rules: Mapping[str, Rule] = field(default_factory=lambda: {r.id: r for r in BUILTIN_RULES})
     redaction_patterns: tuple[str, ...] = ()
     rules: Rules = field(default_factory=Rules, compare=False)
 
@@ -100,7 +102,8 @@ def _patterns(path: str, values: Any) -> tuple[str, ...]:
 
 
 # Every key the document accepts: a misspelt key or section is an error naming the nearest
-# valid one, never a silently ignored setting. `SecurityRules` maps rule names to patterns.
+# valid one, never a silently ignored setting. `SecurityRules` maps rule names to rules
+# (validated by `detect.rules_config`).
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "": frozenset({"LogConfig", "SecurityRules", "Redaction", "Report", "Alerts"}),
     "LogConfig": frozenset(DEFAULT_DOCUMENT["LogConfig"]),
@@ -156,13 +159,9 @@ def parse_config(doc: object) -> Config:
     if not isinstance(doc.get("LogConfig"), Mapping):
         raise ConfigError("config key 'LogConfig' is missing or not an object")
     _check_known(doc)
-    rules = dict(DEFAULT_RULES)
-    extra_rules = _get(doc, "SecurityRules", dict, {})
-    for name, pattern in extra_rules.items():
-        _patterns(f"SecurityRules.{name}", [pattern])
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise ConfigError(f"config key 'SecurityRules.{name}': rule names are snake_case")
-        rules[name] = pattern
+    configured = _get(doc, "SecurityRules", dict, {})
+    rules = user_rules(configured, BUILTIN_RULES) if configured else {r.id: r for r in BUILTIN_RULES}
+    detector = Detector(rules.values()) if configured else DEFAULT_DETECTOR
     redaction = _patterns("Redaction.ExtraPatterns", _get(doc, "Redaction.ExtraPatterns", list, []))
     admin = _log_group(doc, "LogConfig.AdminLogGroup", "/admin/logs")
     operator = _log_group(doc, "LogConfig.OperatorLogGroup", "/operator/logs")
@@ -181,7 +180,7 @@ def parse_config(doc: object) -> Config:
         top_n=_number(doc, "Report.TopN", 10, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(SecurityRules.from_mapping(rules), Redactor(redaction), parse_alerts(doc.get("Alerts"))),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"))),
     )
 
 
@@ -267,7 +266,7 @@ def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> o
     merged = dict(doc)
     rules = dict(_get(doc, "SecurityRules", dict, {}))
     for rule, pattern in _get(user, "SecurityRules", dict, {}).items():
-        if rule in rules or rule in DEFAULT_RULES:
+        if rule in rules or rule in BUILTIN_IDS:
             raise ConfigError(f"{where}: 'SecurityRules.{rule}' is already defined; choose another name")
         rules[rule] = pattern
     extra = _get(user, "Redaction.ExtraPatterns", list, [])

@@ -131,7 +131,10 @@ def _header(line: str) -> str | None:
     found = _HEADER.match(line, 0, 400)
     if found is None:
         return None
-    word = found.group(found.lastindex or 0)
+    group = found.lastindex or 0
+    word = found.group(group)
+    if group == 3 and not word.isupper() and ":" not in line[: found.start(3)]:
+        return None  # `Error`, `Critical` count after a time of day, not after a bare number
     return FIELD_WORDS[word.lower().rstrip("12345678")]
 
 

@@ -16,7 +16,7 @@ from .alerting.detections import find_detections
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .observability import logger
-from .pipeline import Analysis, Rules, analyse_batch
+from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink
 from .sinks.s3 import archive_key
 
@@ -87,11 +87,11 @@ class Ingest:
         return Outcome("processed", len(batch.events), batch.batch_id, keys=tuple(keys))
 
     def _alert(
-        self, alerts: AlertSink, batch: Batch, analysis: Analysis, rules: Rules, archived: str
+        self, alerts: AlertSink, batch: Batch, analysis: Analysed, rules: Rules, archived: str
     ) -> None:
         """Detections → the alert sink (after the partials are safe, before metrics)."""
         found, untracked = find_detections(
-            batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting
+            batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting, rules.detector
         )
         if found or untracked:
             tally = alerts(found, rules.alerting, untracked)

@@ -1,9 +1,9 @@
 """The one pipeline shared by the live path and replay: batch → partial aggregates (pure, no I/O).
 
-A batch is aggregated column by column: every message is parsed once, the security rules scan the
-batch's text at once, and each (UTC day, hour) window is filled from its events' columns
-(`window.build`). Most batches fall in a single hour, which skips the grouping; a one-event batch
-builds its window directly.
+A batch is aggregated column by column: every message is parsed once, the detection rules scan
+the batch's text at once (`detect.Detector.scan`), and each (UTC day, hour) window is filled from
+its events' columns (`window.build`). Most batches fall in a single hour, which skips the
+grouping; a one-event batch builds its window directly.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from . import aggregate
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
-from .classify import DEFAULT_SECURITY_RULES, SecurityRules
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
+from .detect import DEFAULT_DETECTOR, Detector
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
 from .window import Columns, Kept, Texts, build, build_one
@@ -28,7 +28,7 @@ _HOUR_MS = 3_600_000
 class Rules:
     """What the transforms need from the configuration (plus a bounded memo of what they derive)."""
 
-    security: SecurityRules = DEFAULT_SECURITY_RULES
+    detector: Detector = DEFAULT_DETECTOR
     redact: Redactor = DEFAULT_REDACTOR
     alerting: AlertSettings = DEFAULT_SETTINGS
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
@@ -79,33 +79,31 @@ def batch_metadata(batch: Batch) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class Analysis:
-    """A batch's partials, and what the alert sink needs without parsing or scanning again:
-    the rule hits (event index → rule ids) and every event's parsed fields."""
+class Analysed:
+    """What one pass over a batch found: the partials, and per event its parse and rule hits."""
 
     partials: list[aggregate.Partial]
-    hits: dict[int, list[str]]
-    parsed: list[Parsed]
+    parsed: list[Parsed]  # same order as `batch.events`
+    hits: dict[int, tuple[str, ...]]  # event index -> ids of the rules it triggered (sorted)
 
 
-def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysis:
-    """`aggregate_batch`, keeping the rule hits and parsed fields."""
+def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
+    """Parse, detect and aggregate a batch once; sinks that need the detections use this."""
     if batch.is_control or not batch.events:
-        return Analysis([], {}, [])
+        return Analysed([], [], {})
     events = batch.events
     messages = [event["message"] for event in events]
-    hits = rules.security.scan(messages)
     texts = Kept(rules.redact, rules.memo)
+    parsed = list(map(parse_message, messages))
+    hits = rules.detector.scan(messages, [p.status for p in parsed])
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
-        parsed = [parse_message(messages[0])]
-        window = build_one(events[0], parsed[0], hits.get(0, []), texts)
-        return Analysis([_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})], hits, parsed)
-    parsed = list(map(parse_message, messages))
+        window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
+        return Analysed([_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})], parsed, hits)
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
-    return Analysis([_partial(batch, day, hours) for day, hours in sorted(days.items())], hits, parsed)
+    return Analysed([_partial(batch, day, hours) for day, hours in sorted(days.items())], parsed, hits)
 
 
 def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:

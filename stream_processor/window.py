@@ -13,7 +13,7 @@ import math
 import operator
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -27,11 +27,10 @@ from .signature import error_signature
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
 _LOG_GAMMA = math.log(GAMMA)  # the same float histogram.bucket_key divides by
-_AUTH_STATUSES = ("401", "403")
-_ROOT = ("root",)
 _SAMPLES = aggregate.SAMPLES_PER_RULE
 _MEMO_TEXT = 1000
 _MEMO_SIZE = 8192
+Hits = Mapping[int, Sequence[str]]  # event position -> ids of the rules it triggered
 
 
 @dataclass(slots=True)
@@ -162,33 +161,20 @@ def _signatures(cols: Columns, levels: Sequence[str], texts: Kept) -> dict[str, 
     return found
 
 
-def _security(
-    cols: Columns,
-    hits: dict[int, list[str]],
-    principals: Sequence[str | None],
-    statuses: Sequence[str | None],
-    texts: Kept,
-) -> dict[str, Any]:
-    """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted.
-
-    Only flagged events are visited: rule hits, and the 401/403 statuses and root principals that
-    count as auth failures and root activity even when no rule matched their text.
-    """
+def _matched(cols: Columns, hits: Hits) -> Hits:
+    """The window's events that triggered a rule, by position in the window."""
     index = cols.index
-    if isinstance(index, range) and index.start == 0:  # the batch's only window: j is the position
-        matched = hits
-    else:
-        matched = {j: hits[position] for j, position in enumerate(index) if position in hits}
+    if isinstance(index, range) and index.start == 0 and len(index) == len(cols.messages):
+        return hits  # the batch's only window: positions are the same
+    return {j: hits[position] for j, position in enumerate(index) if position in hits}
+
+
+def _security(cols: Columns, matched: Hits, texts: Kept) -> dict[str, Any]:
+    """Per rule: events counted, and the `SAMPLES_PER_RULE` earliest (timestamp, id) redacted."""
     flagged: dict[str, list[int]] = {}
     for j, rules in matched.items():
         for rule in rules:
             flagged.setdefault(rule, []).append(j)
-    implied = (("auth_failure", statuses, _AUTH_STATUSES), ("root_activity", principals, _ROOT))
-    for rule, column, due in implied:
-        if any(value in column for value in due):
-            extra = [j for j, value in enumerate(column) if value in due and rule not in matched.get(j, ())]
-            if extra:
-                flagged.setdefault(rule, []).extend(extra)
     stamps, events, messages = cols.stamps, cols.events, cols.messages
     security: dict[str, Any] = {}
     for rule, found in flagged.items():
@@ -199,7 +185,7 @@ def _security(
     return security
 
 
-def build(cols: Columns, hits: dict[int, list[str]], texts: Kept) -> aggregate.Window:
+def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
     """A window (the `aggregate.new_window` shape) filled from its events' columns."""
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
@@ -211,11 +197,7 @@ def build(cols: Columns, hits: dict[int, list[str]], texts: Kept) -> aggregate.W
     signatures: dict[str, Any] = {}
     if errors:
         dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
-    security = (
-        _security(cols, hits, principals, statuses, texts)
-        if hits or "401" in statuses or "403" in statuses or "root" in principals
-        else {}
-    )
+    matched = _matched(cols, hits) if hits else {}
     return {
         "events": len(cols.messages),
         "bytes": _byte_count(cols.messages),
@@ -226,7 +208,8 @@ def build(cols: Columns, hits: dict[int, list[str]], texts: Kept) -> aggregate.W
         "actions": action_counts,
         "statuses": status_counts,
         "error_signatures": signatures,
-        "security": security,
+        "security": _security(cols, matched, texts) if matched else {},
+        "security_events": len(matched),
         "dropped": dropped,
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
@@ -241,7 +224,7 @@ def _one_latency(value: float | None) -> dict[str, Any]:
     return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": buckets}
 
 
-def build_one(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: Kept) -> aggregate.Window:
+def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts: Kept) -> aggregate.Window:
     """`build` of a one-event window (a sixth of all events arrive in one-event batches)."""
     level, latency, principal, action, status, text = parsed
     message, stamp, event_id = event["message"], event["timestamp"], event["id"]
@@ -250,10 +233,6 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: Ke
     if errors:
         signature = texts.signature(text)
         signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": texts.sample(text)}
-    if status in _AUTH_STATUSES and "auth_failure" not in rules:
-        rules = [*rules, "auth_failure"]
-    if principal == "root" and "root_activity" not in rules:
-        rules = [*rules, "root_activity"]
     kept = texts.sample(message) if rules else ""
     return {
         "events": 1,
@@ -266,6 +245,7 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: list[str], texts: Ke
         "statuses": {} if status is None else {texts.sample(status): 1},
         "error_signatures": signatures,
         "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
+        "security_events": 1 if rules else 0,
         "dropped": 0,
         "first_ts": stamp,
         "last_ts": stamp,

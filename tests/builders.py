@@ -166,7 +166,7 @@ def _operator_event(rng: random.Random, ts: int, stream: str) -> LabelledEvent:
         ip = f"203.0.113.{rng.randrange(1, 250)}"
         pid = rng.randrange(1000, 9999)
         text = f"sshd[{pid}]: Failed password for invalid user guest from {ip} port 22 ssh2"
-        return LabelledEvent(OPERATOR, stream, ts, text, "UNKNOWN", rules=("auth_failure",))
+        return LabelledEvent(OPERATOR, stream, ts, text, "UNKNOWN", rules=("ssh_failed_login",))
     if roll < 0.16:
         text = f"ERROR backup job failed: exit status {rng.randrange(1, 9)}"
         return LabelledEvent(OPERATOR, stream, ts, text, "ERROR", error="backup_failed")
@@ -180,12 +180,13 @@ def _operator_event(rng: random.Random, ts: int, stream: str) -> LabelledEvent:
 def _special_events(day_ms: int) -> list[LabelledEvent]:
     """A privilege change in each group, secrets in errors, and markup in an error."""
     hour = 3_600_000
-    attach = {
+    attach = {  # a CloudTrail record (plus a level), as CloudTrail delivers it to a log group
+        "eventVersion": "1.08",
         "level": "INFO",
-        "user": "alice",
-        "action": "AttachUserPolicy",
-        "status": 200,
-        "msg": "AttachUserPolicy AdministratorAccess to bob",
+        "userIdentity": {"type": "IAMUser", "userName": "alice"},
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "AttachUserPolicy",
+        "requestParameters": {"userName": "bob", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
     }
     key, password, token = PLANTED_SECRETS
     return [
@@ -195,7 +196,7 @@ def _special_events(day_ms: int) -> list[LabelledEvent]:
             day_ms + 9 * hour + 1_000,
             orjson.dumps(attach).decode(),
             "INFO",
-            rules=("privilege_change",),
+            rules=("cis_iam_policy_changes",),
             principal="alice",
             action="AttachUserPolicy",
         ),
@@ -203,9 +204,9 @@ def _special_events(day_ms: int) -> list[LabelledEvent]:
             OPERATOR,
             "bastion",
             day_ms + 10 * hour + 2_000,
-            "INFO sudo: bob : TTY=pts/0 ; PWD=/home/bob ; COMMAND=/usr/bin/systemctl restart nginx",
+            "INFO sudo: bob : TTY=pts/0 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/systemctl reload nginx",
             "INFO",
-            rules=("privilege_change",),
+            rules=("sudo_to_root",),
         ),
         LabelledEvent(
             ADMIN,

@@ -47,19 +47,26 @@ TEMPLATES: tuple[tuple[int, str, tuple[str, ...], str], ...] = (
     (8, "WARN", (), "WARN disk usage at {n}% on /var"),
     (6, "ERROR", (), "ERROR payment failed for order {n}: upstream timeout"),
     (2, "CRITICAL", (), "CRITICAL database connection pool exhausted after {n} waits"),
-    (3, "UNKNOWN", ("auth_failure",), "Failed password for invalid user admin from 10.0.0.{n} port 22 ssh2"),
+    (
+        3,
+        "UNKNOWN",
+        ("ssh_failed_login",),
+        "Failed password for invalid user admin from 10.0.0.{n} port 22 ssh2",
+    ),
     (
         2,
         "WARN",
-        ("privilege_change",),
-        '{{"level":"warn","eventName":"AttachUserPolicy","user":"bob","n":{n}}}',
+        ("cis_iam_policy_changes",),
+        '{{"level":"warn","eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy",'
+        '"user":"bob","n":{n}}}',
     ),
-    (2, "ERROR", ("auth_failure",), "ERROR AccessDenied: user carol is not authorized (request {n})"),
+    (2, "ERROR", ("aws_access_denied",), "ERROR AccessDenied: user carol is not authorized (request {n})"),
     (
         1,
         "INFO",
-        ("destructive_action", "root_activity"),
-        '{{"level":"info","eventName":"TerminateInstances","userIdentity":{{"type":"Root"}},"n":{n}}}',
+        ("aws_resource_deleted", "cis_root_account_usage"),
+        '{{"level":"info","eventVersion":"1.08","eventType":"AwsApiCall","eventName":"TerminateInstances",'
+        '"userIdentity":{{"type":"Root"}},"n":{n}}}',
     ),
 )
 _WEIGHTS = [t[0] for t in TEMPLATES]

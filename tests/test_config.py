@@ -66,14 +66,50 @@ def test_lookback_zero_is_allowed_and_thresholds_are_numbers() -> None:
 def test_extra_rules_and_redaction_patterns_reach_the_transforms() -> None:
     doc = {
         **_doc(),
-        "SecurityRules": {"break_glass": r"break-glass role assumed", "auth_failure": r"nope"},
+        "SecurityRules": {
+            "break_glass": r"break-glass role assumed",
+            "ssh_failed_login": {"Pattern": "nope", "Severity": "high"},
+            "ssh_password_login": None,
+        },
         "Redaction": {"ExtraPatterns": [r"TICKET-\d+"]},
     }
     config = parse_config(doc)
-    assert config.rules.security.match("break-glass role assumed by alice") == ["break_glass"]
-    assert config.rules.security.match("Failed password for root") == []  # the default was replaced
-    assert "privilege_change" in config.security_rules
+    detector = config.rules.detector
+    assert detector.scan(["break-glass role assumed by alice"]) == {0: ("break_glass",)}
+    assert detector.scan(["sshd[1]: Failed password for root from 10.0.0.1 port 22 ssh2"]) == {}  # replaced
+    assert detector.scan(["sshd[1]: Accepted password for bob from 10.0.0.1 port 22 ssh2"]) == {}  # off
+    assert detector.rule("ssh_failed_login").severity == "high"
+    assert detector.rule("break_glass").severity == "medium"
+    assert "cis_root_account_usage" in config.security_rules
+    assert "ssh_password_login" not in config.security_rules
     assert config.rules.redact("see TICKET-4411 now") == "see [REDACTED] now"
+
+
+@pytest.mark.parametrize(
+    ("rules", "key"),
+    [
+        (
+            {"x": r"(?i)[Z-a]x", "y": r"(a)\1"},
+            "'SecurityRules.y'",
+        ),  # the first is fine; backreferences are not
+        ({"x": {"Pattern": r"(?<=a)b"}}, "'SecurityRules.x.Pattern'"),
+        ({"x": {"Pattern": "a", "Severity": "urgent"}}, "'SecurityRules.x.Severity'"),
+        (
+            {"x": {"Pattern": "a", "Threshold": {"Count": 0, "WindowSeconds": 60}}},
+            "'SecurityRules.x.Threshold.Count'",
+        ),
+        (
+            {"x": {"Pattern": "a", "Threshold": {"Count": 3, "WindowSeconds": 60, "Per": "host"}}},
+            "Threshold.Per'",
+        ),
+        ({"x": {"Pattern": "a", "Colour": "red"}}, "'SecurityRules.x.Colour'"),
+        ({"no_such_rule": None}, "'SecurityRules.no_such_rule'"),
+    ],
+)
+def test_rules_the_engine_cannot_run_are_refused_naming_the_key(rules: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({**_doc(), "SecurityRules": rules})
+    assert key in str(caught.value)
 
 
 def test_load_config_reads_ssm(aws: dict[str, Any]) -> None:

@@ -123,9 +123,9 @@ def test_every_number_equals_the_ground_truth(reported: dict[str, Any]) -> None:
     assert report["log_groups"][OPERATOR]["silent_hours"] == [3]
     alerts = {(a["rule"], a["log_group"], a.get("security_rule")) for a in report["alerts"]}
     assert ("silent_hours", OPERATOR, None) in alerts
-    assert ("security_event", OPERATOR, "auth_failure") in alerts
-    assert ("security_event", ADMIN, "privilege_change") in alerts
-    assert ("security_event", OPERATOR, "privilege_change") in alerts
+    assert ("security_event", OPERATOR, "ssh_failed_login") in alerts
+    assert ("security_event", ADMIN, "cis_iam_policy_changes") in alerts
+    assert ("security_event", OPERATOR, "sudo_to_root") in alerts
     assert report["revision"] == 1 and reported["summary"]["regenerated"] == []
 
 

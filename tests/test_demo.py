@@ -86,9 +86,13 @@ def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.C
     assert report["totals"]["events"] == sent.events
     assert {g: report["log_groups"][g]["events"] for g in (ADMIN, OPERATOR)} == dict(by_group)
     admin, operator = report["log_groups"][ADMIN], report["log_groups"][OPERATOR]
-    assert admin["security_events"]["auth_failure"] == sent.failed_logins == 56
-    assert admin["security_events"]["privilege_change"] == 2
-    assert sum(operator["security_events"].values()) == 0
+    assert admin["security_events"]["ssh_failed_login"] == sent.failed_logins == 56
+    # the burst: 56 failures, the accepted login, sudo to root (usermod -aG wheel), AttachUserPolicy
+    assert admin["security_events"]["sudo_to_root"] == admin["security_events"]["user_modified"] == 1
+    assert admin["security_events"]["admin_group_added"] == admin["security_events"]["iam_change_logged"] == 1
+    assert admin["security_events"]["ssh_password_login"] == 1  # the guess that worked (keys are routine)
+    assert admin["security_events_total"] == 59  # distinct: the sudo line matches three rules
+    assert operator["security_events_total"] == 0 and operator["security_events"] == {}
     assert story.silent_hour in operator["silent_hours"]
     assert operator["hourly"][story.silent_hour]["events"] == 0
     burst = operator["hourly"][story.error_hour]
@@ -149,7 +153,7 @@ def test_demo_own_logs(moto_endpoint: str, tmp_path: Path, capsys: pytest.Captur
     admin = report["log_groups"][ADMIN]
     assert admin["events"] == 40 + 12  # each stack trace is one event with its ERROR line
     assert admin["errors"] == 4
-    assert admin["security_events"]["auth_failure"] == sum(admin["security_events"].values()) == 12
+    assert admin["security_events"] == {"ssh_failed_login": 12} and admin["security_events_total"] == 12
     assert admin["latency_ms"]["count"] == 36
     assert (tmp_path / "out" / "log_review.html").is_file()
     assert "your logs: 2 file(s)" in out

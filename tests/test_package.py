@@ -75,10 +75,10 @@ def test_runtime_dependencies_are_arm64_cp312_and_boto3_is_left_to_the_runtime(
     names: list[str], built: tuple[Path, Path, tuple[int, int]]
 ) -> None:
     tops = {n.split("/")[0] for n in names}
-    assert {"aws_lambda_powertools", "orjson", "isal"} <= tops
+    assert {"aws_lambda_powertools", "orjson", "isal", "re2"} <= tops
     assert not tops & {"boto3", "botocore", "s3transfer"}
     shared = [n for n in names if n.endswith(".so")]
-    for module in ("orjson/", "isal/"):
+    for module in ("orjson/", "isal/", "re2/"):
         assert [n for n in shared if n.startswith(module)], module
     with zipfile.ZipFile(built[0]) as archive:
         for name in shared:
@@ -107,5 +107,5 @@ def test_zip_is_deterministic(built: tuple[Path, Path, tuple[int, int]]) -> None
 
 def test_requirements_come_from_pyproject() -> None:
     names = {package._name(r) for r in package.runtime_requirements()}
-    assert names == {"aws-lambda-powertools", "orjson", "isal"}
+    assert names == {"aws-lambda-powertools", "orjson", "isal", "google-re2"}
     assert "boto3" in {package._name(r) for r in package.runtime_requirements(vendor_boto3=True)}

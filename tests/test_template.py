@@ -583,9 +583,9 @@ def test_security_alarm_watches_high_severity_detections_each_minute(resources: 
 
 
 def test_every_thresholded_rule_has_a_threshold_alarm(resources: dict[str, Any]) -> None:
-    from stream_processor.alerting.policy import known_rules, rule_policy
+    from stream_processor.alerting.policy import thresholded_groups
 
-    thresholded = {rule for rule in known_rules() if rule_policy(rule).threshold is not None}
+    thresholded = set(thresholded_groups())
     watched = {
         d["Dimensions"][0]["Value"]
         for ds in detection_alarms(resources).values()

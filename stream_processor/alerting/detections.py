@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..decode import Batch
+from ..detect import DEFAULT_DETECTOR, Detector
+from ..detect.keys import source_of
 from ..parse import Parsed
 from ..redact import Redactor
-from .addresses import source_address
 from .policy import DEFAULT_SETTINGS, AlertSettings, RulePolicy, rule_policy
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
-_AUTH_STATUSES = frozenset({"401", "403"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +73,6 @@ class Detection:
         return max(self.buckets.values(), default=self.count)
 
 
-def flagged_rules(rules: Sequence[str], parsed: Parsed) -> list[str]:
-    """The rules an event counts for: its rule hits, plus what its fields imply (as the partial's
-    window counts them: a 401/403 status is an auth failure, a root principal root activity)."""
-    found = list(rules)
-    if parsed.status in _AUTH_STATUSES and "auth_failure" not in found:
-        found.append("auth_failure")
-    if parsed.principal == "root" and "root_activity" not in found:
-        found.append("root_activity")
-    return found
-
-
 def _key(policy: RulePolicy, source: str | None, principal: str | None, stream: str) -> str:
     """`kind:value`; the principal is redacted already (an "invalid user" may be a password)."""
     order = ("source", "principal")
@@ -114,6 +103,7 @@ def find_detections(
     redact: Redactor,
     archive_key: str,
     settings: AlertSettings = DEFAULT_SETTINGS,
+    detector: Detector = DEFAULT_DETECTOR,
 ) -> tuple[list[Detection], int]:
     """Detections of one batch, sorted by (rule, key, window); and how many groups were left out.
 
@@ -125,16 +115,18 @@ def find_detections(
     policies: dict[str, RulePolicy] = {}
     sources: dict[int, str | None] = {}
     principals: dict[str, str | None] = {}
-    for index, event_parsed in enumerate(parsed):
-        rules = flagged_rules(hits.get(index, ()), event_parsed)
-        if not rules:
-            continue
+    for index, rules in sorted(hits.items()):
+        event_parsed = parsed[index]
         event = batch.events[index]
         stamp = event["timestamp"]
         if index not in sources:
-            sources[index] = source_address(event["message"])
+            sources[index] = source_of(event["message"])
+        counted: set[str] = set()  # an event counts once in a group, whatever rules it hit there
         for rule in rules:
-            policy = policies.get(rule) or policies.setdefault(rule, rule_policy(rule, settings))
+            policy = policies.get(rule) or policies.setdefault(rule, rule_policy(rule, settings, detector))
+            if policy.rule in counted:
+                continue
+            counted.add(policy.rule)
             principal = event_parsed.principal
             if principal is not None and principal not in principals:
                 principals[principal] = _redacted(principal, redact)
@@ -142,9 +134,9 @@ def find_detections(
             key = _key(policy, sources[index], clean, batch.log_stream)
             window = stamp // window_ms * window_ms
             marker = (stamp, str(event["id"]), index)
-            group = groups.get((rule, key, window))
+            group = groups.get((policy.rule, key, window))
             if group is None:
-                group = groups[(rule, key, window)] = _Group(policy, key, window, marker, stamp)
+                group = groups[(policy.rule, key, window)] = _Group(policy, key, window, marker, stamp)
             group.count += 1
             group.first = min(group.first, marker)
             group.last_ts = max(group.last_ts, stamp)

@@ -1,84 +1,57 @@
-"""Severity, control reference, threshold and "what to check next" per detection rule.
+"""Severity, control reference, threshold and "what to check next" of a detection, per rule.
 
-`rule_policy` is the one place that says what a rule id means to alerting. Until the rule engine
-carries this metadata (issue 13, `stream_processor.detect`), it reads a small local table for
-today's rule ids; unknown (user) rules are `medium`, not thresholded. The configuration document's
-`Alerts` section can change the floor, the notification window, any rule's severity and any
-thresholded rule's count.
+`rule_policy` is the one place that says what a rule means to alerting. It reads the rule engine's
+table (`stream_processor.detect`: severity, description, control, threshold, category) and applies
+the configuration document's `Alerts` overrides.
+
+Thresholded rules are counted together by category and key kind: sshd's failed password, its
+"invalid user" line and PAM's failure for one attempt are three rules but one brute force, so they
+share one group (`auth_failure` per source address, `auth_failure_by_principal` per principal)
+whose threshold is the largest of its rules' (one sshd attempt writes up to three lines). A
+single hit of a thresholded rule is `low` and is not a detection; a group over its threshold is
+(`high` by default: a brute force pages).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from functools import lru_cache
 
-Severity = Literal["critical", "high", "medium", "low"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low")
-_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+from ..detect import DEFAULT_DETECTOR, SEVERITIES, Detector, Rule, Severity, Threshold, severity_rank
+
+__all__ = ["SEVERITIES", "AlertSettings", "RulePolicy", "Severity", "Threshold", "at_least", "rule_policy"]
+
+OVER_THRESHOLD: Severity = "high"
+NEXT_STEPS = {
+    "auth_failure": "Block or rate-limit the source; check for a successful login from it afterwards.",
+    "root_activity": "Confirm who used root and why; root should not be used for daily work.",
+    "privilege_change": "Confirm the change was approved; review the principal's other actions.",
+    "config_change": "Confirm the change was intended; restore a stopped trail or a disabled key at once.",
+    "network_change": "Check the change against a ticket; look for newly opened ingress.",
+    "account_change": "Confirm the account change was requested by its owner.",
+    "destructive_action": "Check that the deletion was intended and that a backup or snapshot exists.",
+    "login": "Confirm the login was expected: who, from where, with MFA.",
+}
+DEFAULT_NEXT_STEP = "Check who did this and whether it was expected."
 
 
 def at_least(severity: str, floor: str) -> bool:
     """`severity` >= `floor` in critical > high > medium > low."""
-    return _RANK[severity] >= _RANK[floor]
-
-
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    """A detection only when at least `count` events with the same key fall within `window_s`."""
-
-    count: int
-    window_s: int = 300
-    per: Literal["source", "principal"] = "source"
+    return severity_rank(severity) >= severity_rank(floor)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
 class RulePolicy:
-    """What alerting needs to know about one rule.
+    """What alerting needs to know about one rule, or one group of thresholded rules."""
 
-    `severity` is the severity of a detection. For a thresholded rule a single event is not a
-    detection at all: only a key over the threshold is, at `severity`.
-    """
-
-    rule: str
+    rule: str  # the rule id, or the group id of a thresholded rule
     severity: Severity
     description: str
     control: str | None = None
     threshold: Threshold | None = None
-    next_step: str = "Check who did this and whether it was expected."
-
-
-# Today's rule ids (classify.DEFAULT_RULES) until the rule engine's table lands on main.
-_LOCAL: dict[str, RulePolicy] = {
-    "auth_failure": RulePolicy(
-        "auth_failure",
-        "high",
-        "repeated authentication failures from one source (a single failure is low and not alerted)",
-        "CIS AWS 4.6 / Security Hub CloudWatch.6 (console authentication failures)",
-        Threshold(20, 300, "source"),
-        "Block or rate-limit the source address; check for a successful login from it afterwards.",
-    ),
-    "privilege_change": RulePolicy(
-        "privilege_change",
-        "medium",
-        "a privilege change: sudo, usermod, IAM policy attach/put, access key creation",
-        "CIS AWS 4.4 / Security Hub CloudWatch.4 (IAM policy changes)",
-        next_step="Confirm the change was approved; review the principal's other actions in the window.",
-    ),
-    "root_activity": RulePolicy(
-        "root_activity",
-        "high",
-        "activity performed as root (AWS root user or a Unix root session)",
-        "CIS AWS 4.3 / Security Hub CloudWatch.1 (root account usage)",
-        next_step="Confirm who used root and why; root should not be used for daily work.",
-    ),
-    "destructive_action": RulePolicy(
-        "destructive_action",
-        "high",
-        "a destructive action: delete/drop/terminate of users, buckets, tables, instances",
-        next_step="Check that the deletion was intended and that a backup or snapshot exists.",
-    ),
-}
+    next_step: str = DEFAULT_NEXT_STEP
+    category: str = "custom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,24 +60,75 @@ class AlertSettings:
 
     floor: Severity = "high"  # severity >= floor goes to the alert topic
     window_s: int = 3600  # one notification per (rule, key, window)
-    severities: Mapping[str, Severity] = field(default_factory=dict)
-    thresholds: Mapping[str, int] = field(default_factory=dict)
-    max_keys: int = 64  # (rule, key) groups tracked per batch, largest first
+    severities: Mapping[str, Severity] = field(default_factory=dict)  # rule or group id -> severity
+    thresholds: Mapping[str, int] = field(default_factory=dict)  # group id -> count
+    max_keys: int = 64  # thresholded (group, key) pairs tracked per batch, largest first
+
+    def __hash__(self) -> int:
+        return hash((self.floor, self.window_s, tuple(sorted(self.severities.items())),
+                     tuple(sorted(self.thresholds.items())), self.max_keys))  # fmt: skip
 
 
 DEFAULT_SETTINGS = AlertSettings()
 
 
-def rule_policy(rule: str, settings: AlertSettings = DEFAULT_SETTINGS) -> RulePolicy:
-    """The policy of a rule id, with the configuration's overrides applied."""
-    found = _LOCAL.get(rule) or RulePolicy(rule, "medium", f"user rule {rule}")
-    if rule in settings.severities:
-        found = replace(found, severity=settings.severities[rule])
-    if rule in settings.thresholds and found.threshold is not None:
-        found = replace(found, threshold=replace(found.threshold, count=settings.thresholds[rule]))
+def group_id(rule: Rule) -> str:
+    """The group a thresholded rule counts in: its category, per source or per principal."""
+    per = rule.threshold.per if rule.threshold else "source"
+    return rule.category if per == "source" else f"{rule.category}_by_principal"
+
+
+def rule_policy(
+    rule_id: str, settings: AlertSettings = DEFAULT_SETTINGS, detector: Detector = DEFAULT_DETECTOR
+) -> RulePolicy:
+    """The policy a hit of `rule_id` is alerted under, with the configuration's overrides."""
+    return _policy(rule_id, settings, detector)
+
+
+@lru_cache(maxsize=512)
+def _policy(rule_id: str, settings: AlertSettings, detector: Detector) -> RulePolicy:
+    try:
+        rule = detector.rule(rule_id)
+    except KeyError:
+        return _override(RulePolicy(rule_id, "medium", f"rule {rule_id}"), settings)
+    next_step = NEXT_STEPS.get(rule.category, DEFAULT_NEXT_STEP)
+    if rule.threshold is None:
+        found = RulePolicy(
+            rule.id, rule.severity, rule.description, rule.control, None, next_step, rule.category
+        )
+        return _override(found, settings)
+    group = group_id(rule)
+    members = [r for r in detector.rules if r.threshold is not None and group_id(r) == group]
+    thresholds = sorted((r.threshold.count, r.id, r.threshold) for r in members if r.threshold)
+    largest = thresholds[-1][2]
+    controls = sorted({r.control for r in members if r.control})
+    per = "source address" if rule.threshold.per == "source" else "principal"
+    found = RulePolicy(
+        group,
+        OVER_THRESHOLD,
+        f"{rule.category.replace('_', ' ')}s from one {per} over the threshold "
+        f"(rules: {', '.join(r.id for r in members)}); a single one is low and not notified",
+        "; ".join(controls) or None,
+        largest,
+        next_step,
+        rule.category,
+    )
+    return _override(found, settings)
+
+
+def _override(found: RulePolicy, settings: AlertSettings) -> RulePolicy:
+    if found.rule in settings.severities:
+        found = replace(found, severity=settings.severities[found.rule])
+    if found.threshold is not None and found.rule in settings.thresholds:
+        found = replace(found, threshold=replace(found.threshold, count=settings.thresholds[found.rule]))
     return found
 
 
-def known_rules() -> tuple[str, ...]:
-    """The rule ids with built-in policies (for the docs table and the template's alarms)."""
-    return tuple(sorted(_LOCAL))
+def policy_groups(detector: Detector = DEFAULT_DETECTOR) -> tuple[str, ...]:
+    """The ids detections are notified under: rule ids, and the groups of thresholded rules."""
+    return tuple(sorted({rule_policy(r.id, detector=detector).rule for r in detector.rules}))
+
+
+def thresholded_groups(detector: Detector = DEFAULT_DETECTOR) -> tuple[str, ...]:
+    """The groups of thresholded rules (each has a threshold alarm in template.yaml)."""
+    return tuple(sorted({group_id(r) for r in detector.rules if r.threshold is not None}))

@@ -56,7 +56,7 @@ class MetricsSink:
             metrics.add_dimension(name="LogGroup", value=group)
             metrics.add_metric(name="EventCount", unit=MetricUnit.Count, value=window["events"])
             metrics.add_metric(name="ErrorCount", unit=MetricUnit.Count, value=window["errors"])
-            security = sum(entry["count"] for entry in window["security"].values())
+            security = aggregate.security_events(window)  # distinct events, not rule hits
             metrics.add_metric(name="SecurityEventCount", unit=MetricUnit.Count, value=security)
             metrics.add_metric(name="ProcessingTime", unit=MetricUnit.Milliseconds, value=processing_ms)
             for value in latency_values(window["latency"]):

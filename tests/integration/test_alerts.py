@@ -75,11 +75,7 @@ def failed_logins(count: int, start: int = NOW_MS + 120_000, address: str = ATTA
 
 
 def trail_config(aws: dict[str, Any]) -> None:
-    configure(
-        aws,
-        SecurityRules={"cloudtrail_stopped": TRAIL_RULE},
-        Alerts={"Severity": {"cloudtrail_stopped": "critical"}},
-    )
+    """The built-in CIS rule `cis_cloudtrail_stopped` (critical) needs no configuration."""
 
 
 def test_stop_logging_sends_one_message_with_the_context(
@@ -91,11 +87,12 @@ def test_stop_logging_sends_one_message_with_the_context(
     (message,) = plumbing.notifications(wait=2)
     assert (
         message["Subject"]
-        == "[CRITICAL] cloudtrail_stopped in /aws/cloudtrail: arn:aws:iam::123456789012:user/mallory"
+        == "[CRITICAL] cis_cloudtrail_stopped in /aws/cloudtrail: arn:aws:iam::123456789012:user/mallory"
     )
     text = message["Message"]
     for expected in (
-        "cloudtrail_stopped (critical)",
+        "cis_cloudtrail_stopped (critical)",
+        "CIS AWS 4.5 / Security Hub CloudWatch.5",
         "log group /aws/cloudtrail, stream 123456789012_CloudTrail_us-east-1",
         "principal arn:aws:iam::123456789012:user/mallory",
         "action StopLogging",
@@ -111,7 +108,7 @@ def test_stop_logging_sends_one_message_with_the_context(
     (event,) = plumbing.events(wait=2)
     assert event["source"] == "logreview" and event["detail-type"] == "Detection"
     detail = event["detail"]
-    assert detail["rule"] == "cloudtrail_stopped" and detail["severity"] == "critical"
+    assert detail["rule"] == "cis_cloudtrail_stopped" and detail["severity"] == "critical"
     assert detail["archive_key"] == archive and detail["batch_id"] in archive
     assert detail["first_time"].startswith(
         time.strftime("%Y-%m-%d %H:%M", time.gmtime((NOW_MS + 60_000) // 1000))
@@ -151,7 +148,7 @@ def test_fifty_failed_logins_from_one_address_send_one_thresholded_message(
     (message,) = plumbing.notifications(wait=2)
     assert message["Subject"] == f"[HIGH] auth_failure in /admin/logs: {ATTACKER}"
     assert "50 event(s) in the window" in message["Message"]
-    assert "alerted at 20 within 300 s" in message["Message"]
+    assert "alerted at 20 within 300 s" in message["Message"] and "ssh_failed_login" in message["Message"]
 
 
 def test_three_failed_logins_send_nothing(aws: dict[str, Any], plumbing: AlertPlumbing) -> None:

@@ -62,9 +62,9 @@ def test_validate_knows_a_user_rules_file(tmp_path: Path, capsys: pytest.Capture
     path.write_text(USER_DOC)
     assert cli.main(["config", "validate", str(path)]) == 0
     assert "valid user rules document" in capsys.readouterr().out
-    path.write_text('{"SecurityRules": {"auth_failure": "x"}}')
+    path.write_text('{"SecurityRules": {"ssh_failed_login": "x"}}')
     assert cli.main(["config", "validate", str(path)]) == cli.EXIT_USAGE
-    assert "'SecurityRules.auth_failure' is already defined" in capsys.readouterr().err
+    assert "'SecurityRules.ssh_failed_login' is already defined" in capsys.readouterr().err
 
 
 def test_the_stack_reads_but_never_owns_the_user_rules_parameter() -> None:

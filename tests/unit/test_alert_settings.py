@@ -44,7 +44,7 @@ def test_a_bad_section_names_the_key(section: object, named: str) -> None:
 
 
 def trail_detection(principal: str) -> Detection:
-    policy = rule_policy("root_activity")
+    policy = rule_policy("cis_root_account_usage")
     return Detection(
         policy, f"principal:{principal}", HOUR, 3600, "/aws/cloudtrail", "123_CloudTrail", "123456789012",
         principal, "StopLogging", "198.51.100.23", 1, HOUR + 5000, HOUR + 5000, '{"eventName":"StopLogging"}',
@@ -59,10 +59,13 @@ def test_subject_is_short_printable_ascii_and_the_text_has_the_context() -> None
     admission = admit(None, found, HOUR + 6000, "t")
     assert admission.state is not None
     note = notification(found, admission.state, None, "bucket")
-    for expected in ("root_activity (high)", "CIS AWS", "stream 123_CloudTrail", "action StopLogging",
-                     "source 198.51.100.23", "s3://bucket/archive/dt=x/a.gz", "Next:"):  # fmt: skip
+    for expected in ("cis_root_account_usage (critical)", "CIS AWS", "stream 123_CloudTrail",
+                     "action StopLogging", "source 198.51.100.23", "s3://bucket/archive/dt=x/a.gz",
+                     "Next:"):  # fmt: skip
         assert expected in note.text, expected
     asff = finding(note, admission.state, "123456789012", "eu-west-1")
-    assert asff["Severity"] == {"Label": "HIGH"} and asff["Id"].startswith("logreview/root_activity/")
+    assert asff["Severity"] == {"Label": "CRITICAL"} and asff["Id"].startswith(
+        "logreview/cis_root_account_usage/"
+    )
     assert asff["ProductArn"] == "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
     assert len(asff["Description"]) <= 1024 and asff["FirstObservedAt"].endswith("Z")

@@ -61,7 +61,7 @@ def test_user_rules_add_rules_and_patterns() -> None:
         {"SecurityRules": {"break_glass": "break-glass role"}, "Redaction": {"ExtraPatterns": ["TKT-\\d+"]}}
     ).decode()
     config = parse_config(with_user_rules(_doc(Redaction={"ExtraPatterns": ["X-\\d+"]}), user))
-    assert config.rules.security.match("break-glass role assumed") == ["break_glass"]
+    assert config.rules.detector.scan(["break-glass role assumed"]) == {0: ("break_glass",)}
     assert config.redaction_patterns == ("X-\\d+", "TKT-\\d+")
 
 
@@ -70,7 +70,10 @@ def test_user_rules_add_rules_and_patterns() -> None:
     [
         ('{"LogConfig": {}}', "unknown key 'LogConfig'"),
         ('{"SecurityRule": {}}', "did you mean 'SecurityRules'?"),
-        ('{"SecurityRules": {"auth_failure": "x"}}', "'SecurityRules.auth_failure' is already defined"),
+        (
+            '{"SecurityRules": {"ssh_failed_login": "x"}}',
+            "'SecurityRules.ssh_failed_login' is already defined",
+        ),
         ('{"Redaction": {"Extra": []}}', "unknown key 'Redaction.Extra'"),
         ("[]", "must be a JSON object"),
         ("{oops", "not valid JSON"),

@@ -240,6 +240,8 @@ def test_rfc5424_app_name_is_the_action_and_3164_keeps_the_program() -> None:
     [
         "connection error occurred",
         "3 errors found",
+        "3 Critical patches installed",
+        "2 Alert rules evaluated",
         '10.0.0.1 - - [26/Nov/2025:12:00:03 +0000] "GET /x HTTP/1.1" 500 12',
         "Nov 26 12:00:01 ip-10-0-0-1 sshd[1]: Failed password for root",
         "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy",

@@ -110,7 +110,7 @@ def field_lines(draw: st.DrawFn) -> tuple[str, str]:
     return line, level
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(field_lines())
 def test_the_level_field_wins_over_words_in_the_text(case: tuple[str, str]) -> None:
     line, level = case
@@ -124,7 +124,7 @@ FORMAT_PIECES += ["{", '"level":', "[", "]", "-", "é", "\x00", "0" * 30, "[" * 
 format_like = st.lists(st.sampled_from(FORMAT_PIECES) | st.text(max_size=8), max_size=30).map("".join)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(format_like)
 def test_never_raises_and_always_a_known_level(line: str) -> None:
     parsed = parse_message(line)

@@ -1,0 +1,144 @@
+"""Which rules each event of a batch triggers: one engine pass over the texts, then field checks.
+
+Every text rule's pattern, one needle per CloudTrail rule (`records.needle`) and two gates
+(a CloudTrail record's `"eventVersion"` key, escaped ASCII) go into one `PatternSet`, so the
+batch's text is scanned once for all of them. Only messages that hit a needle are parsed as JSON
+and have their CloudTrail rules checked field by field; status rules read the parsed status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from . import records
+from .engine import PatternSet
+from .rules import Rule
+
+_TEXT, _NEEDLE, _GATE, _ESCAPED = range(4)
+_UNSETTLED: Any = object()
+_MEMO_SIZE = 4096  # distinct combinations of pattern hits remembered (few occur in practice)
+
+
+class Detector:
+    """The rules in force (sorted by id) and the compiled engine that finds them."""
+
+    __slots__ = ("_by_id", "_engine", "_field_rules", "_memo", "_slots", "_statuses", "rules")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
+        self._by_id = {rule.id: rule for rule in self.rules}
+        if len(self._by_id) != len(self.rules):
+            raise ValueError("rule ids must be unique")
+        self._engine: PatternSet | None = None
+        self._slots: list[tuple[int, int]] = []
+        self._memo: dict[tuple[int, ...], tuple[str, ...] | None] = {}
+        statuses: dict[str, list[int]] = {}
+        for position, rule in enumerate(self.rules):
+            for status in rule.statuses:
+                statuses.setdefault(status, []).append(position)
+        self._statuses = {status: tuple(found) for status, found in statuses.items()}
+        self._field_rules = tuple(p for p, rule in enumerate(self.rules) if rule.fields)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def _compiled(self) -> PatternSet:
+        """The engine, compiled on first use (keeps cold imports cheap)."""
+        if self._engine is None:
+            patterns: list[str] = []
+            slots: list[tuple[int, int]] = []
+            for position, rule in enumerate(self.rules):
+                if rule.pattern is not None:
+                    patterns.append(rule.pattern)
+                    slots.append((_TEXT, position))
+                if rule.fields:
+                    patterns.append(records.needle(rule))
+                    slots.append((_NEEDLE, position))
+            if self._field_rules:
+                patterns += [records.RECORD_GATE, records.ESCAPED_ASCII]
+                slots += [(_GATE, -1), (_ESCAPED, -1)]
+            self._slots = slots
+            self._engine = PatternSet(patterns, validate=False)  # built-ins: tested; configured: checked
+        return self._engine
+
+    def scan(
+        self, messages: Sequence[str], statuses: Sequence[str | None] = ()
+    ) -> dict[int, tuple[str, ...]]:
+        """Event index -> ids of the rules it triggers (sorted); events with none are left out.
+
+        `statuses` are the parsed statuses of the same events (status rules), when known.
+        """
+        engine = self._compiled()
+        memo = self._memo
+        hits: dict[int, tuple[str, ...]] = {}
+        for index, patterns in engine.scan(messages).items():
+            key = tuple(patterns)
+            ids = memo.get(key, _UNSETTLED)
+            if ids is _UNSETTLED:  # first time this combination of patterns is seen
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                ids = memo[key] = self._settled(key)
+            if ids is None:  # depends on the record's fields
+                ids = self._ids(self._resolve(messages[index], patterns))
+            if ids:
+                hits[index] = ids
+        if self._statuses and statuses:
+            wanted = self._statuses
+            extra = {i: wanted[status] for i, status in enumerate(statuses) if status in wanted}
+            if extra:
+                for index, positions in extra.items():
+                    hits[index] = tuple(
+                        sorted({*hits.get(index, ()), *(self.rules[p].id for p in positions)})
+                    )
+                hits = dict(sorted(hits.items()))
+        return hits
+
+    def _ids(self, positions: set[int]) -> tuple[str, ...]:
+        rules = self.rules
+        return tuple(rules[p].id for p in sorted(positions))
+
+    def _settled(self, patterns: tuple[int, ...]) -> tuple[str, ...] | None:
+        """The rule ids these pattern hits give whatever the message, or None when fields decide."""
+        kinds = [self._slots[k] for k in patterns]
+        if any(kind in (_NEEDLE, _ESCAPED) for kind, _ in kinds):
+            return None
+        texts = [p for kind, p in kinds if kind == _TEXT]
+        gated = any(kind == _GATE for kind, _ in kinds)
+        if gated and any(self.rules[p].scope == "logs" for p in texts):
+            return None  # a CloudTrail record drops those rules; only parsing tells
+        return self._ids(set(texts))
+
+    def _resolve(self, message: str, patterns: list[int]) -> set[int]:
+        """Rule positions triggered by one message, given the engine's pattern hits."""
+        slots = self._slots
+        kinds = [slots[k] for k in patterns]
+        gated = any(kind in (_GATE, _ESCAPED) for kind, _ in kinds)
+        record: Mapping[str, Any] | None = None
+        if gated and any(kind != _GATE for kind, _ in kinds):
+            record = _record(message)
+        positions: set[int] = set()
+        for kind, position in kinds:
+            if kind == _TEXT:
+                if record is None or self.rules[position].scope != "logs":
+                    positions.add(position)
+            elif kind == _NEEDLE and record is not None and records.holds(self.rules[position], record):
+                positions.add(position)
+            elif kind == _ESCAPED and record is not None:  # needles may be hidden: check every rule
+                positions.update(p for p in self._field_rules if records.holds(self.rules[p], record))
+        return positions
+
+
+def _record(message: str) -> Mapping[str, Any] | None:
+    """The CloudTrail record a message holds, or None."""
+    try:
+        obj = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        return None
+    return obj if records.is_record(obj) else None
