@@ -2,7 +2,9 @@
 
 Event (DESIGN §12): an EventBridge scheduled event rolls up the hour before the previous one (the
 run at 05:07 rolls up 03:00-04:00, leaving late deliveries an hour); `{"hour": "YYYY-MM-DDTHH"}`
-rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day. An optional `"token"`
+rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day; `{"time": T, "hours_back":
+n}` the hour n hours before T (the catch-up schedule sends n = 0 every 15 minutes, so that the
+current hour's rollup grows in small steps and no single run has a whole hour to merge). An optional `"token"`
 (the daily job's fan-out) is written into the rollup's metadata, even when nothing changed.
 
 A run is incremental and idempotent. With no rollup yet (or a stale one: a covered partial was
@@ -67,6 +69,12 @@ def event_hours(event: Mapping[str, Any]) -> list[tuple[date, int]]:
     if "date" in event:
         day = parse_day(event["date"])
         return [(day, hour) for hour in HOURS]
+    if "hours_back" in event:  # the catch-up schedule: {"time": <event time>, "hours_back": 0}
+        back = event["hours_back"]
+        if not isinstance(back, int) or isinstance(back, bool) or not 0 <= back <= 48:
+            raise RollupError(f"'hours_back' must be an integer 0-48: {back!r}")
+        moment = parse_time(event.get("time")).astimezone(UTC) - timedelta(hours=back)
+        return [(moment.date(), moment.hour)]
     if is_scheduled(event):
         moment = parse_time(event.get("time")).astimezone(UTC) - timedelta(hours=LATE_HOURS)
         return [(moment.date(), moment.hour)]

@@ -1,10 +1,16 @@
 """Mask secrets in log text before it is stored anywhere but the (encrypted) raw archive.
 
-Built-in shapes (DESIGN §4): AWS access key ids, AWS secret keys (40-character mixed base64),
-`password=`/`passwd`/`pwd`/`token=`/`secret=`/`api_key`… values (quoted values whole, JSON and
-escaped JSON too), `Authorization:` header credentials and `Bearer` tokens, JWTs, private-key
-blocks and URL credentials; plus configured extra patterns. Each pattern runs only when a cheap
-substring check says it could match, so clean text costs a few substring searches.
+The shapes, in the order they are applied (docs/processor.md lists them; a test checks the list):
+private-key blocks (PEM of every kind, OpenSSH, PGP, SSH2, PuTTY), URL credentials (a password
+may contain `@`), the token shapes of `secret_shapes` (gitleaks' rule data: GitHub, GitLab,
+Slack, Stripe, Google, npm, SendGrid, Twilio, AWS session tokens, ...), JWTs, `Cookie:` and
+`Set-Cookie:` values, `Authorization:` credentials, `Bearer` tokens, passwords on command lines
+(`command_secrets`: `mysql -p…`, `--password …`, `htpasswd -b`, `sshpass -p`, ...), values of
+`password=`/`passwd`/`pwd`/`token=`/`secret=`/`api_key`… keys (quoted values whole, JSON and
+escaped JSON too), user names that look like a secret (`secret_names`: a password typed at a
+username prompt lands in sshd's "invalid user" field), AWS access key ids, AWS secret keys
+(40-character mixed base64); then configured extra patterns. Each pattern runs only when a
+cheap substring check says it could match, so clean text costs a few substring searches.
 """
 
 from __future__ import annotations
@@ -12,7 +18,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
+from .secret_names import looks_like_secret
+from .secret_shapes import TOKEN_SHAPES, Shape
+
 MASK = "[REDACTED]"
+# The shapes matched here, beside the token shapes (`secret_shapes`) and the command-line shapes
+# (`command_secrets`); `shape_ids()` lists all three, and docs/processor.md lists the same ids.
+TEXT_SHAPES = (
+    "private-key",
+    "putty-private-key",
+    "url-credentials",
+    "jwt",
+    "cookie",
+    "authorization",
+    "bearer",
+    "keyed-value",
+    "login-name",
+    "aws-access-key-id",
+    "aws-secret-key",
+    "htpasswd-b",
+)
 
 _KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
 _SHORT = 64  # texts up to this length have their redaction remembered ...
@@ -58,12 +84,52 @@ _AUTHORIZATION = _AnyCase(
 _BEARER = _AnyCase(r"(bearer\s+)(?:[A-Za-z0-9._~+/=-]{20,}|(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
 _WORD_CHAR = re.compile(r"\w")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_ACCESS_KEY_ID = re.compile(r"A(?<![A-Za-z0-9_]A)(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|BIA|CCA)[A-Z0-9]{16}\b")
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+_ACCESS_KEY_ID = re.compile(  # gitleaks' prefixes and IAM's unique-id ones; may follow `_` (key_AKIA…)
+    r"A(?<![A-Za-z0-9]A)(?:3T[A-Z0-9]|KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16}(?![A-Z0-9])"
 )
-_URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)@")  # user may be empty
+_KEY_HEADER = r"-{4,5} ?%s[ A-Z0-9_-]{0,100}(?:PRIVATE|SECRET) KEY(?: BLOCK)? ?-{4,5}"
+_PRIVATE_KEY = re.compile(f"{_KEY_HEADER % 'BEGIN'}.*?(?:{_KEY_HEADER % 'END'}|\\Z)", re.S)
+_PUTTY_KEY = re.compile(r"Private-Lines: *\d+.*?(?:Private-(?:MAC|Hash): *[0-9a-fA-F]+|\Z)", re.S)
+# scheme://user:password@host; the password runs to the last `@` of the authority, so it may hold `@`
+_URL_CREDENTIALS = re.compile(
+    r"((?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^/\s:]{0,200}:)([^\s/]{0,500})@"
+)
+_COOKIE = _AnyCase(r"((?<![\w-])(?:set-)?cookie2?\\?\"?\s*[:=]\s*\\?\"?)[^\r\n\"\\]+")
+_COMMANDS = tuple(re.compile(shape.pattern) for shape in COMMAND_SHAPES)
+_COMMAND_TRIGGERS = tuple(shape.triggers for shape in COMMAND_SHAPES)
+_HTPASSWD = re.compile(HTPASSWD)
+_OPTION = re.compile(r"\s--?[A-Za-z]")
+# The value must hold a character other than letters, `.`, `_` and `-`: names of only those never
+# look like a secret (`secret_names` rules 1-4 all need one), so common names skip the check.
+_SUSPECT = r"(?=[^\s\"\\,;&]*[^\sA-Za-z._\"\\,;&-])"
+_SSHD_NAME = re.compile(
+    r"(invalid user |Invalid user |illegal user |Illegal user |FOR )(?=\S*[^\sA-Za-z._-])(\S+)"
+)
+_KEYED_NAME = re.compile(  # the spellings logs use (case-sensitive, so the engine skips in C)
+    r"((?:user(?:_?name|Name)?|ruser|User(?:Name)?|USER(?:NAME)?|logname|principal|Principal)"
+    rf"\\?\"?\s*[=:]\s*\\?\"?){_SUSPECT}([^\s\"\\,;&]+)"
+)
+_NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
+_NAME_EDGES = "'\",;:"
+_NAME_KEY_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+
+
+def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
+    """All token shapes as one regex, branching on the first character of their prefixes.
+
+    Equivalent to trying each `shape.pattern` in turn; as one alternation whose branches all start
+    with a literal, the engine skips positions that start no prefix in C, and only tries the
+    shapes whose first character is there (tests/unit/test_redact_patterns.py pins the equivalence).
+    """
+    by_first: dict[str, list[str]] = {}
+    for shape in shapes:
+        for prefix in shape.prefixes:
+            by_first.setdefault(prefix[0], []).append(re.escape(prefix[1:]) + shape.body)
+    return re.compile("|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in by_first.items()))
+
+
+_TOKENS = _one_regex(TOKEN_SHAPES)
 
 
 def _keyed(text: str, found: re.Match[str]) -> str:
@@ -85,6 +151,29 @@ def _bearer(text: str, found: re.Match[str]) -> str:
     if start and _WORD_CHAR.match(text, start - 1):
         return text[start : found.end()]
     return _keep_first(text, found)
+
+
+def _name(text: str, found: re.Match[str]) -> str:
+    """Mask a user-name field's value when it looks like a secret (`secret_names`), edges kept."""
+    start = found.start()
+    if start and text[start - 1] in _NAME_KEY_AFTER:  # `user=` must start a key (not `x-user=`, `//user:`)
+        return text[start : found.end()]
+    value = text[found.start(2) : found.end(2)]
+    core = value.strip(_NAME_EDGES)
+    if core.startswith(MASK[:-1]) or not looks_like_secret(core):
+        return text[found.start() : found.end()]
+    head = value[: value.index(core)] if core else ""
+    return f"{text[found.start(1) : found.end(1)]}{head}{MASK}{value[len(head) + len(core) :]}"
+
+
+def _htpasswd(found: re.Match[str]) -> str:
+    """`htpasswd -b [file] user password`: mask the password argument."""
+    args = found.group(2).split()
+    position = htpasswd_secret(found.group(1), args)
+    if position is None:
+        return found.group(0)
+    args[position] = MASK
+    return f"htpasswd{found.group(1)} {' '.join(args)}"
 
 
 def _secret_key_shape(match: re.Match[str]) -> str:
@@ -112,22 +201,26 @@ class Redactor:
             found = self._short[text] = self._redact(text)
         return found
 
+    def name(self, text: str) -> str:
+        """A principal, action or status: redacted as text, and masked whole if it looks like a secret."""
+        redacted = self(text)
+        return MASK if looks_like_secret(redacted) else redacted
+
     def _redact(self, text: str) -> str:
-        if "-----BEGIN" in text:
+        if "BEGIN" in text:
             text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
+        if "Private-Lines" in text:
+            text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
         if "://" in text:
             text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
+        text = _TOKENS.sub(MASK, text)
         if "eyJ" in text:
             text = _JWT.sub(MASK, text)
-        lowered = text.lower()
-        if "authorization" in lowered:
-            text = _AUTHORIZATION.sub(_keep_first, text, lowered)
-            lowered = text.lower()
-        if "bearer" in lowered:
-            text = _BEARER.sub(_bearer, text, lowered)
-            lowered = text.lower()
-        if any(word in lowered for word in _KEY_WORDS):
-            text = _KEYED.sub(_keyed, text, lowered)
+        text = _key_words(_commands(text))
+        if "nvalid user " in text or "llegal user " in text or "FOR " in text:
+            text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
+        if any(map(text.__contains__, _NAME_KEYS)):
+            text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
         if len(text) >= 40:
@@ -137,4 +230,39 @@ class Redactor:
         return text
 
 
+def _key_words(text: str) -> str:
+    """The shapes found by a key word in any case: cookies, `Authorization`, `Bearer`, `password=`…"""
+    lowered = text.lower()
+    for word, pattern, render in _BY_WORD:
+        if word in lowered:
+            redacted = pattern.sub(render, text, lowered)
+            if redacted is not text:
+                text, lowered = redacted, redacted.lower()
+    if any(map(lowered.__contains__, _KEY_WORDS)):
+        text = _KEYED.sub(_keyed, text, lowered)
+    return text
+
+
+def _commands(text: str) -> str:
+    """Passwords on command lines (`command_secrets`), each shape only where its trigger occurs."""
+    if not (_OPTION.search(text) or text[:1] == "-" or "vault" in text or "chpasswd" in text):
+        return text  # every command shape needs an option after whitespace, or names vault/chpasswd
+    for triggers, pattern in zip(_COMMAND_TRIGGERS, _COMMANDS, strict=True):
+        if any(map(text.__contains__, triggers)):
+            text = pattern.sub(rf"\1{MASK}", text)
+    if "htpasswd" in text:
+        text = _HTPASSWD.sub(_htpasswd, text)
+    return text
+
+
+def shape_ids() -> list[str]:
+    """Every built-in shape id: the text shapes here, then the token and command-line shapes."""
+    return [*TEXT_SHAPES, *(shape.id for shape in TOKEN_SHAPES), *(shape.id for shape in COMMAND_SHAPES)]
+
+
+_BY_WORD = (
+    ("cookie", _COOKIE, _keep_first),
+    ("authorization", _AUTHORIZATION, _keep_first),
+    ("bearer", _BEARER, _bearer),
+)
 DEFAULT_REDACTOR = Redactor()

@@ -3,7 +3,8 @@
 Column by column with C-level tools (`Counter`, `zip`, `min`/`max`, chained `map`s) instead of
 per-event dict updates; a one-event window (a sixth of all events arrive in one-event batches)
 is built directly. Texts kept in a window (samples, counter keys, error signatures) are redacted
-once per distinct text and remembered across batches (`Texts`, bounded).
+once per distinct text and remembered across batches (`Texts`, bounded); counter keys (principals,
+actions, statuses) are masked whole when they look like a secret (`Redactor.name`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Texts:
 
     samples: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
     def sample(self, text: str, redact: Redactor) -> str:
         found = self.samples.get(text)
@@ -49,6 +51,14 @@ class Texts:
             found = redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
             if len(text) <= _MEMO_TEXT:
                 _remember(self.samples, text, found)
+        return found
+
+    def name(self, text: str, redact: Redactor) -> str:
+        found = self.names.get(text)
+        if found is None:
+            found = redact.name(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
+            if len(text) <= _MEMO_TEXT:
+                _remember(self.names, text, found)
         return found
 
     def signature(self, text: str, redact: Redactor) -> str:
@@ -75,6 +85,9 @@ class Kept:
 
     def sample(self, text: str) -> str:
         return self.memo.sample(text, self.redact)
+
+    def name(self, text: str) -> str:
+        return self.memo.name(text, self.redact)
 
     def signature(self, text: str) -> str:
         return self.memo.signature(text, self.redact)
@@ -127,17 +140,17 @@ def _tally(values: Sequence[Any]) -> dict[Any, int]:
 
 
 def _counter(column: Sequence[str | None], texts: Kept) -> tuple[dict[str, int], int]:
-    """Counts of a column's values, keys redacted (they are log text too), capped; and keys dropped."""
+    """Counts of a column's values, keys redacted as names (they are log text), capped; and keys dropped."""
     counts: dict[str, int] = {}
     if column.count(None) == len(column):
         return counts, 0
-    remembered = texts.memo.samples.get
+    remembered = texts.memo.names.get
     for key, count in _tally(column).items():
         if key is None:
             continue
         clean = remembered(key)
         if clean is None:
-            clean = texts.sample(key)
+            clean = texts.name(key)
         counts[clean] = counts.get(clean, 0) + count
     return counts, aggregate.cap_counter(counts)
 
@@ -240,9 +253,9 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts
         "errors": errors,
         "levels": {level: 1},
         "latency": _one_latency(latency),
-        "principals": {} if principal is None else {texts.sample(principal): 1},
-        "actions": {} if action is None else {texts.sample(action): 1},
-        "statuses": {} if status is None else {texts.sample(status): 1},
+        "principals": {} if principal is None else {texts.name(principal): 1},
+        "actions": {} if action is None else {texts.name(action): 1},
+        "statuses": {} if status is None else {texts.name(status): 1},
         "error_signatures": signatures,
         "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
         "security_events": 1 if rules else 0,

@@ -660,3 +660,19 @@ def test_partials_may_expire_before_the_rollups_that_cover_them(template: dict[s
     assert rules["rollups/"]["ExpirationInDays"] == {"Ref": "RollupsExpirationDays"}
     params = template["Parameters"]
     assert params["AggregatesExpirationDays"]["Default"] < params["RollupsExpirationDays"]["Default"]
+
+
+def test_catch_up_schedule_rolls_up_the_current_hour_every_quarter(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    rule = resources["CatchUpRollupSchedule"]["Properties"]
+    assert resolve(rule["ScheduleExpression"], defaults(template)) == "rate(15 minutes)"
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["RollupFunction", "Arn"]}
+    transform = target["InputTransformer"]
+    assert transform["InputPathsMap"] == {"time": "$.time"}
+    event = json.loads(transform["InputTemplate"].replace("<time>", '"2026-03-14T05:15:00Z"'))
+    from daily_report.rollup import event_hours
+
+    assert [(str(day), hour) for day, hour in event_hours(event)] == [("2026-03-14", 5)]
+    permission = resources["CatchUpRollupSchedulePermission"]["Properties"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["CatchUpRollupSchedule", "Arn"]}

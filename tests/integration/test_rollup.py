@@ -161,6 +161,9 @@ def test_scheduled_event_rolls_up_the_hour_before_the_previous_one(aws: dict[str
     assert list_keys(aws["s3"], aws["bucket"], "rollups/") == [f"rollups/dt={DATE}/hour=23.json"]
     head = aws["s3"].head_object(Bucket=aws["bucket"], Key=f"rollups/dt={DATE}/hour=23.json")
     assert head["ServerSideEncryption"] == "AES256"
+    catch_up = {"time": f"{DATE}T05:15:00Z", "hours_back": 0}  # what CatchUpRollupSchedule sends
+    (hour,) = lambda_handler(catch_up, None)["hours"]
+    assert hour["hour"] == f"{DATE}T05" and hour["status"] == "written"
 
 
 def test_cli_rolls_up_a_day_and_an_hour_with_progress(

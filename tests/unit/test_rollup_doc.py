@@ -70,6 +70,10 @@ def test_events_name_their_hours() -> None:
     assert event_hours(scheduled) == [(day, 3)]  # the hour before the previous one
     midnight = {**scheduled, "time": "2026-03-15T01:07:00Z"}
     assert event_hours(midnight) == [(day, 23)]
+    assert event_hours({"time": "2026-03-15T00:15:00Z", "hours_back": 0}) == [(date(2026, 3, 15), 0)]
+    assert event_hours({"time": "2026-03-15T00:15:00Z", "hours_back": 1}) == [(day, 23)]
+    with pytest.raises(RollupError, match="hours_back"):
+        event_hours({"time": "2026-03-15T00:15:00Z", "hours_back": "0"})
     for bad in ("2026-03-14T24", "2026-03-14 05", "2026-03-14", 5):
         with pytest.raises(RollupError):
             parse_hour(bad)

@@ -1,0 +1,139 @@
+"""Deployed stacks on the session's moto server, one per ingest mode, each in its own region.
+
+The deployments follow template.yaml: one with every default, one more for each other allowed
+value of `IngestMode` (when the template has that parameter), each fed with a small day of logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from stream_processor.replay.days import DayRange
+from stream_processor.replay.queue import encode_message
+from stream_processor.replay.select import SourceObject
+from tests.conftest import list_keys
+
+from .emulator import INVOCATIONS, install
+from .observe import Metric, emf_metrics, function_log_lines, put_metrics
+from .stack import Stack, deploy, sam_template
+
+REGIONS = ("eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1")
+
+
+def deployments() -> list[tuple[str, dict[str, str]]]:
+    """(stack name, parameter overrides): the defaults first, then every other ingest mode."""
+    found = [("logreview", {})]
+    mode = sam_template().get("Parameters", {}).get("IngestMode")
+    if mode:
+        for value in mode.get("AllowedValues", []):
+            if value != mode.get("Default"):
+                found.append((f"logreview-{value.lower()}", {"IngestMode": value}))
+    return found
+
+
+@dataclass
+class Fed:
+    """A deployed stack after the test day went through it."""
+
+    stack: Stack
+    day: str
+    groups: dict[str, str]  # logical id → log group name
+    events: int
+    archived: list[str]  # archive/ keys the day produced
+
+
+def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
+    """(role, message) of one small day: info, error, latency and security events in both groups."""
+    return [
+        ("AdminLogGroup", "INFO user alice logged in took 120 ms"),
+        ("AdminLogGroup", "ERROR sudo: pam_unix(sudo:auth): authentication failure; user=bob"),
+        ("AdminLogGroup", "WARN disk almost full took 40 ms"),
+        ("OperatorLogGroup", "INFO deploy step finished took 900 ms"),
+        (
+            "OperatorLogGroup",
+            "sshd[42]: Failed password for invalid user guest from 203.0.113.9 port 22 ssh2",
+        ),
+        ("OperatorLogGroup", "ERROR backup job failed: exit status 3"),
+    ]
+
+
+def put_day(stack: Stack, day_ms: int) -> tuple[dict[str, str], int]:
+    """PutLogEvents into the deployed source groups, one call per group (as the agent would)."""
+    logs = stack.client("logs")
+    groups = {n: stack.physical[n] for n in ("AdminLogGroup", "OperatorLogGroup")}
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for i, (role, message) in enumerate(day_of_logs(day_ms)):
+        by_group.setdefault(role, []).append(
+            {"timestamp": day_ms + 3_600_000 * 10 + i * 1000, "message": message}
+        )
+    for role, events in by_group.items():
+        logs.create_log_stream(logGroupName=groups[role], logStreamName="i-0123456789abcdef0")
+        logs.put_log_events(logGroupName=groups[role], logStreamName="i-0123456789abcdef0", logEvents=events)
+    return groups, sum(len(e) for e in by_group.values())
+
+
+def deploy_fed(name: str, region: str, overrides: dict[str, str] | None = None) -> Fed:
+    """Deploy template.yaml and put yesterday's test day into its source log groups."""
+    install()
+    stack = deploy(name, region, overrides)
+    day_ms = (int(time.time()) // 86_400 - 1) * 86_400_000  # yesterday, 00:00 UTC
+    groups, events = put_day(stack, day_ms)
+    archived = list_keys(stack.client("s3"), stack.physical["ReportBucket"], "archive/")
+    return Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events, archived)
+
+
+@pytest.fixture(scope="session", params=deployments(), ids=lambda d: d[0])
+def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Iterator[Fed]:
+    """A stack deployed from template.yaml with the test day put into its log groups."""
+    name, overrides = request.param
+    yield deploy_fed(name, REGIONS[deployments().index(request.param)], overrides)
+    INVOCATIONS.invocations.clear()
+
+
+def processor_name(fed: Fed) -> str:
+    return fed.stack.physical["StreamProcessorFunction"]
+
+
+@dataclass
+class Run:
+    """One deployment after the whole run: live logs, a replay, a bad payload, the daily report."""
+
+    fed: Fed
+    bucket: str
+    replayed_key: str
+    replayed_partial: str
+    report: dict[str, Any]
+    emitted: set[Metric]
+
+
+@pytest.fixture(scope="session")
+def run(fed: Fed) -> Run:
+    stack = fed.stack
+    bucket = stack.physical["ReportBucket"]
+    s3 = stack.client("s3")
+    # the replay queue: one archived object back through the processor
+    archived = list_keys(s3, bucket, "archive/")
+    # its partial removed first, so the replay has to write it again
+    partial = f"aggregates/dt={fed.day}/{archived[0].rsplit('/', 1)[1].removesuffix('.gz')}.json"
+    s3.delete_object(Bucket=bucket, Key=partial)
+    message = encode_message(SourceObject(bucket, archived[0], 0, "archive"), DayRange.parse(None, None))
+    stack.client("sqs").send_message(QueueUrl=stack.physical["ReplayQueue"], MessageBody=message)
+    # an undecodable payload: quarantined, and the quarantine metrics emitted
+    bad = {"awslogs": {"data": base64.b64encode(b"not gzip").decode()}}
+    lam = stack.client("lambda")
+    lam.invoke(FunctionName=processor_name(fed), InvocationType="Event", Payload=json.dumps(bad).encode())
+    # the daily report, as the schedule would start it
+    response = lam.invoke(
+        FunctionName=stack.physical["DailyReportFunction"], Payload=json.dumps({"date": fed.day})
+    )
+    report = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, report
+    emitted = emf_metrics(function_log_lines(stack)) | put_metrics(stack)
+    return Run(fed, bucket, archived[0], partial, report, emitted)

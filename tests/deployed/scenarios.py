@@ -1,0 +1,180 @@
+"""What each function's code does in one run (SCENARIOS, by handler) and what its role must not
+allow (FORBIDDEN, by role). Both run inside `acting_as`: clients made here use the identity's keys.
+
+A scenario raises if any call failed: a ClientError from the handler, or an AssertionError carrying
+the error the code reported instead of raising (a replay message's failure).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from tests.builders import compress, envelope, log_event, subscription_event
+
+from .conftest import Fed
+from .emulator import captured_output
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
+def _sqs_event(fed: Fed, body: str) -> dict[str, Any]:
+    queue_arn = (
+        f"arn:aws:sqs:{fed.stack.region}:123456789012:{fed.stack.physical['ReplayQueue'].rsplit('/', 1)[1]}"
+    )
+    record = {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "handle",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": fed.stack.region,
+    }
+    return {"Records": [record]}
+
+
+def stream_processor(fed: Fed) -> None:
+    """A live batch (archive, partial, config), a bad payload (quarantine), a replay (archive read)."""
+    from stream_processor.handler import lambda_handler
+    from stream_processor.replay import queue
+    from stream_processor.replay.days import DayRange
+    from stream_processor.replay.select import SourceObject
+
+    group = fed.groups["AdminLogGroup"]
+    now = int(time.time() * 1000)
+    raw = compress(
+        envelope([log_event("ERROR sudo: authentication failure user=carol", now)], log_group=group)
+    )
+    assert lambda_handler(subscription_event(raw), None)["processed"] == 1
+    bad = {"awslogs": {"data": base64.b64encode(b"not gzip").decode()}}
+    assert lambda_handler(bad, None)["quarantined"] == 1
+    bucket = fed.stack.physical["ReportBucket"]
+    message = queue.encode_message(
+        SourceObject(bucket, fed.archived[0], 0, "archive"), DayRange.parse(None, None)
+    )
+    result = lambda_handler(_sqs_event(fed, message), None)
+    failures = [repr(info[1]) for info in queue._processor.exceptions]
+    assert result == {"batchItemFailures": []}, f"replay failed: {failures}"
+
+
+def daily_report(fed: Fed) -> None:
+    """The test day's report: partials and the earlier report read, three objects, metrics, SNS,
+    and the reconciliation with CloudWatch's counts (metrics, then Logs Insights)."""
+    from daily_report.handler import lambda_handler
+
+    with captured_output() as output:
+        summary = lambda_handler({"date": fed.day}, None)
+    assert len(summary["keys"]) == 3 and summary["notification"]
+    # reconciliation never fails the run: it logs why it was skipped
+    skipped = [line for line in output.getvalue().splitlines() if "reconciliation skipped" in line]
+    assert summary["reconcile_gap"] is not None, f"reconciliation skipped: {skipped}"
+
+
+def rollup(fed: Fed) -> None:
+    """Every hour of the test day rolled up (reads partials, writes rollups/)."""
+    from daily_report.rollup import lambda_handler  # type: ignore[import-not-found,unused-ignore]
+
+    # a fresh token makes every hour's rollup be written (as DailyReport's fan-out asks)
+    summary = lambda_handler({"date": fed.day, "token": uuid.uuid4().hex}, None)
+    assert len(summary["hours"]) == 24, summary
+
+
+SCENARIOS: dict[str, Callable[[Fed], None]] = {
+    "daily_report.rollup.lambda_handler": rollup,
+    "stream_processor.handler.lambda_handler": stream_processor,
+    "daily_report.handler.lambda_handler": daily_report,
+}
+
+ELSEWHERE = "logreview-iam-elsewhere"  # a bucket outside the stack
+
+
+def _put(key: str, bucket: str | None = None) -> Callable[[Fed], Any]:
+    return lambda fed: _client("s3").put_object(
+        Bucket=bucket or fed.stack.physical["ReportBucket"], Key=key, Body=b"x", ServerSideEncryption="AES256"
+    )
+
+
+def _get(key: str) -> Callable[[Fed], Any]:
+    return lambda fed: _client("s3").get_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
+
+
+def _delete(prefix: str) -> Callable[[Fed], Any]:
+    return lambda fed: _client("s3").delete_object(
+        Bucket=fed.stack.physical["ReportBucket"], Key=f"{prefix}dt={fed.day}/x"
+    )
+
+
+def _send(queue: str) -> Callable[[Fed], Any]:
+    return lambda fed: _client("sqs").send_message(QueueUrl=fed.stack.physical[queue], MessageBody="{}")
+
+
+def _receive(queue: str) -> Callable[[Fed], Any]:
+    return lambda fed: _client("sqs").receive_message(QueueUrl=fed.stack.physical[queue])
+
+
+def _list(fed: Fed) -> Any:
+    return _client("s3").list_objects_v2(Bucket=fed.stack.physical["ReportBucket"], Prefix="archive/")
+
+
+def _put_parameter(fed: Fed) -> Any:
+    return _client("ssm").put_parameter(
+        Name=fed.stack.physical["ConfigParameter"], Value="{}", Type="String", Overwrite=True
+    )
+
+
+FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
+    "StreamProcessorRole": [
+        ("DeleteObject archive/", _delete("archive/")),
+        ("DeleteObject reports/", _delete("reports/")),
+        ("DeleteObject aggregates/", _delete("aggregates/")),
+        ("PutObject reports/", _put("reports/2020/01/01/log_review.html")),
+        ("GetObject reports/", _get("reports/2020/01/01/log_review.html")),
+        ("PutObject another bucket", _put("archive/x", ELSEWHERE)),
+        ("ListBucket", _list),
+        ("SendMessage replay queue", _send("ReplayQueue")),
+        ("ReceiveMessage failure queue", _receive("FailureQueue")),
+        ("PutParameter", _put_parameter),
+        (
+            "PutMetricData",
+            lambda fed: _client("cloudwatch").put_metric_data(
+                Namespace="LogProcessor", MetricData=[{"MetricName": "EventCount", "Value": 1}]
+            ),
+        ),
+        (
+            "Publish",
+            lambda fed: _client("sns").publish(TopicArn=fed.stack.physical["AlertTopic"], Message="x"),
+        ),
+    ],
+    "RollupRole": [
+        ("DeleteObject aggregates/", _delete("aggregates/")),
+        ("DeleteObject rollups/", _delete("rollups/")),
+        ("PutObject aggregates/", _put("aggregates/dt=2020-01-01/x.json")),
+        ("PutObject reports/", _put("reports/2020/01/01/log_review.html")),
+        ("GetObject archive/", _get("archive/x")),
+        ("GetObject reports/", _get("reports/2020/01/01/log_review.html")),
+        ("PutObject another bucket", _put("rollups/x", ELSEWHERE)),
+        ("SendMessage replay queue", _send("ReplayQueue")),
+        ("PutParameter", _put_parameter),
+    ],
+    "DailyReportRole": [
+        ("DeleteObject reports/", _delete("reports/")),
+        ("DeleteObject aggregates/", _delete("aggregates/")),
+        ("PutObject archive/", _put("archive/x")),
+        ("PutObject aggregates/", _put("aggregates/dt=2020-01-01/x.json")),
+        ("GetObject archive/", _get("archive/x")),
+        ("PutObject another bucket", _put("reports/x", ELSEWHERE)),
+        ("SendMessage replay queue", _send("ReplayQueue")),
+        ("ReceiveMessage replay queue", _receive("ReplayQueue")),
+        ("PutParameter", _put_parameter),
+    ],
+}
