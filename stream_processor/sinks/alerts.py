@@ -230,7 +230,7 @@ class AlertSink:
                 raise AlertError(f"EventBridge refused the detection: {response['Entries']}")
         if self.security_hub:
             account = detection.owner or "000000000000"
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+            region = self.client("securityhub").meta.region_name
             response = self.client("securityhub").batch_import_findings(
                 Findings=[finding(note, state, account, region)]
             )
