@@ -1,4 +1,5 @@
-"""Build or rebuild daily review reports: `--date YYYY-MM-DD` or `--from DAY --to DAY`.
+"""Build or rebuild review reports: `--date DAY`, `--from DAY --to DAY`, `--week 2026-W48` or
+`--month 2026-11`.
 
 Reads the day's partial aggregates from the bucket (REPORT_BUCKET or --bucket), writes the
 three report objects under reports/YYYY/MM/DD/ and publishes the daily metrics. A single day
@@ -19,12 +20,17 @@ from stream_processor.config_cli import add_config_option, config_from_args
 from .days import day_range, parse_day
 from .errors import ReportError
 from .job import from_environment
+from .period import month_of, week_of
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     when = parser.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", help="the UTC day to report, YYYY-MM-DD")
     when.add_argument("--from", dest="first", metavar="DAY", help="first day of a range")
+    when.add_argument(
+        "--week", metavar="YYYY-Www", help="an ISO week, e.g. 2026-W48 (from the days' aggregates)"
+    )
+    when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
     parser.add_argument("--to", dest="last", metavar="DAY", help="last day of a range (default: --from)")
     parser.add_argument("--bucket", help="bucket with aggregates/ and reports/ (default: REPORT_BUCKET)")
     parser.add_argument("--notify", action="store_true", help="also send the SNS summary (ALERT_TOPIC_ARN)")
@@ -58,6 +64,15 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.last and not args.first:
         raise ReportError("--to needs --from")
+    if args.week or args.month:
+        period = week_of(args.week) if args.week else month_of(args.month)
+        job = from_environment(config_from_args(args), bucket=args.bucket, notify=False)
+        generated = job.generate_period(period)
+        if not args.quiet:
+            sys.stdout.write(generated.text)
+        sys.stdout.write("\nReport objects:\n")
+        sys.stdout.writelines(f"  s3://{job.bucket}/{key}\n" for key in generated.keys)
+        return 0
     days = (
         [parse_day(args.date)]
         if args.date

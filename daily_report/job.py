@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from stream_processor.config import Config
@@ -17,17 +17,20 @@ from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import fanout, revision
+from . import fanout, review, revision
 from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
 from .message import subject, summary_message
-from .publish import DailyMetrics, Notifier, ReportStore
+from .period import Period, merge_days
+from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys, period_keys
 from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
 from .render_html import render_html
 from .render_text import render_text
 from .report import Report, build_report
 from .source import DEFAULT_WORKERS, PartialSource
+
+PERIOD_BASELINE = 4  # earlier weeks (or months) a period report is compared with
 
 
 def utc_now() -> datetime:
@@ -64,9 +67,18 @@ class ReportRun:
         return self.store.bucket
 
     def generate(self, day: date) -> Generated:
-        """Merge, build, revise against the stored report, render and write one day."""
+        """Merge, build, compare with the baseline days, revise, render and write one day."""
         merged = self.partials.merge_day(day)
-        body = build_report(day, merged.partial, merged.objects, self.config)
+        body = build_report(day, merged.partial, merged.objects, self.config, objects=merged.objects)
+        earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
+        history = [
+            (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
+        ]
+        indexes = [found for d in earlier if (found := self.store.get_json(day_data_keys(d)[1]))]
+        body, index = review.enrich(body, merged.partial, history, indexes, self.config)
+        aggregate_key, index_key = day_data_keys(day)
+        self.store.put_json(aggregate_key, merged.partial)
+        self.store.put_json(index_key, index)
         stored = self.store.previous(day)
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -77,6 +89,36 @@ class ReportRun:
             "report written",
             extra={"date": report["date"], "revision": report["revision"], "partials": report["partials"]},
         )
+        return Generated(report, keys, revision.changed(report, previous), text)
+
+    def generate_period(self, period: Period) -> Generated:
+        """A weekly or monthly report from the days' stored merged aggregates (a missing day is
+        generated first, which stores its aggregate)."""
+        days = []
+        for day in period.days:
+            key = day_data_keys(day)[0]
+            found = self.store.get_json(key)
+            if found is None:
+                self.generate(day)
+                found = self.store.get_json(key)
+            days.append(found)
+        merged = merge_days(days)
+        body = build_report(period.first, merged, merged["partials"], self.config)
+        span = {"kind": period.kind, "label": period.label, "from": period.first.isoformat()}
+        body = {**body, "date": period.label, "period": {**span, "to": period.last.isoformat()}}
+        history: list[tuple[str, dict[str, Any] | None]] = []
+        earlier = period
+        for _ in range(PERIOD_BASELINE):
+            earlier = earlier.previous()
+            history.append((earlier.label, self.store.get_json(period_keys(earlier.kind, earlier.label)[1])))
+        before = [period.first - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
+        indexes = [found for d in before if (found := self.store.get_json(day_data_keys(d)[1]))]
+        body, _ = review.enrich(body, merged, history, indexes, self.config)
+        keys = period_keys(period.kind, period.label)
+        previous = self.store.get_json(keys[1])
+        report = revision.finalise(body, previous, self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        text = render_text(report)
+        self.store.write(report, text, render_html(report), keys)
         return Generated(report, keys, revision.changed(report, previous), text)
 
     def late_days(self, day: date) -> Iterator[date]:
@@ -90,9 +132,10 @@ class ReportRun:
                 yield earlier
 
     def run(self, day: date, *, late_data: bool = True) -> RunResult:
-        """The scheduled job: the day, then revised earlier days, then metrics and one SNS message."""
+        """The scheduled job: revised earlier days, then the day (so its comparisons with them are
+        final on the first run), then metrics and one SNS message."""
+        revised = [self.generate(earlier) for earlier in sorted(self.late_days(day))] if late_data else []
         target = self.generate(day)
-        revised = [self.generate(earlier) for earlier in self.late_days(day)] if late_data else []
         now = self.clock()
         if self.metrics is not None:
             for generated in [target, *(r for r in revised if r.changed)]:
@@ -102,7 +145,8 @@ class ReportRun:
         if self.notifier is not None:
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
-            body = summary_message(target.report, locations, self.store.presign(target.keys[2]), changed)
+            link = self.store.presign(target.keys[2], now)
+            body = summary_message(target.report, locations, link, changed)
             message_id = self.notifier.publish(subject(target.report), body)
         return RunResult(self.bucket, target, revised, message_id, reconciled)
 

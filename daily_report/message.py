@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .publish import Link
+from .render_review import attention_lines
 from .render_text import describe_alert, inert, number, percent
 from .report import Report
 
@@ -20,8 +22,19 @@ def subject(report: Report) -> str:
     return f"logreview daily review {report['date']}: {alerts} alert{'s' if alerts != 1 else ''}"[:100]
 
 
+def link_heading(link: Link) -> str:
+    """How long the HTML link works, as far as anyone can know when it is signed."""
+    until = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    if link.session_bound:
+        return (
+            f"HTML report (link valid until {until} at the latest; it was signed by the report "
+            "function's role session and stops working when that session ends, possibly sooner):"
+        )
+    return f"HTML report (link valid until {until}):"
+
+
 def summary_message(
-    report: Report, locations: Sequence[str], html_url: str, revised: Sequence[Report] = ()
+    report: Report, locations: Sequence[str], link: Link, revised: Sequence[Report] = ()
 ) -> str:
     """The body of the SNS message."""
     totals = report["totals"]
@@ -29,6 +42,9 @@ def summary_message(
         f"Daily log review for {report['date']} (UTC), revision {report['revision']}",
         f"events {number(totals['events'])}, errors {number(totals['errors'])} "
         f"({percent(totals['error_rate'])}), security events {number(totals['security_events'])}",
+        "",
+        "Needs attention:",
+        *(f"  {line}" for line in attention_lines(report, 200)),
         "",
         f"Alerts ({len(report['alerts'])}):",
     ]
@@ -38,7 +54,7 @@ def summary_message(
     if not report["alerts"]:
         lines.append("  none")
     lines += ["", "Report objects:", *(f"  {location}" for location in locations)]
-    lines += ["", "HTML report (link valid for 7 days):", f"  {html_url}"]
+    lines += ["", link_heading(link), f"  {link.url}"]
     if revised:
         lines += ["", "Earlier reports revised for late data:"]
         lines += [

@@ -26,12 +26,27 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 TEXT, JSON, HTML = "log_review.gz", "log_review.json.gz", "log_review.html"
-PRESIGN_SECONDS = 7 * 24 * 3600  # the longest a SigV4 URL can live
+# A presigned URL dies with the credentials that signed it. The Lambda signs with its role
+# session (temporary credentials, observed to last up to 12 hours, and already some hours old
+# in a warm function), so asking for SigV4's 7-day maximum would promise what it cannot keep.
+PRESIGN_SECONDS = 12 * 3600
 METRIC_MAX_AGE = timedelta(days=14)  # CloudWatch rejects older timestamps
 
 
 def report_prefix(day: date) -> str:
     return f"reports/{day:%Y/%m/%d}/"
+
+
+def day_data_keys(day: date) -> tuple[str, str]:
+    """The day's merged aggregate (for weekly/monthly views) and first-seen index."""
+    prefix = report_prefix(day)
+    return prefix + "aggregate.json.gz", prefix + "seen.json.gz"
+
+
+def period_keys(kind: str, label: str) -> tuple[str, str, str]:
+    """`reports/weekly/2026-W48/…` or `reports/monthly/2026-11/…`."""
+    prefix = f"reports/{kind}/{label}/"
+    return prefix + TEXT, prefix + JSON, prefix + HTML
 
 
 def report_keys(day: date) -> tuple[str, str, str]:
@@ -81,9 +96,11 @@ class ReportStore:
                 return None
             raise
 
-    def write(self, report: Report, text: str, page: str) -> tuple[str, str, str]:
+    def write(
+        self, report: Report, text: str, page: str, keys: tuple[str, str, str] | None = None
+    ) -> tuple[str, str, str]:
         """Put the three objects; the HTML last, so a link to it never shows an older JSON."""
-        text_key, json_key, html_key = report_keys(date.fromisoformat(report["date"]))
+        text_key, json_key, html_key = keys or report_keys(date.fromisoformat(report["date"]))
         meta = {
             "GeneratedDate": report["generated_at"],
             "ReportDate": report["date"],
@@ -106,16 +123,64 @@ class ReportStore:
         self.sink.put(html_key, page.encode("utf-8"), ContentType="text/html; charset=utf-8", Metadata=meta)
         return text_key, json_key, html_key
 
-    def presign(self, key: str) -> str:
-        """A SigV4 GET URL valid for 7 days (bounded by the signing credentials' own lifetime)."""
+    def put_json(self, key: str, doc: Any) -> str:
+        """A gzip JSON document beside the reports (the day's merged aggregate, its index)."""
+        body = gzip.compress(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), mtime=0)
+        return self.sink.put(key, body, ContentType="application/json", ContentEncoding="gzip")
+
+    def get_json(self, key: str) -> Any:
+        """A document written by `put_json`, or None when missing or unreadable."""
+        try:
+            found = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        try:
+            return orjson.loads(gzip.decompress(found["Body"].read()))
+        except (OSError, EOFError, orjson.JSONDecodeError):
+            return None
+
+    def presign(self, key: str, now: datetime) -> Link:
+        """A SigV4 GET URL and the truth about how long it lives (see `Link`)."""
         import boto3
         from botocore.config import Config
 
-        signer = boto3.client(
+        session = boto3.Session()
+        credentials = session.get_credentials()
+        seconds, bounded = link_seconds(credentials, now)
+        signer = session.client(
             "s3", region_name=self.client.meta.region_name, config=Config(signature_version="s3v4")
         )
         params = {"Bucket": self.bucket, "Key": key}
-        return signer.generate_presigned_url("get_object", Params=params, ExpiresIn=PRESIGN_SECONDS)
+        url = signer.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        return Link(url, now + timedelta(seconds=seconds), bounded)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A presigned URL; `session_bound`: signed with temporary credentials whose end is unknown,
+    so it may stop working before `expires_at`."""
+
+    url: str
+    expires_at: datetime
+    session_bound: bool
+
+
+def link_seconds(credentials: Any, now: datetime) -> tuple[int, bool]:
+    """ExpiresIn for a link signed with `credentials`, and whether their unknown end may cut it short.
+
+    Long-lived keys (no session token): `PRESIGN_SECONDS`. Temporary credentials with a known
+    expiry (botocore's refreshable credentials): up to that expiry. Temporary credentials from
+    the environment (Lambda's role session): `PRESIGN_SECONDS`, marked as possibly shorter.
+    """
+    if credentials is None or not getattr(credentials, "token", None):
+        return PRESIGN_SECONDS, False
+    expiry = getattr(credentials, "_expiry_time", None)  # set only on refreshable credentials
+    if isinstance(expiry, datetime):
+        remaining = int((expiry - now).total_seconds())
+        return max(1, min(PRESIGN_SECONDS, remaining)), False
+    return PRESIGN_SECONDS, True
 
 
 def daily_metric_data(report: Report, now: datetime) -> list[dict[str, Any]]:

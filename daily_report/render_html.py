@@ -7,10 +7,11 @@ text that came from a log goes through `html.escape` after being made inert.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .render_text import describe_alert, inert, number, percent
+from .render_text import describe_alert, folded_note, inert, number, percent
+from .render_trends import attention_html, changes_html, deviating_hours, trend_table
 from .report import Report
 
 CSS = """
@@ -20,8 +21,10 @@ h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d5dbe3}
 .meta{color:#5b6878}table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}
 th,td{border:1px solid #d5dbe3;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.alert{color:#9b1c1c;font-weight:600}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
+.alert{color:#9b1c1c;font-weight:600}.folded{color:#8a5a00}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
 svg{display:block;margin:.5rem 0}.legend span{margin-right:1rem}.ev{color:#2f6db5}.er{color:#c0392b}
+.dv{color:#e67e22}svg.spark{display:inline;margin:0}.attention li{margin:.2rem 0}.attn{color:#7a4a00}
+@media print{body{margin:0;max-width:none}details{display:block}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 COLOURS = {"events": "#2f6db5", "errors": "#c0392b", "p50": "#7fb3e6", "p95": "#2f6db5", "p99": "#173d66"}
@@ -54,8 +57,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Itera
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def hourly_chart(hourly: Sequence[Mapping[str, int]], width: int = 760, height: int = 170) -> str:
-    """Bars of events, with the errors as narrower bars in front, for the 24 hours of one log group."""
+def hourly_chart(
+    hourly: Sequence[Mapping[str, int]], width: int = 760, height: int = 170, marked: Collection[int] = ()
+) -> str:
+    """Bars of events, errors as narrower bars in front; hours that deviate from the baseline marked."""
     left, bottom, pad = 44, 22, 10
     plot_w, plot_h = width - left - 8, height - bottom - pad
     peak = max([h["events"] for h in hourly] + [1])
@@ -78,6 +83,18 @@ def hourly_chart(hourly: Sequence[Mapping[str, int]], width: int = 760, height: 
                     width=slot * (1 - 2 * inset),
                     height=float(bar),
                     fill=COLOURS[name],
+                )
+            )
+        if hour in marked:
+            parts.append(
+                _el(
+                    "rect",
+                    _el("title", f"{hour:02d}:00 deviates from the baseline"),
+                    x=x,
+                    y=pad,
+                    width=float(slot),
+                    height=4.0,
+                    fill="#e67e22",
                 )
             )
         if hour % 3 == 0:
@@ -142,8 +159,14 @@ def _samples(samples: Iterable[Mapping[str, str]]) -> str:
 
 def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
     yield f"<h2>{esc(name)}</h2>"
-    yield '<p class="legend"><span class="ev">■ events</span><span class="er">■ errors</span></p>'
-    yield hourly_chart(g["hourly"])
+    yield "<h3>Trends</h3>" + trend_table(g, esc)
+    yield "<h3>Changes and first seen</h3>" + changes_html(g, esc)
+    legend = (
+        '<span class="ev">■ events</span><span class="er">■ errors</span>'
+        '<span class="dv">▬ deviating hour</span>'
+    )
+    yield f'<p class="legend">{legend}</p>'
+    yield hourly_chart(g["hourly"], marked=deviating_hours(g))
     levels = ", ".join(f"{level} {number(n)}" for level, n in g["levels"].items() if n) or "none"
     silent = ", ".join(f"{h:02d}" for h in g["silent_hours"]) or "none"
     yield f"<p>Levels: {levels}. Silent hours: {silent}.</p>"
@@ -158,13 +181,19 @@ def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
     ]
     headers = ["count", "signature", "first sample (redacted)"]
     yield "<h3>Top error signatures</h3>" + (_table(headers, errors, [0]) if errors else "<p>None.</p>")
+    yield _folded(g, "error_signatures")
     for kind, column in (("principals", "principal"), ("actions", "action"), ("statuses", "status")):
         rows = [[esc(e["name"]), number(e["count"])] for e in g[f"top_{kind}"]]
         if rows:
-            yield f"<h3>Top {kind}</h3>" + _table([column, "events"], rows, [1])
+            yield f"<h3>Top {kind}</h3>" + _table([column, "events"], rows, [1]) + _folded(g, kind)
     hours = [[f"{h:02d}", number(c["events"]), number(c["errors"])] for h, c in enumerate(g["hourly"])]
     yield "<details><summary>Hourly table</summary>" + _table(["hour", "events", "errors"], hours, [1, 2])
     yield "</details>"
+
+
+def _folded(group: Mapping[str, Any], counter: str) -> str:
+    note = folded_note(group, counter)
+    return f'<p class="folded">Other: {esc(note)}</p>' if note else ""
 
 
 def _meta(report: Report) -> str:
@@ -174,11 +203,18 @@ def _meta(report: Report) -> str:
         if late.get("since_revision")
         else "none (first revision)"
     )
+    folded = report["totals"]["folded_events"]
+    folded_text = f"{number(folded)} events folded into 'other' past the counter caps" if folded else ""
     return (
         f'<p class="meta">Revision {report["revision"]}, generated {esc(report["generated_at"])}; '
-        f"{number(report['partials'])} partials from {number(report['batches'])} batches; "
-        f"late data: {esc(late_text)}.</p>"
+        f"{number(report['partials'])} partial objects read, {number(report['batches'])} distinct "
+        f"CloudWatch batches; "
+        f"late data: {esc(late_text)}{'; ' + folded_text if folded_text else ''}.</p>"
     )
+
+
+def _kind(report: Report) -> str:
+    return str((report.get("period") or {}).get("kind", "daily"))
 
 
 def render_html(report: Report) -> str:
@@ -189,9 +225,12 @@ def render_html(report: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>logreview daily review {esc(report['date'])}</title><style>{CSS}</style></head><body>",
-        f"<h1>Daily log review: {esc(report['date'])} (UTC)</h1>",
+        f"<title>logreview {esc(_kind(report))} review {esc(report['date'])}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{esc(_kind(report).capitalize())} log review: {esc(report['date'])} (UTC)</h1>",
         _meta(report),
+        "<h2>Needs attention</h2>",
+        attention_html(report, esc),
         "<h2>Summary</h2>",
         _summary(report),
         "<h2>Alerts</h2>",

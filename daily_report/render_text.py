@@ -32,6 +32,18 @@ def number(value: float | None) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
+def folded_note(group: Mapping[str, Any], counter: str) -> str | None:
+    """What a top list leaves out when its counter went past the cap, or None when it is complete."""
+    entry = group.get("folded", {}).get(counter)
+    if not entry:
+        return None
+    return (
+        f"{number(entry['events'])} events of about {number(entry['keys'])} more keys folded into 'other' "
+        f"(past the {number(entry['kept'])}-key sample; counts shown are exact, and no folded key "
+        f"has more than {number(entry['events'])} events, but one may outrank those shown)"
+    )
+
+
 def _heading(title: str) -> list[str]:
     return ["", title.upper(), "-" * len(title)]
 
@@ -70,7 +82,7 @@ def describe_alert(alert: Mapping[str, Any]) -> str:
         return f"{group}: {number(value)} security event(s) {alert['security_rule']}"
     if rule == "silent_hours":
         hours = ", ".join(f"{h:02d}" for h in alert.get("hours", []))
-        return f"{group}: silent for {value} hour(s) ({hours})"
+        return f"{group}: silent for {value} consecutive hours (alert at {alert['threshold']}; hours {hours})"
     return f"{group}: {rule} {value} (threshold {alert['threshold']})"
 
 
@@ -105,6 +117,8 @@ def _errors(report: Report) -> Iterator[str]:
         for entry in group["top_errors"]:
             yield f"  {number(entry['count']):>8}  {inert(entry['signature'], WIDTH - 12)}"
             yield f"{'':>12}e.g. {entry['first_seen']}  {inert(entry['sample'], WIDTH - 20)}"
+        if note := folded_note(group, "error_signatures"):
+            yield f"  other: {note}"
 
 
 def _ranked(report: Report) -> Iterator[str]:
@@ -114,6 +128,8 @@ def _ranked(report: Report) -> Iterator[str]:
             entries = group[f"top_{kind}"]
             listed = ", ".join(f"{inert(e['name'], 60)} ({number(e['count'])})" for e in entries)
             yield f"{inert(name, 40)} {kind}: {listed or 'none'}"
+            if note := folded_note(group, kind):
+                yield f"  other {kind}: {note}"
 
 
 def _hourly(report: Report) -> Iterator[str]:
@@ -141,22 +157,43 @@ def _silent(report: Report) -> Iterator[str]:
 def _processing(report: Report) -> Iterator[str]:
     yield from _heading("Processing")
     late = report.get("late_data") or {}
-    yield f"partials merged: {number(report['partials'])}   batches: {number(report['batches'])}"
+    yield (
+        f"partial objects read: {number(report['partials'])}   "
+        f"distinct CloudWatch batches: {number(report['batches'])}"
+    )
     yield f"revision: {report['revision']}   generated at: {report['generated_at']}"
     if late.get("since_revision"):
         arrived = number(late["partials"])
         yield f"late data: {arrived} partial(s) arrived after revision {late['since_revision']}"
     else:
         yield "late data: none (first revision)"
-    dropped = report["totals"]["dropped"]
-    if dropped:
-        yield f"keys dropped by top-k caps: {number(dropped)} (totals stay exact, top lists may not)"
+    folded = report["totals"]["folded_events"]
+    yield (
+        f"folded into 'other' past the counter caps: {number(folded)} events (totals stay exact)"
+        if folded
+        else "folded into 'other': none (every top list is complete and exact)"
+    )
+
+
+def _attention(report: Report) -> Iterator[str]:
+    from .render_review import attention_lines
+
+    yield from _heading("Needs attention")
+    yield from attention_lines(report, WIDTH)
+
+
+def _changes(report: Report) -> Iterator[str]:
+    from .render_review import change_lines
+
+    yield from _heading("Changes against the baseline, and first seen")
+    yield from change_lines(report, WIDTH)
 
 
 def render_text(report: Report) -> str:
-    """The whole text report."""
+    """The whole text report: what needs attention first, then the day in full."""
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    for section in (_summary, _alerts, _security, _errors, _ranked, _hourly, _silent, _processing):
+    sections = (_attention, _summary, _alerts, _changes, _security, _errors, _ranked, _hourly, _silent)
+    for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"

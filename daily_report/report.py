@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from stream_processor import aggregate
+from stream_processor import aggregate, counters
 from stream_processor.config import Config
 from stream_processor.histogram import quantile
 from stream_processor.parse import LEVELS
@@ -89,6 +89,34 @@ def _security(window: aggregate.Window, redact: Redact) -> dict[str, Any]:
     }
 
 
+def folded(window: aggregate.Window) -> dict[str, dict[str, int]]:
+    """Per counter that went past its cap: events folded into "other" (exact; no folded key has
+    more) and about how many keys they were (kept × 2^level, ±1/√cap), plus the keys kept."""
+    found = {}
+    for name, entry in sorted(window["folded"].items()):
+        kept = len(window[name])
+        found[name] = {
+            "events": entry["events"],
+            "keys": max(counters.sampled_keys(kept, entry["level"]) - kept, 1),
+            "kept": kept,
+        }
+    return found
+
+
+def silent_runs(hourly: list[dict[str, int]], at_least: int) -> list[list[int]]:
+    """Runs of consecutive hours without events that last `at_least` hours or more."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for hour, counts in enumerate([*hourly, {"events": 1}]):
+        if counts["events"] == 0:
+            current.append(hour)
+            continue
+        if len(current) >= at_least:
+            runs.append(current)
+        current = []
+    return runs
+
+
 def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict[str, Any]:
     """One log group's day: its 24 hourly windows merged, summarised and ranked."""
     day = aggregate.combine(hours[hour] for hour in sorted(hours))
@@ -116,14 +144,18 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
         "top_statuses": top(day["statuses"], config.top_n, redact),
         "first_event": iso_ms(day["first_ts"]),
         "last_event": iso_ms(day["last_ts"]),
-        "dropped": day["dropped"],
+        "folded": folded(day),
     }
     section.update(_security(day, redact))
     return section
 
 
 def alerts(groups: Mapping[str, Mapping[str, Any]], config: Config) -> list[dict[str, Any]]:
-    """Threshold breaches, security events (one per rule per group) and silent expected groups."""
+    """Threshold breaches, security events (one per rule per group) and silent expected groups.
+
+    A group is silent, as the template's silent-group alarm says, after `silent_hours`
+    consecutive hours without an event (within the day); the value is the longest such run.
+    """
     found: list[dict[str, Any]] = []
     for group, section in groups.items():
         if section["error_rate"] > config.error_rate_threshold:
@@ -134,9 +166,11 @@ def alerts(groups: Mapping[str, Mapping[str, Any]], config: Config) -> list[dict
         for rule, count in section["security_events"].items():
             if count:
                 found.append({**_alert("security_event", group, count, 0), "security_rule": rule})
-        if group in config.log_groups and section["silent_hours"]:
-            silent = section["silent_hours"]
-            found.append({**_alert("silent_hours", group, len(silent), 0), "hours": silent})
+        runs = silent_runs(section["hourly"], config.silent_hours) if group in config.log_groups else []
+        if runs:
+            longest = max(len(run) for run in runs)
+            hours = [hour for run in runs for hour in run]
+            found.append({**_alert("silent_hours", group, longest, config.silent_hours), "hours": hours})
     return sorted(found, key=lambda a: (a["log_group"], a["rule"], a.get("security_rule", "")))
 
 
@@ -144,8 +178,14 @@ def _alert(rule: str, group: str, value: float, threshold: float) -> dict[str, A
     return {"rule": rule, "log_group": group, "value": value, "threshold": threshold}
 
 
-def build_report(day: date, merged: aggregate.Partial, batches: int, config: Config) -> Report:
-    """The report body (without `generated_at`, `revision` and `late_data`, see `revision`)."""
+def build_report(
+    day: date, merged: aggregate.Partial, batches: int, config: Config, objects: int | None = None
+) -> Report:
+    """The report body (without `generated_at`, `revision` and `late_data`, see `revision`).
+
+    `partials` = `objects`, the partial objects read (default: the partials merged); `batches` =
+    the distinct CloudWatch batches they hold, as the caller counted them.
+    """
     windows: Mapping[str, Mapping[str, aggregate.Window]] = merged["windows"]
     names = sorted(set(windows) | set(config.log_groups))
     groups = {name: group_section(windows.get(name, {}), config) for name in names}
@@ -157,16 +197,17 @@ def build_report(day: date, merged: aggregate.Partial, batches: int, config: Con
         "error_rate": rate(errors, events),
         "security_events": sum(g["security_events_total"] for g in groups.values()),
         "bytes": sum(g["bytes"] for g in groups.values()),
-        "dropped": sum(g["dropped"] for g in groups.values()),
+        "folded_events": sum(sum(f["events"] for f in g["folded"].values()) for g in groups.values()),
     }
     return {
         "schema": SCHEMA,
         "date": day.isoformat(),
-        "partials": merged["partials"],
+        "partials": merged["partials"] if objects is None else objects,
         "batches": batches,
         "thresholds": {
             "error_rate": config.error_rate_threshold,
             "latency_ms": config.latency_threshold_ms,
+            "silent_hours": config.silent_hours,
         },
         "expected_log_groups": list(config.log_groups),
         "totals": totals,

@@ -1,6 +1,7 @@
 """Revisions: a regenerated report keeps its revision unless its content changed.
 
-Content is everything but `generated_at`, `revision` and `late_data`. Replaying the archive and
+Content is everything but `generated_at`, `revision`, `late_data` and the comparisons with
+other days (baseline, changes, first seen, needs attention). Replaying the archive and
 regenerating therefore reproduces a report byte for byte (except `generated_at`), while late
 partials that change any number produce revision n + 1 and say how many partials arrived since
 revision n. `late_data` depends only on the partials and the previous report, never on clocks.
@@ -15,11 +16,32 @@ import orjson
 from .report import Report
 
 BOOKKEEPING = ("generated_at", "revision", "late_data")
+# Comparisons with other days (review.py): they follow the history, not the day's own data, so a
+# history change (an earlier day regenerated) updates them without making a new revision.
+FROM_HISTORY = ("needs_attention",)
+GROUP_FROM_HISTORY = frozenset(
+    {
+        "baseline",
+        "changes",
+        "new_principals",
+        "new_principals_total",
+        "new_actions",
+        "new_actions_total",
+        "new_error_signatures",
+        "new_error_signatures_total",
+    }
+)
 
 
 def content(report: Report) -> bytes:
-    """The bytes that decide whether a report changed."""
-    body = {key: value for key, value in report.items() if key not in BOOKKEEPING}
+    """The bytes that decide whether a report changed: the day's own data only."""
+    body = {key: value for key, value in report.items() if key not in BOOKKEEPING + FROM_HISTORY}
+    groups = body.get("log_groups")
+    if isinstance(groups, dict):
+        body["log_groups"] = {
+            name: {key: value for key, value in section.items() if key not in GROUP_FROM_HISTORY}
+            for name, section in groups.items()
+        }
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 

@@ -1,19 +1,26 @@
-"""The partial aggregate (schema 1): one per (batch, UTC day); the format the daily report merges.
+"""The partial aggregate (schema 2): the format the daily report merges.
 
 A partial is plain JSON-shaped data::
 
-    {"schema": 1, "date": "YYYY-MM-DD", "partials": n,
+    {"schema": 2, "date": "YYYY-MM-DD", "partials": n,
      "batch": {batch metadata} | null,       # kept only while exactly one partial is inside
      "windows": {log_group: {"HH": window}}}
 
 and a window holds counters for one log group and one UTC hour (see `new_window`).
 
-Laws (property-tested): `merge` is associative and commutative, `empty()` is its identity and
-`encode` is order-independent (sorted keys, integers only where sums are taken). Counters are
-capped at `COUNTER_CAP` keys and samples at `SAMPLES_PER_RULE`; samples are the smallest by
-(timestamp, event id), a choice that is itself associative. While no counter exceeds its cap the
-laws hold exactly; past it, the lowest counts are dropped deterministically (and counted in
-`dropped`).
+Laws (property-tested, also far past every cap): `merge` is associative and commutative,
+`empty()` is its identity, and any order or tree of merges of the same partials encodes to the
+same bytes (sorted keys, integers only where sums are taken). Bounded memory:
+
+- `principals`, `actions`, `statuses`, `error_signatures` hold at most `COUNTER_CAP` keys each.
+  Past the cap a counter keeps the keys of highest hash level (`counters`: a choice that depends
+  only on the union of keys, never on the order they arrived in), with exact counts; the window's
+  `folded[name]` = `{"level", "events"}` says how many events went to "other".
+- security samples: the `SAMPLES_PER_RULE` smallest (timestamp, event id, text), also a function
+  of the union.
+
+Schema 1 (`dropped` instead of `folded`, top-k caps) is still read: its counters are taken as
+they are (level 0).
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ from typing import Any
 
 import orjson
 
-SCHEMA = 1
-COUNTER_CAP = 200
+from . import counters
+
+SCHEMA = 2
+COUNTER_CAP = 1000  # keys per counter per window; a day at the cap everywhere: ~72 MB merged
 SAMPLES_PER_RULE = 5
 COUNTERS = ("principals", "actions", "statuses")
+CAPPED = (*COUNTERS, "error_signatures")  # counters sampled by hash level past COUNTER_CAP keys
 
 Partial = dict[str, Any]
 Window = dict[str, Any]
@@ -46,7 +56,7 @@ def new_window() -> Window:
         "error_signatures": {},
         "security": {},
         "security_events": 0,
-        "dropped": 0,
+        "folded": {},
         "first_ts": None,
         "last_ts": None,
     }
@@ -70,59 +80,60 @@ def _highest(a: Any, b: Any) -> Any:
     return b if a is None else a if b is None else max(a, b)
 
 
-def cap_counter(counter: dict[str, int], cap: int = COUNTER_CAP) -> int:
-    """Keep the `cap` highest counts (ties by key); return how many keys were dropped."""
-    excess = len(counter) - cap
-    if excess <= 0:
-        return 0
-    for key in _lowest_ranked(counter, excess):
-        del counter[key]
-    return excess
+def _add_signature(mine: dict[str, Any] | None, entry: dict[str, Any]) -> dict[str, Any]:
+    if mine is None:
+        return dict(entry)
+    mine["count"] += entry["count"]
+    if entry["first"] < mine["first"]:
+        mine["first"], mine["sample"] = entry["first"], entry["sample"]
+    return mine
 
 
-def _reverse_key(key: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in key)
+def _signature_events(entry: dict[str, Any]) -> int:
+    return int(entry["count"])
 
 
-_TOP_CHAR = "\U0010ffff"
+def _events(count: int) -> int:
+    return count
 
 
-def _lowest_ranked(counts: dict[str, int], excess: int) -> list[str]:
-    """The `excess` keys that rank lowest by (count, `_reverse_key(key)`).
-
-    The same choice as sorting every key by that pair, but fast: counts alone find the threshold,
-    and only the keys tied at it are ordered, by `key + U+10FFFF` descending (equivalent to
-    ascending `_reverse_key` unless a key itself contains U+10FFFF, which falls back to it).
-    """
-    threshold = sorted(counts.values())[excess - 1]
-    chosen = [key for key, count in counts.items() if count < threshold]
-    need = excess - len(chosen)
-    if need:
-        tied = [key for key, count in counts.items() if count == threshold]
-        if _TOP_CHAR in "".join(tied):
-            tied.sort(key=_reverse_key)
-        else:
-            tied.sort(key=lambda key: key + _TOP_CHAR, reverse=True)
-        chosen.extend(tied[:need])
-    return chosen
+def _set_folded(window: Window, name: str, level: int, events: int) -> None:
+    if level:
+        window["folded"][name] = {"level": level, "events": events}
+    else:
+        window["folded"].pop(name, None)
 
 
-def merge_signatures(into: dict[str, Any], other: dict[str, Any]) -> int:
-    """Add error-signature entries, keeping the earliest sample; return keys dropped by the cap."""
-    for sig, entry in other.items():
-        mine = into.get(sig)
-        if mine is None:
-            into[sig] = dict(entry)
-            continue
-        mine["count"] += entry["count"]
-        if entry["first"] < mine["first"]:
-            mine["first"], mine["sample"] = entry["first"], entry["sample"]
-    excess = len(into) - COUNTER_CAP
-    if excess <= 0:
-        return 0
-    for sig in _lowest_ranked({sig: entry["count"] for sig, entry in into.items()}, excess):
-        del into[sig]
-    return excess
+def cap_window(window: Window) -> Window:
+    """Fit a freshly built window's counters to `COUNTER_CAP` (recording what was folded)."""
+    for name in CAPPED:
+        weight = _signature_events if name == "error_signatures" else _events
+        if len(window[name]) > COUNTER_CAP:
+            level, events = counters.fit(window[name], weight, 0, COUNTER_CAP)
+            _set_folded(window, name, level, events)
+    return window
+
+
+def _merge_counter(into: Window, other: Window, name: str) -> None:
+    """Add counter `name` of `other` into `into`, sampled by hash level past the cap (`counters`)."""
+    mine, folded_mine = counters.folded_entry(into["folded"], name)
+    theirs, folded_theirs = counters.folded_entry(other["folded"], name)
+    target, source = into[name], other[name]
+    if name == "error_signatures":
+        level, folded = counters.merge(
+            target, source, (mine, theirs), _add_signature, _signature_events, COUNTER_CAP
+        )
+    elif mine == theirs == 0:  # the common case: exact counters, plain addition
+        _add_counts(target, source)
+        level, folded = counters.fit(target, _events, 0, COUNTER_CAP)
+    else:
+        level, folded = counters.merge(target, source, (mine, theirs), _add_count, _events, COUNTER_CAP)
+    if level or folded_mine or folded_theirs:
+        _set_folded(into, name, level, folded_mine + folded_theirs + folded)
+
+
+def _add_count(mine: int | None, count: int) -> int:
+    return count if mine is None else mine + count
 
 
 def _merge_security(into: dict[str, Any], other: dict[str, Any]) -> None:
@@ -143,7 +154,7 @@ def security_events(window: Window) -> int:
 
 def merge_window(into: Window, other: Window) -> None:
     """Add `other` into `into` (mutates `into` only)."""
-    for key in ("events", "bytes", "errors", "dropped"):
+    for key in ("events", "bytes", "errors"):
         into[key] += other[key]
     _add_counts(into["levels"], other["levels"])
     lat, olat = into["latency"], other["latency"]
@@ -152,10 +163,8 @@ def merge_window(into: Window, other: Window) -> None:
     lat["min"] = _lowest(lat["min"], olat["min"])
     lat["max"] = _highest(lat["max"], olat["max"])
     _add_counts(lat["buckets"], olat["buckets"])
-    for name in COUNTERS:
-        _add_counts(into[name], other[name])
-        into["dropped"] += cap_counter(into[name])
-    into["dropped"] += merge_signatures(into["error_signatures"], other["error_signatures"])
+    for name in CAPPED:
+        _merge_counter(into, other, name)
     into["security_events"] = security_events(into) + security_events(other)
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
@@ -198,8 +207,19 @@ def encode(partial: Partial) -> bytes:
 
 
 def decode(data: bytes) -> Partial:
-    """Bytes written by `encode` → partial; rejects other schemas."""
+    """Bytes written by `encode` (schema 2, or schema 1 upgraded) → partial; rejects others."""
     partial = orjson.loads(data)
-    if not isinstance(partial, dict) or partial.get("schema") != SCHEMA:
-        raise ValueError("not a schema-1 partial aggregate")
+    if not isinstance(partial, dict) or partial.get("schema") not in (1, SCHEMA):
+        raise ValueError(f"not a schema-{SCHEMA} (or schema-1) partial aggregate")
+    if partial["schema"] == 1:
+        return _from_schema_1(partial)
     return partial
+
+
+def _from_schema_1(partial: Partial) -> Partial:
+    """A schema-1 partial in schema-2 form: windows' `dropped` becomes an empty `folded`."""
+    for hours in partial["windows"].values():
+        for window in hours.values():
+            window.pop("dropped", None)
+            window["folded"] = {}
+    return {**partial, "schema": SCHEMA}

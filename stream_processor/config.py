@@ -36,7 +36,7 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "BatchSize": 10000,
         "AlertThresholds": {"ErrorRate": 0.05, "LatencyMs": 1000},
     },
-    "Report": {"LookbackDays": 2, "TopN": 10},
+    "Report": {"LookbackDays": 2, "TopN": 10, "SilentHours": 6, "BaselineDays": 7, "DeviationThreshold": 3.5},
     "Redaction": {"ExtraPatterns": []},
 }
 
@@ -55,6 +55,9 @@ class Config:
     latency_threshold_ms: float = 1000.0
     lookback_days: int = 2
     top_n: int = 10
+    silent_hours: int = 6  # consecutive hours without events before a report alerts (the alarm's)
+    baseline_days: int = 7
+    deviation_threshold: float = 3.5
     security_rules: Mapping[str, Rule] = field(default_factory=lambda: {r.id: r for r in BUILTIN_RULES})
     redaction_patterns: tuple[str, ...] = ()
     rules: Rules = field(default_factory=Rules, compare=False)
@@ -117,6 +120,7 @@ RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
 _LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+MAX_BASELINE_DAYS = 60
 MAX_LOOKBACK_DAYS = 14  # CloudWatch refuses metric datapoints older than two weeks
 MAX_QUERY_SECONDS = 900  # a Lambda invocation's limit
 MAX_BATCH_SIZE = 10_000  # events per CloudWatch batch, and the replay batch bound
@@ -178,6 +182,9 @@ def parse_config(doc: object) -> Config:
         latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float, most=900_000),
         lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True, most=MAX_LOOKBACK_DAYS),
         top_n=_number(doc, "Report.TopN", 10, most=100),
+        silent_hours=_number(doc, "Report.SilentHours", 6, most=24),
+        baseline_days=_number(doc, "Report.BaselineDays", 7, zero=True, most=MAX_BASELINE_DAYS),
+        deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
         rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"))),

@@ -126,11 +126,21 @@ def loads_lenient(text: bytes) -> Any:
 
 
 def batch_id(owner: str, log_group: str, log_stream: str, events: list[dict[str, Any]]) -> str:
-    """Deterministic id (DESIGN §5): sha256 over owner, group, stream and every (id, timestamp)."""
+    """Deterministic id (DESIGN §5): sha256 over owner, group, stream, every (id, timestamp) in
+    order, and a digest of the messages.
+
+    The messages are covered because some emulators number events from 0 in every call: two
+    different batches of one stream can share every id and timestamp, and must not share a key.
+    """
     parts = [owner, log_group, log_stream]
+    messages = hashlib.sha256()
     for event in events:
         parts.append(event["id"])
         parts.append(str(event["timestamp"]))
+        text = event["message"].encode("utf-8", "surrogatepass")
+        messages.update(len(text).to_bytes(8, "big"))
+        messages.update(text)
+    parts.append(messages.hexdigest())
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 

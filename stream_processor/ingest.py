@@ -59,6 +59,7 @@ class Ingest:
         except DecodeError as exc:
             return self._quarantine(raw if raw is not None else _as_bytes(data), exc, origin)
         if batch.is_control:
+            self.metrics.control_message()
             logger.info("control message skipped", extra={"origin": origin})
             return Outcome("skipped", reason="control_message")
         if not batch.events:

@@ -139,11 +139,11 @@ def _tally(values: Sequence[Any]) -> dict[Any, int]:
     return counts
 
 
-def _counter(column: Sequence[str | None], texts: Kept) -> tuple[dict[str, int], int]:
-    """Counts of a column's values, keys redacted as names (they are log text), capped; and keys dropped."""
+def _counter(column: Sequence[str | None], texts: Kept) -> dict[str, int]:
+    """Counts of a column's values, keys redacted as names (they are log text); capped by `build`."""
     counts: dict[str, int] = {}
     if column.count(None) == len(column):
-        return counts, 0
+        return counts
     remembered = texts.memo.names.get
     for key, count in _tally(column).items():
         if key is None:
@@ -152,7 +152,7 @@ def _counter(column: Sequence[str | None], texts: Kept) -> tuple[dict[str, int],
         if clean is None:
             clean = texts.name(key)
         counts[clean] = counts.get(clean, 0) + count
-    return counts, aggregate.cap_counter(counts)
+    return counts
 
 
 def _signatures(cols: Columns, levels: Sequence[str], texts: Kept) -> dict[str, Any]:
@@ -203,30 +203,25 @@ def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
     errors = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
-    principal_counts, dropped_principals = _counter(principals, texts)
-    action_counts, dropped_actions = _counter(actions, texts)
-    status_counts, dropped_statuses = _counter(statuses, texts)
-    dropped = dropped_principals + dropped_actions + dropped_statuses
-    signatures: dict[str, Any] = {}
-    if errors:
-        dropped += aggregate.merge_signatures(signatures, _signatures(cols, levels, texts))
+    signatures = _signatures(cols, levels, texts) if errors else {}
     matched = _matched(cols, hits) if hits else {}
-    return {
+    window = {
         "events": len(cols.messages),
         "bytes": _byte_count(cols.messages),
         "errors": errors,
         "levels": level_counts,
         "latency": _latency(latencies),
-        "principals": principal_counts,
-        "actions": action_counts,
-        "statuses": status_counts,
+        "principals": _counter(principals, texts),
+        "actions": _counter(actions, texts),
+        "statuses": _counter(statuses, texts),
         "error_signatures": signatures,
         "security": _security(cols, matched, texts) if matched else {},
         "security_events": len(matched),
-        "dropped": dropped,
+        "folded": {},
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
     }
+    return aggregate.cap_window(window)
 
 
 def _one_latency(value: float | None) -> dict[str, Any]:
@@ -259,7 +254,7 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts
         "error_signatures": signatures,
         "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
         "security_events": 1 if rules else 0,
-        "dropped": 0,
+        "folded": {},
         "first_ts": stamp,
         "last_ts": stamp,
     }

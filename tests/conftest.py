@@ -10,8 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
 
 from stream_processor.config import clear_caches, default_config_json
+
+# A noisy, shared 2-core VM: a property test's speed is not what it checks (benchmarks do that).
+settings.register_profile("logreview", deadline=None)
+settings.load_profile("logreview")
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

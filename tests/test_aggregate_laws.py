@@ -16,7 +16,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stream_processor import aggregate
+from stream_processor import aggregate, counters
 from stream_processor.decode import Batch, batch_id
 from stream_processor.pipeline import aggregate_batch
 
@@ -133,11 +133,12 @@ def _window(serial: int) -> aggregate.Window:
 
 
 def test_caps_bound_the_size_of_a_merge() -> None:
-    """1,000 partials with 50 new keys each: the merge keeps the caps and counts what it drops."""
+    """1,000 partials with 50 new keys each: the counters stay at their caps, kept counts are
+    exact, and the events of every key left out are counted as folded."""
     merged = aggregate.empty()
     for serial in range(1000):
         partial = {
-            "schema": 1,
+            "schema": aggregate.SCHEMA,
             "date": "2025-11-26",
             "partials": 1,
             "batch": None,
@@ -150,8 +151,13 @@ def test_caps_bound_the_size_of_a_merge() -> None:
     assert window["events"] == 50_000
     assert len(window["security"]["auth_failure"]["samples"]) == aggregate.SAMPLES_PER_RULE
     assert window["security"]["auth_failure"]["count"] == 50_000
-    # every key beyond the caps is counted as dropped: principals, actions, signatures
-    assert window["dropped"] == 3 * (50_000 - aggregate.COUNTER_CAP)
-    assert len(aggregate.encode(merged)) < 200_000  # bounded, not proportional to 1,000 partials
-    # the kept principals are the highest counts (ties broken deterministically)
-    assert min(window["principals"].values()) == 3
+    everything = {f"user-{s}-{i}": 1 + i % 3 for s in range(1000) for i in range(50)}
+    folded = window["folded"]["principals"]
+    assert window["principals"] == {
+        k: n for k, n in everything.items() if counters.level(k) >= folded["level"]
+    }
+    assert folded["events"] == sum(everything.values()) - sum(window["principals"].values())
+    assert window["folded"]["actions"]["events"] == 50_000 - len(window["actions"])
+    signatures = window["folded"]["error_signatures"]
+    assert signatures["events"] == 50_000 - len(window["error_signatures"])
+    assert len(aggregate.encode(merged)) < 1_500_000  # bounded, not proportional to 1,000 partials

@@ -145,7 +145,7 @@ def test_lenient_json_replaces_invalid_utf8_and_lone_surrogates() -> None:
     orjson.dumps(value)  # serialisable again: nothing poisons the partial's encoding
 
 
-def test_batch_id_covers_every_event_id_and_timestamp() -> None:
+def test_batch_id_covers_every_event_id_timestamp_and_message() -> None:
     events = [log_event("a", NOON, "0"), log_event("b", NOON + 1, "1"), log_event("c", NOON + 2, "2")]
     base = batch_id("1", "g", "s", events)
     assert base == batch_id("1", "g", "s", [dict(e) for e in events]) and len(base) == 32
@@ -157,5 +157,8 @@ def test_batch_id_covers_every_event_id_and_timestamp() -> None:
         batch_id("1", "g", "s", middle_changed),
         batch_id("1", "g", "s", [events[0], events[2], events[1]]),
         batch_id("1", "g", "s", events[:2]),
+        batch_id("1", "g", "s", [events[0], {**events[1], "message": "B"}, events[2]]),
+        # message boundaries count: "ab" + "c" is not "a" + "bc"
+        batch_id("1", "g", "s", [{**events[0], "message": "ab"}, {**events[1], "message": ""}, events[2]]),
     }
-    assert base not in others and len(others) == 6
+    assert base not in others and len(others) == 8

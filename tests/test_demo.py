@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from stream_processor.cli import main
-from stream_processor.demo import agent
+from stream_processor.demo import agent, browser
 from stream_processor.demo.alerts import AlertWatch
 from stream_processor.demo.files import agent_rules, read_files
 from stream_processor.demo.story import ADMIN, OPERATOR, Story, generate
@@ -76,9 +76,8 @@ def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.C
 
     s3 = boto3.client("s3")
     prefix = f"reports/{day.replace('-', '/')}/"
-    assert list_keys(s3, bucket, prefix) == [
-        prefix + n for n in ("log_review.gz", "log_review.html", "log_review.json.gz")
-    ]
+    names = ("aggregate.json.gz", "log_review.gz", "log_review.html", "log_review.json.gz", "seen.json.gz")
+    assert list_keys(s3, bucket, prefix) == [prefix + n for n in names]
     assert _report(s3, bucket, day)["totals"] == report["totals"]
     assert len(list_keys(s3, bucket, "archive/")) == len(list_keys(s3, bucket, f"aggregates/dt={day}/")) > 0
 
@@ -243,9 +242,17 @@ def test_demo_starts_its_own_endpoint_and_puts_the_environment_back(
     assert "(moto, started in this process;" in out
     assert moto_endpoint not in out
     assert {name: os.environ.get(name) for name in before} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "daily-report.log", "log_review.html", "log_review.json", "log_review.txt", "stream-processor.log",
-    ]  # fmt: skip
+    picture = ["log_review.png"] if browser.available() else []  # the screenshot needs chromium
+    files = [
+        "daily-report.log",
+        "log_review.html",
+        "log_review.json",
+        "log_review.txt",
+        "stream-processor.log",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*files, *picture])
+    if picture:
+        assert (tmp_path / "log_review.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_demo_refuses_bad_arguments_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:

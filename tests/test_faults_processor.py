@@ -20,6 +20,7 @@ from stream_processor.errors import ConfigError
 from stream_processor.handler import lambda_handler
 from stream_processor.ingest import Ingest
 from stream_processor.sinks import S3Sink
+from stream_processor.sinks.metrics import emf_values
 from tests.conftest import list_keys
 from tests.faultproxy import FaultProxy
 from tests.faults import (
@@ -163,7 +164,7 @@ class BrokenStdout(io.TextIOBase):
 
 
 def _emf_events(lines: list[dict[str, Any]]) -> int:
-    return int(sum(sum(line["EventCount"]) for line in lines if "EventCount" in line))
+    return int(sum(value * count for line in lines for value, count in emf_values(line, "EventCount")))
 
 
 def test_metrics_write_transient_fault_is_retried_by_lambda(

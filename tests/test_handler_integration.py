@@ -205,7 +205,9 @@ def test_emf_metrics_per_log_group(aws: dict[str, Any], capsys: pytest.CaptureFi
     assert doc["LogGroup"] == "/admin/logs"
     counts = [_values(doc[name]) for name in ("EventCount", "ErrorCount", "SecurityEventCount")]
     assert counts == [[3], [1], [1]]
-    assert sorted(_values(doc["Latency"])) == pytest.approx([80, 120], rel=0.01)
+    latency = doc["Latency"]  # EMF's histogram form: values weighted by the events behind them
+    assert latency["Values"] == pytest.approx([80, 120], rel=0.01) and latency["Counts"] == [1, 1]
+    assert directive["Metrics"][-1] == {"Name": "Latency", "Unit": "Milliseconds"}
     assert _values(doc["ProcessingTime"])[0] > 0
 
 
@@ -217,3 +219,16 @@ def test_decode_failure_metric_is_dimensionless(
     (doc,) = _emf(capsys.readouterr().out)
     assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] in ([], [[]])
     assert (_values(doc["DecodeFailures"]), _values(doc["QuarantinedBatches"])) == ([1], [1])
+
+
+def test_control_messages_are_counted_in_a_dimensionless_metric(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    control = {"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": ""}
+    capsys.readouterr()
+    result = lambda_handler(subscription_event(compress({**control, "logEvents": []})), None)
+    assert result["skipped"] == 1
+    (doc,) = _emf(capsys.readouterr().out)
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "ControlMessages", "Unit": "Count"}]
+    assert doc["ControlMessages"] == 1

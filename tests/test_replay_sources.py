@@ -56,7 +56,12 @@ def test_firehose_objects_replay_every_envelope_once(
     assert day_events(first, "2025-11-26") == 10
 
     status, _ = replay(capsys, source, "--format", "firehose")
-    assert status == 0 and snapshot(s3, bucket) == first  # same keys, same bytes
+    assert status == 2  # the day is counted now: replaying again would add, so it is refused
+    status, _ = replay(
+        capsys, source, "--format", "firehose", "--since", "2025-11-26", "--until", "2025-11-26",
+        "--log-group", "/admin/logs", "--replace",
+    )  # fmt: skip
+    assert status == 0 and snapshot(s3, bucket) == first  # replaced: same keys, same bytes
 
 
 def test_firehose_corpus_object_with_an_invalid_record(
@@ -95,4 +100,7 @@ def test_export_object_counted_once_on_the_right_day_and_idempotent(
     assert archived == ["dt=2025-11-26", "dt=2025-11-27"]
 
     status, _ = replay(capsys, source, "--format", "export", "--log-group", "/admin/logs", "--workers", "1")
+    assert status == 2  # counted now: refused rather than added
+    days = ("--since", "2025-11-26", "--until", "2025-11-27")
+    status, _ = replay(capsys, source, "--format", "export", "--log-group", "/admin/logs", *days, "--replace")
     assert status == 0 and snapshot(s3, bucket) == first

@@ -11,7 +11,7 @@ import base64
 import gzip
 import random
 import string
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +19,7 @@ import pytest
 
 from daily_report.handler import lambda_handler as daily_handler
 from daily_report.message import summary_message
+from daily_report.publish import Link
 from daily_report.render_html import render_html
 from daily_report.render_text import render_text
 from daily_report.report import build_report
@@ -32,6 +33,7 @@ from tests.conftest import list_keys
 from tests.faults import Inbox, day_start_ms
 
 DATE = "2025-11-26"
+LINK = Link("https://example.invalid/report.html", datetime(2025, 11, 27, 12, tzinfo=UTC), session_bound=True)
 WINDOW = 10  # no 10-character piece of any secret may appear outside the archive
 _B32 = string.ascii_uppercase + "234567"
 _B64 = string.ascii_letters + string.digits + "+/"
@@ -150,7 +152,9 @@ def test_no_piece_of_a_secret_reaches_aggregates_reports_or_alerts(planted: dict
     s3, bucket = planted["s3"], planted["bucket"]
     documents = {**_texts(s3, bucket, "aggregates/"), **_texts(s3, bucket, "reports/")}
     documents.update({f"sns:{i}": message for i, message in enumerate(planted["sns"])})
-    assert len(documents) == 2 + 3 + 1  # two partials, three report objects, one SNS message
+    assert (
+        len(documents) == 2 + 3 + 2 + 1
+    )  # two partials, three report objects, the day's aggregate and index, one SNS message
     assert _leaks(documents, planted["planted"]) == []
     report = orjson.loads(documents[f"reports/{DATE.replace('-', '/')}/log_review.json.gz"])
     assert report["totals"]["events"] == 2 * len(planted["messages"])
@@ -184,6 +188,6 @@ def test_two_hundred_more_corpora_leak_nothing_from_partials_or_rendered_reports
             "text": render_text(report),
             "html": render_html(report),
             "json": orjson.dumps(report).decode(),
-            "sns": summary_message(report, ["s3://bucket/key"], "https://example.invalid/report.html"),
+            "sns": summary_message(report, ["s3://bucket/key"], LINK),
         }
         assert _leaks(documents, planted) == [], seed

@@ -11,13 +11,14 @@ such hours).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from ..sinks.metrics import emf_values, percentile
 
 PAGING = ("critical", "high")
 MIN_EVENTS_FOR_RATE = 20  # an error rate over a handful of events says nothing
@@ -31,14 +32,11 @@ class HourMetrics:
     events: float = 0.0
     errors: float = 0.0
     detections: float = 0.0  # critical and high, as the HighSeverityDetections alarm sums them
-    latency: list[float] = field(default_factory=list)
+    latency: list[tuple[float, float]] = field(default_factory=list)  # (value, events)
 
     def p99(self) -> float | None:
-        """Nearest-rank 99th percentile of the Latency values (what a p99 statistic reports)."""
-        if not self.latency:
-            return None
-        ordered = sorted(self.latency)
-        return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+        """Nearest-rank 99th percentile of the weighted Latency values (what a p99 statistic reports)."""
+        return percentile(self.latency, 0.99)
 
 
 def emf_objects(lines: Iterable[str]) -> list[dict[str, Any]]:
@@ -119,7 +117,7 @@ class AlertWatch:
             metrics.errors += sum(_values(doc.get("ErrorCount", [])))
             if doc.get("Severity") in PAGING:
                 metrics.detections += sum(_values(doc.get("Detections", [])))
-            metrics.latency.extend(_values(doc.get("Latency", [])))
+            metrics.latency.extend(emf_values(doc, "Latency"))
 
     def close(self, hour_ms: int) -> list[Alert]:
         """Alerts for every log group in the hour starting at `hour_ms`."""

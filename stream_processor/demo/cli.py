@@ -22,6 +22,7 @@ from .reports import (
     bucket_summary,
     download,
     run_daily_report,
+    screenshot,
     show_bucket,
     show_notifications,
     show_outputs,
@@ -163,6 +164,7 @@ def _reports(console: Console, stack: Stack, main_day: str | None, output: Path)
     shown = next((f for f in files if f.day == main_day), files[-1])
     show_report(console, shown)
     show_outputs(console, files)
+    screenshot(console, shown)
     show_bucket(console, stack.bucket, step("listing the bucket", bucket_summary, stack.bucket))
     step("reading the alert queue", show_notifications, console, stack.queue_url, shown.day)
     return files

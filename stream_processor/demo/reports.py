@@ -77,6 +77,19 @@ def show_outputs(console: Console, all_files: list[ReportFiles]) -> None:
         console.line(f"{'':12}text: {files.text}   JSON: {files.json}")
 
 
+def screenshot(console: Console, files: ReportFiles) -> Path | None:
+    """`log_review.png` beside the HTML, taken in headless Chromium when it is installed."""
+    from .browser import available, check_page
+
+    if not available():
+        console.line("screenshot: skipped (needs Debian's chromium and Playwright: apt-get install chromium)")
+        return None
+    picture = files.html.with_suffix(".png")
+    check_page(files.html, picture)
+    console.line(f"screenshot of the HTML report: {picture.resolve()}")
+    return picture
+
+
 def show_bucket(console: Console, bucket: str, summary: dict[str, tuple[int, int]]) -> None:
     console.section(f"objects created in s3://{bucket}")
     console.line(f"{'prefix':<14}{'objects':>9}{'bytes':>13}")

@@ -1,11 +1,14 @@
 """Replay archived batches through the pipeline (by day and log group), or re-drive a DLQ.
 
   logreview replay s3://BUCKET/PREFIX [--format archive|firehose|export] [--since D] [--until D]
-                   [--log-group NAME ...] [--dry-run] [--workers N] [--via-queue URL] [--bucket DEST]
+                   [--log-group NAME ...] [--replace] [--dry-run] [--workers N] [--via-queue URL]
+                   [--bucket DEST]
   logreview replay --from-dlq QUEUE_URL [--bucket DEST] [--dry-run]
 
-Without a source, replays s3://$REPORT_BUCKET/archive/. Exit status 1 when anything failed or was
-quarantined (the summary names each), 2 for a usage or configuration error.
+Without a source, replays s3://$REPORT_BUCKET/archive/. A firehose or export replay over days whose
+log group is already counted is refused unless --replace (see `coverage`). Exit status 1 when
+anything failed or was quarantined (the summary names each), 2 for a usage or configuration error
+or a refused replay.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..ingest import Ingest
 from ..observability import logger
 from ..sinks import S3Sink
 from ..sinks.s3 import s3_client
+from .coverage import FOREIGN, SUPERSEDED, check, refusal, set_aside
 from .days import DayRange
 from .dlq import Redriver, redrive
 from .formats import FORMATS
@@ -48,6 +52,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
     parser.add_argument(
         "--log-group", dest="log_groups", action="append", default=[], metavar="NAME", help="repeatable"
+    )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="firehose/export: set aside the partials that already count these groups and days",
     )
     parser.add_argument("--dry-run", action="store_true", help="read and count; write nothing")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="objects replayed at once")
@@ -76,6 +85,10 @@ def _run_replay(args: argparse.Namespace) -> int:
     source = args.source or f"s3://{_report_bucket(None)}/{ARCHIVE_ROOT}"
     print(f"replay: listing {source} ({args.format})", file=sys.stderr)
     objects = list(select(client, source, args.format, window, args.log_groups))
+    if args.format in FOREIGN:
+        _guard_counted(args, client, window)
+    elif args.replace:
+        raise LogReviewError("--replace applies to firehose and export replays (archive replays overwrite)")
     if args.via_queue:
         return _enqueue(args, objects, window)
     ingest = None if args.dry_run else _ingest(args.bucket, client, config_from_args(args))
@@ -83,6 +96,28 @@ def _run_replay(args: argparse.Namespace) -> int:
     progress = Progress(len(objects), sum(obj.size for obj in objects))
     tally, seconds = timed(lambda: run_pool(objects, replayer, args.workers, progress))
     return _report(tally, summary_line(tally, seconds), args.dry_run)
+
+
+def _guard_counted(args: argparse.Namespace, client: S3Client, window: DayRange) -> None:
+    """Refuse, or with --replace set aside, what already counts the replayed groups and days."""
+    bucket = _report_bucket(args.bucket)
+    coverage = check(client, bucket, window, args.log_groups)
+    if not coverage.found:
+        return
+    if not args.replace:
+        raise LogReviewError(refusal(coverage, args.format))
+    if args.dry_run:
+        print(
+            f"(dry run) would set aside {len(coverage.found):,} partial(s) under {SUPERSEDED}",
+            file=sys.stderr,
+        )
+        return
+    set_aside(client, bucket, coverage)
+    print(
+        f"replay: set aside {len(coverage.moved):,} objects ({len(coverage.found):,} partials and their "
+        f"archive objects) under s3://{bucket}/{SUPERSEDED}; deleted {len(coverage.rollups):,} rollups",
+        file=sys.stderr,
+    )
 
 
 def _report(tally: Tally, line: str, dry_run: bool) -> int:

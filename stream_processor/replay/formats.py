@@ -201,7 +201,9 @@ def _envelope_items(
     if groups and not batch.is_control and batch.log_group not in groups:
         yield Skipped("other_group", len(batch.events))
         return
-    yield from batch_items(batch, part, origin, window, split_days=False)
+    # in a bounded range, an envelope crossing the range's midnight is cut there: a foreign replay
+    # writes exactly the days it replaces (coverage.py), never the day next to them
+    yield from batch_items(batch, part, origin, window, split_days=not window.is_open)
 
 
 def batch_items(

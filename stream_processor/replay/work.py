@@ -34,6 +34,9 @@ class ReplayMetrics(MetricsSink):
     def batch(self, partials: list[aggregate.Partial], processing_ms: float) -> None:
         return None
 
+    def control_message(self) -> None:
+        return None
+
 
 class SilentMetrics(ReplayMetrics):
     """For the command line: EMF lines on a terminal reach no CloudWatch."""

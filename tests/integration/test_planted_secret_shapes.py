@@ -25,7 +25,7 @@ from stream_processor.redact import MASK
 from tests.builders import compress, envelope, log_event, subscription_event
 from tests.faults import Inbox, day_start_ms
 from tests.planted_secrets import Planted, plant
-from tests.test_secrets import _texts
+from tests.test_secrets import LINK, _texts
 
 DATE = "2025-11-26"
 WINDOW = 10
@@ -78,7 +78,7 @@ def test_forty_generated_corpora_leak_nothing_from_partials_or_rendered_reports(
             "text": render_text(report),
             "html": render_html(report),
             "json": orjson.dumps(report).decode(),
-            "sns": summary_message(report, ["s3://bucket/key"], "https://example.invalid/report.html"),
+            "sns": summary_message(report, ["s3://bucket/key"], LINK),
         }
         assert _leaks(documents, planted) == [], seed
         principals = partial["windows"]["/admin/logs"]["01"]["principals"]

@@ -68,3 +68,14 @@ def test_reconcile_gap_and_delivery_errors_are_alarmed(resources: dict[str, Any]
     watched = {m["MetricStat"]["Metric"]["MetricName"] for m in errors if "MetricStat" in m}
     assert watched == {"DeliveryErrors"}
     assert {m["MetricStat"]["Metric"]["Namespace"] for m in errors if "MetricStat" in m} == {"AWS/Logs"}
+
+
+def test_weekly_report_schedule_is_optional_and_asks_for_the_previous_week() -> None:
+    template = load(str(TEMPLATE))
+    assert template["Parameters"]["WeeklyReport"]["Default"] == "Disabled"
+    rule = template["Resources"]["WeeklyReportSchedule"]
+    assert rule["Condition"] == "WantsWeeklyReport"
+    target = rule["Properties"]["Targets"][0]
+    assert target["Input"] == '{"period": "weekly"}'
+    permission = template["Resources"]["WeeklyReportSchedulePermission"]["Properties"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["WeeklyReportSchedule", "Arn"]}
