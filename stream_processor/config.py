@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from .alerting.settings import parse_alerts
 from .detect import BUILTIN_RULES, DEFAULT_DETECTOR, Detector, Rule
 from .detect.rules_config import user_rules
 from .errors import ConfigError
@@ -107,7 +108,7 @@ def _patterns(path: str, values: Any) -> tuple[str, ...]:
 # valid one, never a silently ignored setting. `SecurityRules` maps rule names to rules
 # (validated by `detect.rules_config`).
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
-    "": frozenset({"LogConfig", "SecurityRules", "Redaction", "Report"}),
+    "": frozenset({"LogConfig", "SecurityRules", "Redaction", "Report", "Alerts"}),
     "LogConfig": frozenset(DEFAULT_DOCUMENT["LogConfig"]),
     "LogConfig.AlertThresholds": frozenset({"ErrorRate", "LatencyMs"}),
     "Redaction": frozenset({"ExtraPatterns"}),
@@ -186,7 +187,7 @@ def parse_config(doc: object) -> Config:
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction)),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"))),
     )
 
 

@@ -14,6 +14,7 @@ from .ingest import Ingest
 from .observability import annotate, lambda_entry
 from .pipeline import Rules
 from .sinks import S3Sink
+from .sinks.alerts import AlertSink
 from .sources import event_kind, payloads
 
 
@@ -23,7 +24,8 @@ def _rules() -> Rules:
 
 @lru_cache(maxsize=1)
 def _ingest(bucket: str) -> Ingest:
-    return Ingest(S3Sink(bucket), _rules)
+    store = S3Sink(bucket)
+    return Ingest(store, _rules, alerts=AlertSink.from_environment(store))
 
 
 def current_ingest() -> Ingest:

@@ -17,14 +17,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import aggregate
+from .alerting.detections import find_detections
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .observability import logger
-from .pipeline import Rules, aggregate_batch
+from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
+
+if TYPE_CHECKING:
+    from .sinks.alerts import AlertSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +63,17 @@ class Invocation:
 
 @dataclass(slots=True)
 class Ingest:
-    """Binds the sinks and the rules loader; call `invocation` with the payloads of one event."""
+    """Binds the sinks and the rules loader; call `invocation` with the payloads of one event.
+
+    `alerts` is the live path's notification sink; replays leave it out, so they never notify.
+    """
 
     sink: S3Sink
     load_rules: Callable[[], Rules]
     metrics: MetricsSink = field(default_factory=MetricsSink)
     archive: bool = True
     max_decompressed: int = DEFAULT_MAX_DECOMPRESSED
+    alerts: AlertSink | None = None
 
     def __call__(self, data: str | bytes, origin: str = "subscription") -> Outcome:
         """One payload as an invocation of its own (a direct subscription delivery)."""
@@ -86,8 +95,12 @@ class Ingest:
             else:
                 accepted[decoded[1].batch_id] = (position, *decoded)
                 outcomes.append(Outcome("processed"))  # completed below, once written
-        made = self._write(writes, [(raw, batch) for _, raw, batch in accepted.values()])
+        made, analysed = self._write(writes, [(raw, batch) for _, raw, batch in accepted.values()])
         keys = tuple(writes.confirm())
+        if self.alerts is not None and analysed is not None:  # after the bundles are safe
+            rules, archived, analyses = analysed
+            for batch, analysis in analyses:
+                self._alert(self.alerts, batch, analysis, rules, archived)
         written = tuple(key for key in keys if not key.startswith("quarantine/"))
         for position, _, batch in accepted.values():
             outcomes[position] = Outcome("processed", len(batch.events), batch.batch_id, keys=written)
@@ -135,10 +148,13 @@ class Ingest:
             return Outcome("skipped", batch_id=batch.batch_id, reason="no_events")
         return raw, batch
 
-    def _write(self, writes: Writes, accepted: list[tuple[bytes, Batch]]) -> list[aggregate.Partial]:
-        """Put the archive (first, before parsing), then aggregate and put the bundles."""
+    def _write(
+        self, writes: Writes, accepted: list[tuple[bytes, Batch]]
+    ) -> tuple[list[aggregate.Partial], tuple[Rules, str, list[tuple[Batch, Analysed]]] | None]:
+        """Put the archive (first, before parsing), then aggregate and put the bundles; return the
+        bundles and what the alert sink needs (rules, archive key, each batch's analysis)."""
         if not accepted:
-            return []
+            return [], None
         batches = [batch for _, batch in accepted]
         invocation = invocation_id(batch.batch_id for batch in batches)
         archive = archive_key(batches, invocation)
@@ -149,10 +165,24 @@ class Ingest:
         except BaseException:
             writes.settle()  # an invalid config still leaves the raw payloads archived
             raise
-        made = bundles((p for batch in batches for p in aggregate_batch(batch, rules)), archive)
+        analyses = [(batch, analyse_batch(batch, rules)) for batch in batches]
+        made = bundles((p for _, analysis in analyses for p in analysis.partials), archive)
         for bundle in made:
             writes.bundle(partial_key(bundle, invocation), bundle)
-        return made
+        return made, (rules, archive, analyses)
+
+    def _alert(
+        self, alerts: AlertSink, batch: Batch, analysis: Analysed, rules: Rules, archived: str
+    ) -> None:
+        """Detections → the alert sink (after the bundles are safe, before metrics)."""
+        found, untracked = find_detections(
+            batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting, rules.detector
+        )
+        if found or untracked:
+            tally = alerts(found, rules.alerting, untracked)
+            logger.info(
+                "detections", extra={"batch_id": batch.batch_id, **tally.outcomes, "untracked": untracked}
+            )
 
 
 def _as_bytes(data: str | bytes) -> bytes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
+from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .detect import DEFAULT_DETECTOR, Detector
 from .parse import Parsed, parse_message
@@ -29,6 +30,7 @@ class Rules:
 
     detector: Detector = DEFAULT_DETECTOR
     redact: Redactor = DEFAULT_REDACTOR
+    alerting: AlertSettings = DEFAULT_SETTINGS
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 

@@ -105,7 +105,8 @@ def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.C
     def alert(hour: int, group: str, what: str) -> str:
         return rf"ALERT  {hour:02d}:00  {re.escape(group)}\s+{what}"
 
-    assert re.search(alert(story.failed_logins_hour, ADMIN, "59 security event"), out)
+    assert re.search(alert(story.failed_logins_hour, ADMIN, r"\d critical/high detection"), out)
+    assert f"Subject: [HIGH] auth_failure in {ADMIN}: " in out  # the brute force, notified by itself
     assert re.search(alert(story.error_hour, OPERATOR, "error rate"), out)
     assert re.search(alert(story.latency_hour, OPERATOR, "p99 latency"), out)
     assert re.search(rf"note   {story.silent_hour:02d}:00  /operator/logs\s+no events", out)
@@ -208,14 +209,22 @@ def _emf(group: str, events: int, errors: int, security: int, latency: list[floa
     return {**doc, "SecurityEventCount": [security], "Latency": latency}
 
 
+def _detections(group: str, severity: str, count: int) -> dict[str, Any]:
+    return {"_aws": {}, "LogGroup": group, "Severity": severity, "Detections": [count]}
+
+
 def test_alarms_from_emf_follow_the_thresholds() -> None:
     watch = AlertWatch((ADMIN, OPERATOR), error_rate=0.05, latency_ms=1000)
     h0, h1, h2 = 0, HOUR_MS, 2 * HOUR_MS
     watch.add(h0, [_emf(ADMIN, 100, 5, 0, [10.0] * 99), _emf(OPERATOR, 100, 0, 0, [])])
     assert watch.close(h0) == []  # 5 % is not above 5 %
-    watch.add(h1, [_emf(ADMIN, 100, 6, 3, [10.0] * 98 + [2000.0, 2500.0])])
-    rules = {(a.log_group, a.rule) for a in watch.close(h1)}
-    assert rules == {(ADMIN, "error_rate"), (ADMIN, "latency_p99"), (ADMIN, "security"), (OPERATOR, "silent")}
+    watch.add(h1, [_emf(ADMIN, 100, 6, 3, [10.0] * 98 + [2000.0, 2500.0]), _detections(ADMIN, "high", 1)])
+    watch.add(h1, [_detections(ADMIN, "medium", 4)])  # below the alarm's severities
+    rules = {(a.log_group, a.rule, a.value) for a in watch.close(h1)}
+    assert {(g, r) for g, r, _ in rules} == {
+        (ADMIN, "error_rate"), (ADMIN, "latency_p99"), (ADMIN, "detections"), (OPERATOR, "silent")
+    }  # fmt: skip
+    assert (ADMIN, "detections", 1.0) in rules
     watch.add(h2, [_emf(ADMIN, 10, 10, 0, []), _emf(OPERATOR, 5, 0, 0, [])])
     assert watch.close(h2) == []  # too few events for a rate
 

@@ -89,6 +89,7 @@ def test_runbook_delete_aggregates_replay_regenerate_is_byte_identical(
     assert orjson.loads(live_report)["totals"]["events"] == events - 4  # 4 were logged on the 25th
     archive, partials = objects(s3, bucket, "archive/"), objects(s3, bucket, f"aggregates/dt={DAY}/")
     assert any(key.startswith("archive/dt=2025-11-25/") for key in archive)
+    alert_state = objects(s3, bucket, "alerts/")  # the live path's notification dedup state
     delete(s3, bucket, "aggregates/")
 
     status, out = replay(capsys, f"s3://{bucket}", "--since", DAY, "--until", DAY, "--workers", "4")
@@ -102,8 +103,9 @@ def test_runbook_delete_aggregates_replay_regenerate_is_byte_identical(
     status, _ = replay(capsys, f"s3://{bucket}", "--since", DAY, "--until", DAY)
     assert status == 0
     assert objects(s3, bucket, f"aggregates/dt={DAY}/") == partials
+    assert objects(s3, bucket, "alerts/") == alert_state  # a replay notifies nobody
     assert list_keys(s3, bucket) == sorted(
-        [*archive, *list_keys(s3, bucket, "aggregates/"), *list_keys(s3, bucket, "reports/")]
+        [*archive, *alert_state, *list_keys(s3, bucket, "aggregates/"), *list_keys(s3, bucket, "reports/")]
     )
     assert without_generated_at(report_bytes(s3, bucket)) == without_generated_at(live_report)
 

@@ -283,10 +283,11 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
     objects = "<ReportBucket.Arn>"  # how resolve() renders ${ReportBucket.Arn}
     stream_writes = allowed(res, "StreamProcessorRole", "s3:PutObject", values)
     assert sorted(stream_writes) == sorted(
-        f"{objects}/{p}/*" for p in ("archive", "aggregates", "quarantine")
+        f"{objects}/{p}/*" for p in ("archive", "aggregates", "quarantine", "alerts")
     )
     stream_reads = allowed(res, "StreamProcessorRole", "s3:GetObject", values)
-    assert set(stream_reads) == {f"{objects}/archive/*"}  # ReplaySourcePrefix defaults to archive/
+    # ReplaySourcePrefix defaults to archive/; alerts/ holds the notification dedup state
+    assert set(stream_reads) == {f"{objects}/archive/*", f"{objects}/alerts/*"}
     assert allowed(res, "DailyReportRole", "s3:PutObject", values) == [f"{objects}/reports/*"]
     assert sorted(allowed(res, "DailyReportRole", "s3:GetObject", values)) == [
         f"{objects}/aggregates/*",
@@ -310,8 +311,9 @@ def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> N
     for role in ("StreamProcessorRole", "DailyReportRole"):
         assert allowed(res, role, "ssm:GetParameter", values) == [parameter, user_rules]
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
-    assert allowed(res, "DailyReportRole", "sns:Publish", values) == ["<AlertTopic>"]
-    assert allowed(res, "StreamProcessorRole", "sns:Publish", values) == []
+    for role in ("StreamProcessorRole", "DailyReportRole"):
+        assert allowed(res, role, "sns:Publish", values) == ["<AlertTopic>"]
+        assert allowed(res, role, "kms:GenerateDataKey", values) == ["<AlertKey.Arn>"]
     assert allowed(res, "StreamProcessorRole", "cloudwatch:PutMetricData", values) == []  # EMF
     assert allowed(res, "DailyReportRole", "cloudwatch:PutMetricData", values) == ["*"]
     assert allowed(res, "StreamProcessorRole", "sqs:ReceiveMessage", values) == ["<ReplayQueue.Arn>"]
@@ -354,9 +356,12 @@ def test_functions_runtime_code_and_environment(resources: dict[str, Any]) -> No
         assert env["CONFIG_PARAMETER"] == {"Ref": "ConfigParameter"}
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "LogProcessor"
         assert env["POWERTOOLS_SERVICE_NAME"]
-    assert resources["DailyReportFunction"]["Properties"]["Environment"]["Variables"]["ALERT_TOPIC_ARN"] == {
-        "Ref": "AlertTopic"
-    }
+    for name in ("StreamProcessorFunction", "DailyReportFunction"):
+        env = resources[name]["Properties"]["Environment"]["Variables"]
+        assert env["ALERT_TOPIC_ARN"] == {"Ref": "AlertTopic"}
+    env = resources["StreamProcessorFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ALERT_EVENT_BUS"] == {"Ref": "AlertEventBusName"}
+    assert env["SECURITY_HUB_IMPORT"] == {"Fn::If": ["ImportToSecurityHub", "true", "false"]}
 
 
 def test_async_failures_go_to_an_encrypted_queue(resources: dict[str, Any]) -> None:
@@ -426,7 +431,7 @@ def test_alarms_of_design_section_10_notify_the_topic(resources: dict[str, Any])
         ("LogProcessor", "ErrorCount"),
         ("LogProcessor", "EventCount"),
         ("LogProcessor", "Latency"),
-        ("LogProcessor", "SecurityEventCount"),
+        ("LogProcessor", "Detections"),
         ("LogProcessor", "ReportGenerated"),
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
@@ -531,6 +536,81 @@ def test_agent_ships_admin_and_operator_files_with_multiline_and_timestamps(
         assert entry["timestamp_format"] and entry["multi_line_start_pattern"]
         re.compile(entry["multi_line_start_pattern"])
         assert entry.get("retention_in_days", -1) == -1  # the template owns retention
+
+
+# -------------------------------------------------------- detections (issue 17)
+
+
+def test_processor_sends_detection_events_to_the_one_bus_only(template: dict[str, Any]) -> None:
+    values, res = defaults(template), template["Resources"]
+    bus = "arn:aws:events:eu-west-1:123456789012:event-bus/default"
+    assert allowed(res, "StreamProcessorRole", "events:PutEvents", values) == [bus]
+    assert allowed(res, "DailyReportRole", "events:PutEvents", values) == []
+
+
+def test_security_hub_import_is_behind_a_parameter(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["SecurityHubImport"]["Default"] == "Disabled"
+    assert template["Conditions"]["ImportToSecurityHub"] == {
+        "Fn::Equals": [{"Ref": "SecurityHubImport"}, "Enabled"]
+    }
+    policy = template["Resources"]["StreamProcessorSecurityHubPolicy"]
+    assert policy["Condition"] == "ImportToSecurityHub"
+    assert policy["Properties"]["RoleName"] == {"Ref": "StreamProcessorRole"}
+    (statement,) = statements(policy["Properties"]["PolicyDocument"])
+    assert statement["Action"] == "securityhub:BatchImportFindings"
+    product = resolve(statement["Resource"], defaults(template))
+    assert product == "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+
+
+def test_alert_state_expires_with_a_parameter(resources: dict[str, Any]) -> None:
+    rules = {
+        r.get("Prefix"): r for r in resources["ReportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    }
+    assert rules["alerts/"]["ExpirationInDays"] == {"Ref": "AlertStateExpirationDays"}
+
+
+def detection_alarms(resources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Alarm name → the (metric stat) definitions of every `Detections` metric it watches."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, props in alarms(resources).items():
+        if props.get("MetricName") == "Detections":
+            found[name] = [
+                {
+                    "Namespace": props["Namespace"],
+                    "Dimensions": props["Dimensions"],
+                    "Period": props["Period"],
+                }
+            ]
+        for metric in props.get("Metrics", []):
+            stat = metric.get("MetricStat")
+            if stat and stat["Metric"]["MetricName"] == "Detections":
+                found.setdefault(name, []).append({**stat["Metric"], "Period": stat["Period"]})
+    return found
+
+
+def test_security_alarm_watches_high_severity_detections_each_minute(resources: dict[str, Any]) -> None:
+    found = detection_alarms(resources)
+    severities = {
+        d["Dimensions"][0]["Value"]
+        for d in found["HighSeverityDetectionsAlarm"]
+        if d["Dimensions"][0]["Name"] == "Severity"
+    }
+    assert severities == {"critical", "high"}
+    assert all(d["Period"] == 60 and d["Namespace"] == "LogProcessor" for ds in found.values() for d in ds)
+    assert not [a for a in alarms(resources).values() if "SecurityEventCount" in metric_names(a)]
+
+
+def test_every_thresholded_rule_has_a_threshold_alarm(resources: dict[str, Any]) -> None:
+    from stream_processor.alerting.policy import thresholded_groups
+
+    thresholded = set(thresholded_groups())
+    watched = {
+        d["Dimensions"][0]["Value"]
+        for ds in detection_alarms(resources).values()
+        for d in ds
+        if d["Dimensions"][0]["Name"] == "Rule"
+    }
+    assert watched == thresholded
 
 
 # ------------------------------------------------------------------- rollups

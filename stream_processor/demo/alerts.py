@@ -1,11 +1,12 @@
 """The near-real-time alarms, evaluated on the StreamProcessor's EMF metrics hour by hour (pure).
 
-In AWS the handler's EMF lines become CloudWatch metrics (EventCount, ErrorCount,
-SecurityEventCount, Latency per LogGroup) and alarms watch them on 5-minute periods. The demo
-replays a day in a minute, so it reads the same EMF objects from the handler's output and applies
-the same rules, with the configured thresholds, per hour of log time: error rate (ErrorCount /
-EventCount), p99 of the Latency values, any security event, and an hour without events (which the
-silent-log-group alarm raises only after several such hours).
+In AWS the handler's EMF lines become CloudWatch metrics (EventCount, ErrorCount, Latency per
+LogGroup; Detections per Severity) and alarms watch them. The demo replays a day in a minute, so it
+reads the same EMF objects from the handler's output and applies the same rules, with the
+configured thresholds, per hour of log time: error rate (ErrorCount / EventCount), p99 of the
+Latency values, critical/high detections notified (each also went to the alert topic as its own
+message), and an hour without events (which the silent-log-group alarm raises only after several
+such hours).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import orjson
 
 from ..sinks.metrics import emf_values, percentile
 
+PAGING = ("critical", "high")
 MIN_EVENTS_FOR_RATE = 20  # an error rate over a handful of events says nothing
 HOUR_MS = 3_600_000
 
@@ -29,7 +31,7 @@ class HourMetrics:
 
     events: float = 0.0
     errors: float = 0.0
-    security: float = 0.0
+    detections: float = 0.0  # critical and high, as the HighSeverityDetections alarm sums them
     latency: list[tuple[float, float]] = field(default_factory=list)  # (value, events)
 
     def p99(self) -> float | None:
@@ -63,7 +65,7 @@ class Alert:
 
     hour_ms: int  # start of the hour, epoch ms (UTC)
     log_group: str
-    rule: str  # error_rate | latency_p99 | security | silent
+    rule: str  # error_rate | latency_p99 | detections | silent
     value: float
     threshold: float
     detail: str
@@ -113,7 +115,8 @@ class AlertWatch:
             metrics = self.hours.setdefault((group, hour_ms), HourMetrics())
             metrics.events += sum(_values(doc.get("EventCount", [])))
             metrics.errors += sum(_values(doc.get("ErrorCount", [])))
-            metrics.security += sum(_values(doc.get("SecurityEventCount", [])))
+            if doc.get("Severity") in PAGING:
+                metrics.detections += sum(_values(doc.get("Detections", [])))
             metrics.latency.extend(emf_values(doc, "Latency"))
 
     def close(self, hour_ms: int) -> list[Alert]:
@@ -142,7 +145,9 @@ class AlertWatch:
         if p99 is not None and p99 > self.latency_ms:
             detail = f"p99 latency {p99:,.0f} ms > {self.latency_ms:,.0f} ms"
             found.append(Alert(hour_ms, group, "latency_p99", p99, self.latency_ms, detail))
-        if metrics.security > 0:
-            detail = f"{metrics.security:,.0f} security event(s) (SecurityEventCount > 0)"
-            found.append(Alert(hour_ms, group, "security", metrics.security, 0, detail))
+        if metrics.detections > 0:
+            detail = (
+                f"{metrics.detections:,.0f} critical/high detection(s) notified (HighSeverityDetections > 0)"
+            )
+            found.append(Alert(hour_ms, group, "detections", metrics.detections, 0, detail))
         return found

@@ -14,7 +14,7 @@ from .emulator import alert_messages
 from .show import Console, size
 
 TEXT, JSON, HTML = "log_review.gz", "log_review.json.gz", "log_review.html"
-PREFIXES = ("archive/", "aggregates/", "quarantine/", "reports/")
+PREFIXES = ("archive/", "aggregates/", "quarantine/", "alerts/", "reports/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +99,30 @@ def show_bucket(console: Console, bucket: str, summary: dict[str, tuple[int, int
 
 
 def show_notifications(console: Console, queue_url: str, main_day: str | None) -> int:
-    """Print the main day's message that the alert topic delivered to the queue in full, the
-    subjects of the others; returns how many messages arrived."""
+    """What the alert topic delivered to the queue: the StreamProcessor's detection notifications
+    (one in full, the others' subjects) and the main day's daily summary in full; returns how many
+    messages arrived."""
     found = alert_messages(queue_url)
-    console.section("SNS alert message (received on the SQS queue subscribed to the alert topic)")
-    if not found:
+    detections = [m for m in found if m["subject"].startswith("[")]
+    daily = [m for m in found if not m["subject"].startswith("[")]
+    console.section("detection notifications (SNS, sent by the StreamProcessor while the logs streamed in)")
+    if detections:
+        shown = next((m for m in detections if "auth_failure" in m["subject"]), detections[0])
+        for message in detections:
+            console.line(f"Subject: {message['subject']}")
+        console.line()
+        console.line(f"Subject: {shown['subject']}")
+        console.line(shown["message"].rstrip())
+    else:
         console.line("none received")
-        return 0
-    shown = next((m for m in found if main_day and main_day in m["subject"]), found[-1])
-    for message in found:
-        if message is not shown:
+    console.section("SNS alert message (received on the SQS queue subscribed to the alert topic)")
+    if not daily:
+        console.line("none received")
+        return len(found)
+    summary = next((m for m in daily if main_day and main_day in m["subject"]), daily[-1])
+    for message in daily:
+        if message is not summary:
             console.line(f"(also received: {message['subject']})")
-    console.line(f"Subject: {shown['subject']}")
-    console.line(shown["message"].rstrip())
+    console.line(f"Subject: {summary['subject']}")
+    console.line(summary["message"].rstrip())
     return len(found)

@@ -37,7 +37,10 @@ def _doc(**sections: Any) -> dict[str, Any]:
             "'LogConfig.QueryTimeoutSeconds' must be at most 900",
         ),
         (_doc(LogConfig={"BatchSize": 20000}), "'LogConfig.BatchSize' must be at most 10000"),
-        (_doc(Zzz=1), "unknown config key 'Zzz' (known: LogConfig, Redaction, Report, SecurityRules)"),
+        (
+            _doc(Zzz=1),
+            "unknown config key 'Zzz' (known: Alerts, LogConfig, Redaction, Report, SecurityRules)",
+        ),
     ],
 )
 def test_strict_errors(doc: dict[str, Any], message: str) -> None:

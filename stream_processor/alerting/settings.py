@@ -1,0 +1,60 @@
+"""The configuration document's optional `Alerts` section, validated (errors name the key).
+
+"Alerts": {"Floor": "high",                    severity that goes to the alert topic
+           "WindowSeconds": 3600,              one notification per rule, key and window
+           "Severity": {"privilege_change": "high"},   per-rule severity overrides
+           "Thresholds": {"auth_failure": 20}}         per-rule threshold counts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigError
+from .policy import SEVERITIES, AlertSettings, Severity
+
+_KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds"})
+MIN_WINDOW_S, MAX_WINDOW_S = 60, 86_400
+
+
+def _severity(path: str, value: object) -> Severity:
+    if value not in SEVERITIES:
+        raise ConfigError(f"config key {path!r} must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    return value
+
+
+def _count(path: str, value: object, least: int, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise ConfigError(f"config key {path!r} must be an integer from {least} to {most}, got {value!r}")
+    return value
+
+
+def _mapping(path: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"config key {path!r} must be an object")
+    return value
+
+
+def parse_alerts(section: object) -> AlertSettings:
+    """`Alerts` (absent: the defaults) → AlertSettings."""
+    if section is None:
+        return AlertSettings()
+    doc = _mapping("Alerts", section)
+    for key in doc:
+        if key not in _KEYS:
+            raise ConfigError(f"unknown config key 'Alerts.{key}' (known: {', '.join(sorted(_KEYS))})")
+    severities = {
+        rule: _severity(f"Alerts.Severity.{rule}", value)
+        for rule, value in _mapping("Alerts.Severity", doc.get("Severity", {})).items()
+    }
+    thresholds = {
+        rule: _count(f"Alerts.Thresholds.{rule}", value, 1, 1_000_000)
+        for rule, value in _mapping("Alerts.Thresholds", doc.get("Thresholds", {})).items()
+    }
+    return AlertSettings(
+        floor=_severity("Alerts.Floor", doc.get("Floor", "high")),
+        window_s=_count("Alerts.WindowSeconds", doc.get("WindowSeconds", 3600), MIN_WINDOW_S, MAX_WINDOW_S),
+        severities=severities,
+        thresholds=thresholds,
+    )

@@ -1,0 +1,71 @@
+"""The `Alerts` section of the configuration document, and what a notification says (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream_processor.alerting.detections import Detection
+from stream_processor.alerting.policy import AlertSettings, rule_policy
+from stream_processor.alerting.render import finding, notification, subject
+from stream_processor.alerting.settings import parse_alerts
+from stream_processor.alerting.state import admit
+from stream_processor.config import DEFAULT_DOCUMENT, parse_config
+from stream_processor.errors import ConfigError
+
+HOUR = 1_764_000_000_000 // 3_600_000 * 3_600_000
+
+
+def test_absent_section_gives_the_defaults_and_the_config_carries_it() -> None:
+    assert parse_alerts(None) == AlertSettings()
+    doc = {
+        **DEFAULT_DOCUMENT,
+        "Alerts": {"Floor": "medium", "WindowSeconds": 600, "Thresholds": {"auth_failure": 5}},
+    }
+    found = parse_config(doc).rules.alerting
+    assert (found.floor, found.window_s, dict(found.thresholds)) == ("medium", 600, {"auth_failure": 5})
+
+
+@pytest.mark.parametrize(
+    ("section", "named"),
+    [
+        ({"Floor": "urgent"}, "Alerts.Floor"),
+        ({"WindowSeconds": 5}, "Alerts.WindowSeconds"),
+        ({"WindowSeconds": True}, "Alerts.WindowSeconds"),
+        ({"Severity": {"auth_failure": "HIGH"}}, "Alerts.Severity.auth_failure"),
+        ({"Thresholds": {"auth_failure": 0}}, "Alerts.Thresholds.auth_failure"),
+        ({"Thresholds": []}, "Alerts.Thresholds"),
+        ({"Flor": "high"}, "Alerts.Flor"),
+        ([], "Alerts"),
+    ],
+)
+def test_a_bad_section_names_the_key(section: object, named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        parse_alerts(section)
+
+
+def trail_detection(principal: str) -> Detection:
+    policy = rule_policy("cis_root_account_usage")
+    return Detection(
+        policy, f"principal:{principal}", HOUR, 3600, "/aws/cloudtrail", "123_CloudTrail", "123456789012",
+        principal, "StopLogging", "198.51.100.23", 1, HOUR + 5000, HOUR + 5000, '{"eventName":"StopLogging"}',
+        "a" * 32, "archive/dt=x/a.gz", "1",
+    )  # fmt: skip
+
+
+def test_subject_is_short_printable_ascii_and_the_text_has_the_context() -> None:
+    found = trail_detection("arn:aws:iam::123456789012:user/" + "ü" * 200)
+    line = subject(found)
+    assert len(line) <= 100 and line.isascii() and "\n" not in line
+    admission = admit(None, found, HOUR + 6000, "t")
+    assert admission.state is not None
+    note = notification(found, admission.state, None, "bucket")
+    for expected in ("cis_root_account_usage (critical)", "CIS AWS", "stream 123_CloudTrail",
+                     "action StopLogging", "source 198.51.100.23", "s3://bucket/archive/dt=x/a.gz",
+                     "Next:"):  # fmt: skip
+        assert expected in note.text, expected
+    asff = finding(note, admission.state, "123456789012", "eu-west-1")
+    assert asff["Severity"] == {"Label": "CRITICAL"} and asff["Id"].startswith(
+        "logreview/cis_root_account_usage/"
+    )
+    assert asff["ProductArn"] == "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+    assert len(asff["Description"]) <= 1024 and asff["FirstObservedAt"].endswith("Z")
