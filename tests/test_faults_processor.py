@@ -213,5 +213,5 @@ def test_archive_put_past_the_client_read_timeout_is_retried(aws: dict[str, Any]
     outcome = ingest(one.lambda_events()[0]["awslogs"]["data"])
     assert outcome.status == "processed" and outcome.events == 30
     assert proxy.count("s3:PutObject:archive") == 2
-    assert caught[0] == "ReadTimeoutError"
+    assert "ReadTimeoutError" in caught  # the archive and bundle puts run concurrently: either may be first
     assert_exact(aws["s3"], aws["bucket"], one.truth, one.date, report=False)
