@@ -38,6 +38,7 @@ from typing import Any
 
 import boto3
 import botocore.loaders
+import botocore.session
 import requests
 from botocore import xform_name
 from botocore.model import Shape, StructureShape
@@ -308,9 +309,15 @@ def function_environment(variables: dict[str, str]) -> Iterator[None]:
 OUR_PACKAGES = ("stream_processor", "daily_report")
 
 
+_create_loader = botocore.loaders.create_loader
+
+
 @functools.cache
-def _models() -> Any:
-    return botocore.loaders.create_loader()
+def _shared_loader(search_paths: str | None = None) -> botocore.loaders.Loader:
+    """One loader for every botocore session of this process. Each cold start makes new sessions
+    (ours, Powertools Parameters', the presigner's), and parsing the service models again is most
+    of a session's cost; a loader only reads its JSON files, so sharing it changes no behaviour."""
+    return _create_loader(search_paths)
 
 
 def cold_start() -> None:
@@ -321,8 +328,6 @@ def cold_start() -> None:
     from aws_lambda_powertools.utilities.parameters import base
 
     boto3.setup_default_session()  # a new session: credentials and region resolved afresh
-    # ... sharing the service models already loaded (loading them is most of a session's cost)
-    boto3.DEFAULT_SESSION._session.register_component("data_loader", _models())  # type: ignore[union-attr]
     base.DEFAULT_PROVIDERS.clear()
     parameters.clear_caches()
     for name, module in list(sys.modules.items()):
@@ -421,6 +426,7 @@ def install() -> None:
         Key.create_from_cloudformation_json, _kms_tags
     )
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+    botocore.session.create_loader = _shared_loader  # type: ignore[attr-defined]
     for request in (IAMRequest, S3IAMRequest):
         request._raise_access_denied = _recording(request._raise_access_denied)  # type: ignore[method-assign]
     _installed = True
