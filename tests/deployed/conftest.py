@@ -20,7 +20,7 @@ from stream_processor.replay.queue import encode_message
 from stream_processor.replay.select import SourceObject
 from tests.conftest import list_keys
 
-from .emulator import INVOCATIONS, install
+from .emulator import INVOCATIONS, install, poll_kinesis_mappings
 from .observe import Metric, emf_metrics, function_log_lines, put_metrics
 from .stack import Stack, deploy, sam_template
 
@@ -49,9 +49,36 @@ class Fed:
     archived: list[str]  # archive/ keys the day produced
 
 
+ATTACKER = "203.0.113.77"
+
+
+def stop_logging(ts: int) -> str:
+    """A CloudTrail record of StopLogging (the built-in rule cis_cloudtrail_stopped: critical)."""
+    record = {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::123456789012:user/mallory",
+            "accountId": "123456789012",
+            "userName": "mallory",
+        },
+        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts // 1000)),
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StopLogging",
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "198.51.100.23",
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "123456789012",
+    }
+    return json.dumps(record)
+
+
 def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
-    """(role, message) of one small day: info, error, latency and security events in both groups."""
-    return [
+    """(role, message) of one small day: info, error, latency and security events in both groups,
+    and detections of every kind an alarm or the dashboard watches: critical (CloudTrail stopped),
+    high (a root login), medium, low, and brute force from one address (auth_failure) and against
+    one principal (sudo)."""
+    ordinary = [
         ("AdminLogGroup", "INFO user alice logged in took 120 ms"),
         ("AdminLogGroup", "ERROR sudo: pam_unix(sudo:auth): authentication failure; user=bob"),
         ("AdminLogGroup", "WARN disk almost full took 40 ms"),
@@ -62,6 +89,31 @@ def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
         ),
         ("OperatorLogGroup", "ERROR backup job failed: exit status 3"),
     ]
+    detections = [
+        ("AdminLogGroup", stop_logging(day_ms + 36_000_000)),
+        ("AdminLogGroup", "sshd[4100]: Accepted password for root from 198.51.100.7 port 50022 ssh2"),
+        (  # medium (sudo_to_root) and low (ssh_password_login): counted, below the topic's floor
+            "AdminLogGroup",
+            "sudo[4200]:    alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl",
+        ),
+        ("OperatorLogGroup", "sshd[4300]: Accepted password for carol from 198.51.100.8 port 50100 ssh2"),
+        *(
+            (
+                "OperatorLogGroup",
+                f"sshd[{3000 + i}]: Failed password for invalid user admin{i} from {ATTACKER} port 22 ssh2",
+            )
+            for i in range(25)
+        ),
+        *(
+            (
+                "AdminLogGroup",
+                f"sudo[{5000 + i}]:      bob : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/bob ; "
+                "USER=root ; COMMAND=/bin/bash",
+            )
+            for i in range(12)
+        ),
+    ]
+    return ordinary + detections
 
 
 def put_day(stack: Stack, day_ms: int) -> tuple[dict[str, str], int]:
@@ -85,21 +137,12 @@ def deploy_fed(name: str, region: str, overrides: dict[str, str] | None = None) 
     stack = deploy(name, region, overrides)
     day_ms = (int(time.time()) // 86_400 - 1) * 86_400_000  # yesterday, 00:00 UTC
     groups, events = put_day(stack, day_ms)
+    poll_kinesis_mappings(stack.region)  # Kinesis mode: what Lambda's poller would do now
     archived = list_keys(stack.client("s3"), stack.physical["ReportBucket"], "archive/")
     return Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events, archived)
 
 
-def fed_params() -> list[Any]:
-    """The deployments to feed. moto creates a Kinesis event source mapping but never polls it, so
-    until this harness drives the mapping itself a Kinesis-mode stack is deployed and probed
-    (test_every_resource_exists) but not fed."""
-    skip = pytest.mark.skip(reason="moto does not poll Kinesis event source mappings (ingest: follow-up)")
-    return [
-        pytest.param(d, marks=[skip]) if d[1].get("IngestMode") == "Kinesis" else d for d in deployments()
-    ]
-
-
-@pytest.fixture(scope="session", params=fed_params(), ids=lambda d: d[0])
+@pytest.fixture(scope="session", params=deployments(), ids=lambda d: d[0])
 def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Iterator[Fed]:
     """A stack deployed from template.yaml with the test day put into its log groups."""
     name, overrides = request.param

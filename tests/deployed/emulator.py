@@ -13,15 +13,22 @@ grows it; `tests/deployed/test_stack.py::test_every_resource_exists` fails if on
 3. Lambda invoke needs Docker. `_invoke_lambda` is replaced by an in-process call of the
    function's `Handler` with the function's environment; what the function prints (logs, EMF)
    goes to its log group as on AWS (moto's `save_logs`) and to `INVOCATIONS` for the tests.
+   Every botocore session of the process shares one model loader (cold starts stay cheap).
 4. IAM enforcement switched on and off through the server (`iam_enforced`), every denial
    recorded (`DENIED`: code that swallows a denial still shows it), policies with each
    action also spelled as moto checks it (`moto_policy`), and a role's inline policy read back
    as a document (`inline_policy`: moto returns the Python repr of what CloudFormation gave it).
+5. Kinesis event source mappings: moto invokes the function inside each PutRecord with that one
+   record; Lambda polls and batches. moto's push is off, and `poll_kinesis_mappings` reads the
+   shards with GetRecords and invokes with up to BatchSize records, as Lambda's poller does.
+6. EventBridge: moto matches PutEvents events against schedule rules too and fails on their
+   Lambda targets; schedule rules match no event here, as on AWS.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
 import functools
 import importlib
@@ -42,9 +49,10 @@ import botocore.session
 import requests
 from botocore import xform_name
 from botocore.model import Shape, StructureShape
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
+from moto.events.models import Rule as EventsRule
 from moto.iam.access_control import IAMRequest, S3IAMRequest
 from moto.kms.models import Key
 from moto.ssm.models import Parameter
@@ -147,6 +155,12 @@ def _event_invoke_config(props: dict[str, Any], name: str, region: str) -> tuple
     return f"{props['FunctionName']}:{props.get('Qualifier', '$LATEST')}", {}
 
 
+def _role_policy(props: dict[str, Any], name: str, region: str) -> tuple[str, dict[str, str]]:
+    params = {k: props[k] for k in ("RoleName", "PolicyName")}
+    call("iam", "PutRolePolicy", region, {**params, "PolicyDocument": _policy(props["PolicyDocument"])})
+    return f"{params['RoleName']}:{params['PolicyName']}", {}
+
+
 StandInCreate = Callable[[dict[str, Any], str, str], tuple[str, dict[str, str]]]
 
 STAND_INS: dict[str, StandInCreate] = {
@@ -157,6 +171,7 @@ STAND_INS: dict[str, StandInCreate] = {
     "AWS::SNS::TopicPolicy": _topic_policy,
     "AWS::SNS::Subscription": _sns_subscription,
     "AWS::Lambda::EventInvokeConfig": _event_invoke_config,
+    "AWS::IAM::RolePolicy": _role_policy,
 }
 
 
@@ -408,6 +423,98 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     return json.dumps(result, default=str), errored, text
 
 
+# ------------------------------------------------- 5. Kinesis event source mappings
+
+# (mapping UUID, shard id) → the sequence number of the last record handed to the function
+_KINESIS_POSITIONS: dict[tuple[str, str], str] = {}
+
+
+def _kinesis_record(
+    record: dict[str, Any], shard: str, stream_arn: str, role: str, region: str
+) -> dict[str, Any]:
+    """One record of the event Lambda's Kinesis poller sends (AWS, "Using Lambda with Kinesis")."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record["PartitionKey"],
+            "sequenceNumber": record["SequenceNumber"],
+            "data": base64.b64encode(record["Data"]).decode(),
+            "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard}:{record['SequenceNumber']}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role,
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def _per_record_push(*args: Any, **kwargs: Any) -> None:
+    """moto's own Kinesis mapping: it invokes the function inside every PutRecord with that one
+    record, ignoring BatchSize, so a Kinesis-mode invocation never held more than one batch.
+    Switched off; `poll_kinesis_mappings` delivers the records instead."""
+
+
+def poll_kinesis_mappings(region: str) -> int:
+    """One pass of Lambda's Kinesis poller over the region's enabled mappings; the batches sent.
+
+    Reads every shard from where the mapping stopped (its StartingPosition the first time) with
+    GetRecords, and invokes the function through Lambda's Invoke with up to BatchSize records per
+    event, in order. A function error stops that shard there (Lambda would retry it); the batching
+    window, parallelization factor and retry settings are not emulated.
+    """
+    lam, kinesis = _client("lambda", region), _client("kinesis", region)
+    sent = 0
+    for page in lam.get_paginator("list_event_source_mappings").paginate():
+        for mapping in page["EventSourceMappings"]:
+            stream_arn = mapping["EventSourceArn"]
+            if ":kinesis:" not in stream_arn or mapping["State"] != "Enabled":
+                continue
+            role = lam.get_function_configuration(FunctionName=mapping["FunctionArn"])["Role"]
+            for shard in kinesis.list_shards(StreamARN=stream_arn)["Shards"]:
+                sent += _drain_shard(mapping, shard["ShardId"], role, region)
+    return sent
+
+
+def _drain_shard(mapping: dict[str, Any], shard: str, role: str, region: str) -> int:
+    lam, kinesis = _client("lambda", region), _client("kinesis", region)
+    stream_arn, position_key = mapping["EventSourceArn"], (mapping["UUID"], shard)
+    after = _KINESIS_POSITIONS.get(position_key)
+    start: dict[str, Any] = (
+        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
+        if after
+        else {"ShardIteratorType": mapping["StartingPosition"]}
+    )
+    iterator = kinesis.get_shard_iterator(StreamARN=stream_arn, ShardId=shard, **start)["ShardIterator"]
+    sent = 0
+    while iterator:
+        answer = kinesis.get_records(StreamARN=stream_arn, ShardIterator=iterator, Limit=mapping["BatchSize"])
+        if not answer["Records"]:
+            break
+        records = [_kinesis_record(r, shard, stream_arn, role, region) for r in answer["Records"]]
+        response = lam.invoke(FunctionName=mapping["FunctionArn"], Payload=json.dumps({"Records": records}))
+        if "FunctionError" in response:
+            raise RuntimeError(f"{mapping['FunctionArn']} failed on {shard}: {response['Payload'].read()!r}")
+        _KINESIS_POSITIONS[position_key] = answer["Records"][-1]["SequenceNumber"]
+        iterator, sent = answer.get("NextShardIterator"), sent + 1
+    return sent
+
+
+# ---------------------------------------------------------------- 6. schedule rules
+
+_send_to_targets = EventsRule.send_to_targets
+
+
+def _schedules_match_no_event(self: EventsRule, event: Any, transform_input: bool = True) -> None:
+    """moto matches every PutEvents event against schedule rules too (their empty pattern matches
+    all) and then fails on their Lambda targets (500). On AWS a schedule rule matches no event."""
+    if self.scheduled_expression:
+        return
+    _send_to_targets(self, event, transform_input)
+
+
 # ---------------------------------------------------------------------- install
 
 _installed = False
@@ -426,6 +533,8 @@ def install() -> None:
         Key.create_from_cloudformation_json, _kms_tags
     )
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+    LambdaBackend.send_kinesis_message = _per_record_push  # type: ignore[method-assign]
+    EventsRule.send_to_targets = _schedules_match_no_event  # type: ignore[method-assign]
     botocore.session.create_loader = _shared_loader  # type: ignore[attr-defined]
     for request in (IAMRequest, S3IAMRequest):
         request._raise_access_denied = _recording(request._raise_access_denied)  # type: ignore[method-assign]

@@ -83,6 +83,13 @@ def _invoke_config(stack: Stack, physical: str) -> bool:
     )
 
 
+def _role_policy(stack: Stack, logical: str, physical: str) -> bool:
+    """The inline policy is on the role, with the template's statements."""
+    role, _, name = physical.partition(":")
+    document = stack.client("iam").get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    return _sids(stack.template["Resources"][logical]) <= {s.get("Sid") for s in document["Statement"]}
+
+
 Probe = Callable[[Stack, str, str], bool]  # stack, logical id, physical id
 
 PROBES: dict[str, Probe] = {
@@ -107,6 +114,7 @@ PROBES: dict[str, Probe] = {
         _policies(s, "AWS::SQS::Queue", lambda p: _queue_policy(s, p)), _sids(s.template["Resources"][n])
     ),
     "AWS::IAM::Role": lambda s, _, p: bool(s.client("iam").get_role(RoleName=p)["Role"]),
+    "AWS::IAM::RolePolicy": lambda s, n, p: _role_policy(s, n, p),
     "AWS::IAM::ManagedPolicy": lambda s, _, p: bool(s.client("iam").get_policy(PolicyArn=p)["Policy"]),
     "AWS::Lambda::Function": lambda s, _, p: bool(s.client("lambda").get_function(FunctionName=p)),
     "AWS::Lambda::Permission": lambda s, n, _: _permission(s, n),

@@ -8,6 +8,7 @@ the error the code reported instead of raising (a replay message's failure).
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import boto3
 
 from tests.builders import compress, envelope, log_event, subscription_event
 
-from .conftest import Fed
+from .conftest import Fed, stop_logging
 from .emulator import captured_output
 
 
@@ -43,8 +44,24 @@ def _sqs_event(fed: Fed, body: str) -> dict[str, Any]:
     return {"Records": [record]}
 
 
+def _new_detection(group: str, now: int) -> dict[str, Any]:
+    """A batch holding a critical detection nobody was notified of yet (a principal of its own):
+    the alert path runs in full (dedup state in alerts/, SNS, EventBridge), never a repeat."""
+    record = json.loads(stop_logging(now))
+    name = f"mallory-{uuid.uuid4().hex[:8]}"
+    record["userIdentity"].update(userName=name, arn=f"arn:aws:iam::123456789012:user/{name}")
+    return subscription_event(compress(envelope([log_event(json.dumps(record), now)], log_group=group)))
+
+
+def _notified(output: str) -> int:
+    """Detections the processor notified, from its "detections" log lines."""
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return sum(line.get("notify", 0) for line in lines if line.get("message") == "detections")
+
+
 def stream_processor(fed: Fed) -> None:
-    """A live batch (archive, partial, config), a bad payload (quarantine), a replay (archive read)."""
+    """A live batch (archive, partial, config), a detection (alerts/ state, SNS, EventBridge), a bad
+    payload (quarantine), a replay (archive read)."""
     from stream_processor.handler import lambda_handler
     from stream_processor.replay import queue
     from stream_processor.replay.days import DayRange
@@ -56,6 +73,9 @@ def stream_processor(fed: Fed) -> None:
         envelope([log_event("ERROR sudo: authentication failure user=carol", now)], log_group=group)
     )
     assert lambda_handler(subscription_event(raw), None)["processed"] == 1
+    with captured_output() as output:
+        assert lambda_handler(_new_detection(group, now), None)["processed"] == 1
+    assert _notified(output.getvalue()) == 1, output.getvalue()[-2000:]
     bad = {"awslogs": {"data": base64.b64encode(b"not gzip").decode()}}
     assert lambda_handler(bad, None)["quarantined"] == 1
     bucket = fed.stack.physical["ReportBucket"]

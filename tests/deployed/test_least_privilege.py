@@ -54,23 +54,9 @@ EXEMPT = {
     ("RollupRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs, EMF) to its log group",
     ("RollupRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
     ("RollupRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
-    # FOLLOW-UP (alerts, issue 17): the deployed scenario's logs hold no detection yet, so these
-    # are not exercised under IAM here; tests/integration/test_alerts.py exercises them (no IAM).
-    (
-        "StreamProcessorRole",
-        "AlertDedupState",
-    ): "used only for a batch with a detection (not in the scenario)",
-    (
-        "StreamProcessorRole",
-        "PublishDetections",
-    ): "used only for a batch with a detection (not in the scenario)",
-    (
-        "StreamProcessorRole",
-        "SendDetectionEvents",
-    ): "used only for a batch with a detection (not in the scenario)",
     ("StreamProcessorRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
-        "does not encrypt"
+        "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"
     ),
     ("DailyReportRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
