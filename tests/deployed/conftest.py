@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from stream_processor.replay.queue import encode_message
 from stream_processor.replay.select import SourceObject
 from tests.conftest import list_keys
 
-from .emulator import INVOCATIONS, install, poll_kinesis_mappings
+from .emulator import install, poll_kinesis_mappings
 from .observe import Metric, emf_metrics, function_log_lines, put_metrics
 from .stack import Stack, deploy, sam_template
 
@@ -142,12 +141,23 @@ def deploy_fed(name: str, region: str, overrides: dict[str, str] | None = None) 
     return Fed(stack, time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000)), groups, events, archived)
 
 
+_FED: dict[str, Fed] = {}  # deployment name → its stack, deployed and fed once per session
+
+
+def fed_once(index: int) -> Fed:
+    """`deployments()[index]`, deployed and fed the first time it is asked for. The stack tests
+    and the least-privilege tests share it; what the latter add (today's batches, detections
+    with principals of their own, IAM users) is kept apart from the test day's objects."""
+    name, overrides = deployments()[index]
+    if name not in _FED:
+        _FED[name] = deploy_fed(name, REGIONS[index], overrides)
+    return _FED[name]
+
+
 @pytest.fixture(scope="session", params=deployments(), ids=lambda d: d[0])
-def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Iterator[Fed]:
+def fed(request: pytest.FixtureRequest, moto_endpoint: str) -> Fed:
     """A stack deployed from template.yaml with the test day put into its log groups."""
-    name, overrides = request.param
-    yield deploy_fed(name, REGIONS[deployments().index(request.param)], overrides)
-    INVOCATIONS.invocations.clear()
+    return fed_once(deployments().index(request.param))
 
 
 def processor_name(fed: Fed) -> str:

@@ -13,7 +13,9 @@ grows it; `tests/deployed/test_stack.py::test_every_resource_exists` fails if on
 3. Lambda invoke needs Docker. `_invoke_lambda` is replaced by an in-process call of the
    function's `Handler` with the function's environment; what the function prints (logs, EMF)
    goes to its log group as on AWS (moto's `save_logs`) and to `INVOCATIONS` for the tests.
-   Every botocore session of the process shares one model loader (cold starts stay cheap).
+   Consecutive invocations of one function with one environment share a warm sandbox (module
+   caches, clients), any other starts cold (`cold_start`); every botocore session and client of
+   the process shares one model loader and one ServiceModel per service (botocore only reads them).
 4. IAM enforcement switched on and off through the server (`iam_enforced`), every denial
    recorded (`DENIED`: code that swallows a denial still shows it), policies with each
    action also spelled as moto checks it (`moto_policy`), and a role's inline policy read back
@@ -48,7 +50,8 @@ import botocore.loaders
 import botocore.session
 import requests
 from botocore import xform_name
-from botocore.model import Shape, StructureShape
+from botocore.client import ClientCreator
+from botocore.model import ServiceModel, Shape, StructureShape
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
@@ -335,6 +338,53 @@ def _shared_loader(search_paths: str | None = None) -> botocore.loaders.Loader:
     return _create_loader(search_paths)
 
 
+# The sandbox whose state the process holds: "key" (function ARN and environment) and "session"
+# (its boto3 default session). Invocations of the same function with the same environment in a
+# row reuse it, as Lambda reuses a warm sandbox; any other invocation starts cold.
+_SANDBOX: dict[str, Any] = {}
+
+
+def _enter_sandbox(key: tuple[str, ...]) -> None:
+    if _SANDBOX.get("key") == key:
+        boto3.DEFAULT_SESSION = _SANDBOX["session"]  # warm: module state, caches and clients kept
+        return
+    cold_start()
+    _SANDBOX.update(key=key, session=_reusing_clients(boto3._get_default_session()))
+
+
+def _reusing_clients(session: boto3.Session) -> boto3.Session:
+    """The session of a warm sandbox hands out the client it made before for the same arguments
+    (creating one copies all of botocore's event handlers: most of a warm rollup's run). Our code
+    registers nothing on its clients, so a reused client behaves as a new one."""
+    made: dict[str, Any] = {}
+    create = session.client
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        config = kwargs.get("config")
+        options = None if config is None else sorted(config._user_provided_options.items())
+        key = repr((args, sorted((k, v) for k, v in kwargs.items() if k != "config"), options))
+        if key not in made:
+            made[key] = create(*args, **kwargs)
+        return made[key]
+
+    session.client = client  # type: ignore[method-assign]
+    return session
+
+
+@functools.cache
+def _service_model(service_name: str, api_version: str | None = None) -> ServiceModel:
+    """One ServiceModel per service for every client of the process (clients only read it). Our
+    code makes a client per invocation, and resolving GetObject's output shapes anew for each is
+    most of a rollup's first request."""
+    return ServiceModel(
+        _shared_loader().load_service_model(service_name, "service-2", api_version), service_name
+    )
+
+
+def _load_service_model(_: ClientCreator, service_name: str, api_version: str | None = None) -> ServiceModel:
+    return _service_model(service_name, api_version)
+
+
 def cold_start() -> None:
     """Forget what a Lambda sandbox keeps between invocations: boto3's default session (and the
     credentials and region it resolved), Powertools Parameters' providers and values, and every
@@ -343,6 +393,7 @@ def cold_start() -> None:
     from aws_lambda_powertools.utilities.parameters import base
 
     boto3.setup_default_session()  # a new session: credentials and region resolved afresh
+    _SANDBOX.clear()  # the process's state belongs to no sandbox now
     base.DEFAULT_PROVIDERS.clear()
     parameters.clear_caches()
     for name, module in list(sys.modules.items()):
@@ -409,14 +460,19 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     payload = json.loads(event) if isinstance(event, str) else (event or {})
     context = Context(self.function_name, int(self.memory_size), self.function_arn)
     # The environment is process-wide. Invocations here are sequential, or nested in one whose
-    # code is blocked in the invoke call (DailyReport's fan-out to Rollup), so swapping it is safe.
-    with function_environment(lambda_environment(self)), captured_output() as output:
-        cold_start()  # every invocation a cold start: functions and stacks share this process
+    # code is blocked in the invoke call (DailyReport's fan-out to Rollup), so swapping it is safe;
+    # the caller's default session is given back afterwards.
+    variables = lambda_environment(self)
+    caller = boto3.DEFAULT_SESSION
+    with function_environment(variables), captured_output() as output:
+        _enter_sandbox((self.function_arn, *sorted(f"{k}={v}" for k, v in variables.items())))
         try:
             result, errored = handler(payload, context), False
         except Exception as exc:
             print(traceback.format_exc())
             result, errored = {"errorType": type(exc).__name__, "errorMessage": str(exc)}, True
+        finally:
+            boto3.DEFAULT_SESSION = caller
     text = output.getvalue()
     self.save_logs(text)
     INVOCATIONS.invocations.append(Invocation(self.function_name, payload, result, text, errored))
@@ -536,6 +592,7 @@ def install() -> None:
     LambdaBackend.send_kinesis_message = _per_record_push  # type: ignore[method-assign]
     EventsRule.send_to_targets = _schedules_match_no_event  # type: ignore[method-assign]
     botocore.session.create_loader = _shared_loader  # type: ignore[attr-defined]
+    ClientCreator._load_service_model = _load_service_model  # type: ignore[method-assign]
     for request in (IAMRequest, S3IAMRequest):
         request._raise_access_denied = _recording(request._raise_access_denied)  # type: ignore[method-assign]
     _installed = True

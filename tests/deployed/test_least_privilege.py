@@ -15,6 +15,7 @@ for S3 and SQS; Conditions never). For each role of a deployed function:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import list_keys
 
-from .conftest import Fed, deploy_fed
+from .conftest import Fed, fed_once
 from .emulator import (
     DENIED,
     ROLE_KEYS,
@@ -36,7 +37,7 @@ from .emulator import (
     moto_policy,
 )
 from .identities import Identity, RoleUnderTest, Scenario, denial, is_denied, make_identity, roles_in_template
-from .scenarios import FORBIDDEN, SCENARIOS
+from .scenarios import ELSEWHERE, FORBIDDEN, SCENARIOS
 
 # (role, Sid) → why the code never makes these calls: the Lambda service does, for the function.
 EXEMPT = {
@@ -89,7 +90,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(moto_endpoint: str) -> Iterator[Deployed]:
-    fed = deploy_fed("logreview-iam", "us-west-2")
+    fed = fed_once(0)  # the deployment with every default, shared with test_stack.py
     iam, lam = fed.stack.client("iam"), fed.stack.client("lambda")
     policies, environments = {}, {}
     for role in ROLES:
@@ -104,7 +105,7 @@ def deployed(moto_endpoint: str) -> Iterator[Deployed]:
         arn = iam.get_role(RoleName=fed.stack.physical[role.role])["Role"]["Arn"]
         ROLE_KEYS[arn] = (identity.key, identity.secret)
     fed.stack.client("s3").create_bucket(
-        Bucket="logreview-iam-elsewhere", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
+        Bucket=ELSEWHERE, CreateBucketConfiguration={"LocationConstraint": fed.stack.region}
     )
     yield Deployed(fed, moto_endpoint, policies, environments)
     ROLE_KEYS.clear()
@@ -224,5 +225,8 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
 def test_scenarios_leave_their_traces(deployed: Deployed) -> None:
     """The scenarios really ran against the deployed bucket (not a no-op that cannot be denied)."""
     keys = list_keys(deployed.fed.stack.client("s3"), deployed.fed.stack.physical["ReportBucket"])
-    assert any(k.startswith("quarantine/") for k in keys)
-    assert any(k.startswith("reports/") for k in keys)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert any(k.startswith(f"quarantine/dt={today}/") for k in keys)
+    assert any(k.startswith(f"alerts/dt={today}/") for k in keys)  # the scenario's own detections
+    assert any(k.startswith(f"reports/{deployed.fed.day.replace('-', '/')}/") for k in keys)
+    assert any(k.startswith(f"rollups/dt={deployed.fed.day}/") for k in keys)

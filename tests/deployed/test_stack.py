@@ -85,7 +85,7 @@ def _archived_batches(fed: Fed) -> list[dict[str, Any]]:
     s3, bucket = fed.stack.client("s3"), fed.stack.physical["ReportBucket"]
     return [
         json.loads(member)
-        for key in list_keys(s3, bucket, "archive/")
+        for key in list_keys(s3, bucket, f"archive/dt={fed.day}/")  # the test day's (other tests add today's)
         for member in iter_members(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     ]
 
