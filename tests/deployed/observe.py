@@ -6,6 +6,7 @@ groups (moto's Lambda wrote each invocation's output there) and PutMetricData (L
 
 from __future__ import annotations
 
+import functools
 import json
 import modulefinder
 import re
@@ -101,6 +102,7 @@ def handler_modules(handler: str) -> list[Path]:
     return sorted(f for f in files if f.is_relative_to(ROOT))
 
 
-def environment_reads(handler: str) -> set[str]:
+@functools.cache  # the same handlers in every deployment
+def environment_reads(handler: str) -> frozenset[str]:
     """Variable names the handler's code reads with os.environ / os.getenv (literal names)."""
-    return {name for path in handler_modules(handler) for name in _READ.findall(path.read_text())}
+    return frozenset(name for path in handler_modules(handler) for name in _READ.findall(path.read_text()))

@@ -113,6 +113,11 @@ def test_logs_reach_archive_and_aggregates(fed: Fed) -> None:
     )["EventSourceMappings"]
     assert all(0 < len(i.event["Records"]) <= mapping["BatchSize"] for i in live)
     assert sum(len(i.event["Records"]) for i in live) == len(batches)
+    # one shard (KinesisShardCount's default): the poller hands over everything in few invocations,
+    # and an invocation spanning both groups is archived as one object under `mixed`
+    assert len(live) == -(-len(batches) // mapping["BatchSize"]) == 1
+    archived = list_keys(s3, bucket, f"archive/dt={fed.day}/")
+    assert len(archived) == 1 and "/mixed/" in archived[0], archived
 
 
 def test_replay_queue_drives_the_processor(run: Run) -> None:
