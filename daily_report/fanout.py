@@ -40,8 +40,8 @@ REFRESH_METADATA = "refresh-token"  # daily_report.rollup writes it as x-amz-met
 
 
 def poll_delays(first: float, most: float) -> Iterator[float]:
-    """Seconds to wait before each poll: none before the first (the invokes themselves take a while
-    and quiet hours are refreshed by then), then `first`, doubling, at most `most`."""
+    """Seconds to wait before each poll: none before the first (sending 24 invokes takes a while,
+    and a check costs at most 24 HEADs), then `first`, doubling, at most `most`."""
     yield 0.0
     delay = first
     while True:
