@@ -146,17 +146,17 @@ def counted_by_rollups(source: PartialSource, plan: DayPlan) -> Iterator[str]:
 
 def settle_overlaps(source: PartialSource, plan: DayPlan, ledger: BatchLedger) -> list[int]:
     """Record what the rollups count, hour by hour; a rollup counting a batch already recorded is
-    set aside and its hour read from its partials (they must all still exist). The hours set aside."""
+    set aside and its hour read from its current partials (none may have expired). The hours set aside."""
     aside = []
     for hour, rollup in _rolled_up(source, plan):
         if any(batch_id in ledger for batch_id in rollup.counted()):
             prefix = hour_prefix(plan.day, hour.hour)
             state = classify(source.list_hour(plan.day, hour.hour), rollup.covers, prefix, keep_late=False)
-            if state.expired or state.stale:
+            if state.expired:
                 raise ReportError(
                     f"{rollup_key(plan.day, hour.hour)} counts batches another hour counts too, and "
-                    f"{state.expired} partials it covers have expired ({len(state.stale)} rewritten): "
-                    f"replay the archive of {plan.day} so the hour's partials exist again, then rerun"
+                    f"{state.expired} partials it covers have expired: replay the archive of "
+                    f"{plan.day} so the hour's partials exist again, then rerun"
                 )
             hour.rollup, hour.late, hour.listed = None, [], state.listed
             aside.append(hour.hour)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from daily_report.errors import ReportError
 from daily_report.rollup import Roller
 from daily_report.rollup_doc import cover_entries, rollup_key
 from daily_report.source import PartialSource
@@ -26,6 +27,7 @@ from stream_processor.config import clear_caches, load_config
 from stream_processor.handler import lambda_handler
 from stream_processor.pipeline import process_data
 from tests.builders import compress, envelope, kinesis_event, log_event, subscription_event
+from tests.conftest import list_keys
 from tests.faults import HOUR_MS, day_start_ms
 from tests.integration.rollup_kit import content, direct_report, report, roll_up, rollup_doc
 
@@ -162,6 +164,20 @@ def test_the_same_batch_under_two_hours_both_rolled_up_counts_once(
     for hour, names in ((9, {"a", "b"}), (11, {"b", "c", "f"})):
         assert_once(rollup_doc(aws, rollup_key(DAY, hour))["partial"], names)  # each rollup alone is exact
     assert_report_exact(aws, {"a", "b", "c", "f"})  # the day counts b once
+
+
+def test_an_overlapping_rollup_whose_partials_expired_is_a_clear_error(
+    aws: dict[str, Any], user_rules: None
+) -> None:
+    deliver("b")
+    deliver("a", "b")
+    deliver("c", "f")
+    roll_up(date=DATE)  # hour 09's rollup is taken first; hour 11's counts b too: set aside
+    s3, bucket = aws["s3"], aws["bucket"]
+    (expired, *_) = list_keys(s3, bucket, f"aggregates/dt={DATE}/hour=11/")
+    s3.delete_object(Bucket=bucket, Key=expired)  # what the lifecycle rule does after N days
+    with pytest.raises(ReportError, match=r"hour=11.json counts batches another hour counts too"):
+        source(aws).merge_day(DAY)
 
 
 def test_a_late_bundle_read_by_the_daily_job_overlapping_another_hours_rollup(
