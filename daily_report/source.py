@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from stream_processor import aggregate
 from stream_processor.bundle import BatchLedger, rebuild
 from stream_processor.pipeline import DEFAULT_RULES, Rules
+from stream_processor.sinks.s3 import absent
 
 from . import rollup_doc
 from .errors import ReportError
@@ -173,10 +174,6 @@ def merge_stream(
     return result
 
 
-def _missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
 class PartialSource:
     """The partials and rollups of one bucket: list a day or an hour (paginated), load one."""
 
@@ -249,7 +246,7 @@ class PartialSource:
                 response = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=f'"{etag}"')
             body = response["Body"].read()
         except ClientError as exc:
-            if etag is None and _missing(exc):
+            if etag is None and absent(exc):
                 return None
             if etag is not None and exc.response.get("Error", {}).get("Code") in (
                 "PreconditionFailed",
