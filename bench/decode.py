@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import gc
-import gzip
 import os
 import random
 import statistics
@@ -27,6 +26,7 @@ from typing import Any
 import orjson
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 
+from bench.samples import subscription_batch
 from stream_processor import aggregate
 from stream_processor.detect import DEFAULT_DETECTOR
 from stream_processor.parse import parse_message
@@ -111,31 +111,20 @@ def _multiline(rng: random.Random) -> str:
     )
 
 
+def _message(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.45:
+        return _json_line(rng)
+    if kind < 0.55:
+        return _cloudtrail_line(rng)
+    if kind < 0.93:
+        return _text_line(rng)
+    return _multiline(rng)
+
+
 def make_batch(rng: random.Random, size: int, start_ms: int) -> dict[str, Any]:
     """A Lambda subscription event holding one realistic batch of `size` events."""
-    events = []
-    for i in range(size):
-        kind = rng.random()
-        if kind < 0.45:
-            message = _json_line(rng)
-        elif kind < 0.55:
-            message = _cloudtrail_line(rng)
-        elif kind < 0.93:
-            message = _text_line(rng)
-        else:
-            message = _multiline(rng)
-        stamp = start_ms + i * 37
-        events.append({"id": f"{stamp:020d}{i:036d}", "timestamp": stamp, "message": message})
-    envelope = {
-        "messageType": "DATA_MESSAGE",
-        "owner": "123456789012",
-        "logGroup": "/admin/logs",
-        "logStream": "i-0123456789abcdef0",
-        "subscriptionFilters": ["logreview"],
-        "logEvents": events,
-    }
-    raw = gzip.compress(orjson.dumps(envelope), compresslevel=6, mtime=0)
-    return {"awslogs": {"data": base64.b64encode(raw).decode()}}
+    return subscription_batch([_message(rng) for _ in range(size)], start_ms)
 
 
 def make_batches(seed: int = 2) -> list[dict[str, Any]]:

@@ -104,11 +104,10 @@ def app_log(rng: random.Random, i: int) -> str:
     return orjson.dumps(doc).decode()
 
 
-def large_batch(rng: random.Random, size: int, start_ms: int) -> dict[str, Any]:
-    """A Lambda subscription event of `size` large messages (half CloudTrail, half application logs)."""
+def subscription_batch(messages: list[str], start_ms: int) -> dict[str, Any]:
+    """A Lambda subscription event: one /admin/logs batch of `messages`, 37 ms apart from `start_ms`."""
     events = []
-    for i in range(size):
-        message = cloudtrail_record(rng, i) if rng.random() < 0.5 else app_log(rng, i)
+    for i, message in enumerate(messages):
         stamp = start_ms + i * 37
         events.append({"id": f"{stamp:020d}{i:036d}", "timestamp": stamp, "message": message})
     envelope = {
@@ -121,3 +120,9 @@ def large_batch(rng: random.Random, size: int, start_ms: int) -> dict[str, Any]:
     }
     raw = gzip.compress(orjson.dumps(envelope), compresslevel=6, mtime=0)
     return {"awslogs": {"data": base64.b64encode(raw).decode()}}
+
+
+def large_batch(rng: random.Random, size: int, start_ms: int) -> dict[str, Any]:
+    """A Lambda subscription event of `size` large messages (half CloudTrail, half application logs)."""
+    messages = [cloudtrail_record(rng, i) if rng.random() < 0.5 else app_log(rng, i) for i in range(size)]
+    return subscription_batch(messages, start_ms)

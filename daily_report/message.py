@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .formatting import describe_alert, inert, number, percent
 from .publish import Link
 from .render_review import attention_lines
-from .render_text import describe_alert, inert, number, percent
 from .report import Report
 
 MAX_ALERTS = 50

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from stream_processor.sinks import S3Sink
 from stream_processor.sinks.metrics import NAMESPACE
+from stream_processor.sinks.s3 import absent
 
 from . import revision
 from .days import day_start
@@ -61,10 +62,6 @@ class StoredReport:
     last_modified: datetime
 
 
-def _missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
 class ReportStore:
     """Reads and writes the report objects of one bucket (every put with SSE AES256)."""
 
@@ -75,24 +72,17 @@ class ReportStore:
 
     def previous(self, day: date) -> StoredReport | None:
         """The JSON report already stored for `day`, or None (missing or unreadable)."""
-        try:
-            found = self.client.get_object(Bucket=self.bucket, Key=report_keys(day)[1])
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        try:
-            report = orjson.loads(gzip.decompress(found["Body"].read()))
-        except (OSError, EOFError, orjson.JSONDecodeError):
+        found = self._read_json(report_keys(day)[1])
+        if found is None or not isinstance(found[0], dict):
             return None  # a damaged report is replaced, starting again at revision 1
-        return StoredReport(report, found["LastModified"]) if isinstance(report, dict) else None
+        return StoredReport(*found)
 
     def written(self, day: date) -> datetime | None:
         """When the day's JSON report was last written, or None."""
         try:
             return self.client.head_object(Bucket=self.bucket, Key=report_keys(day)[1])["LastModified"]
         except ClientError as exc:
-            if _missing(exc):
+            if absent(exc):
                 return None
             raise
 
@@ -130,16 +120,23 @@ class ReportStore:
 
     def get_json(self, key: str) -> Any:
         """A document written by `put_json`, or None when missing or unreadable."""
+        found = self._read_json(key)
+        return None if found is None else found[0]
+
+    def _read_json(self, key: str) -> tuple[Any, datetime] | None:
+        """(document, when written) of a gzip JSON object, the document None when unreadable;
+        None when there is no such object."""
         try:
             found = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if _missing(exc):
+            if absent(exc):
                 return None
             raise
         try:
-            return orjson.loads(gzip.decompress(found["Body"].read()))
+            doc = orjson.loads(gzip.decompress(found["Body"].read()))
         except (OSError, EOFError, orjson.JSONDecodeError):
-            return None
+            doc = None
+        return doc, found["LastModified"]
 
     def presign(self, key: str, now: datetime) -> Link:
         """A SigV4 GET URL and the truth about how long it lives (see `Link`)."""

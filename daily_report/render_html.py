@@ -10,7 +10,7 @@ import html
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .render_text import describe_alert, folded_note, inert, number, percent
+from .formatting import describe_alert, folded_note, inert, number, percent
 from .render_trends import attention_html, changes_html, deviating_hours, trend_table
 from .report import Report
 

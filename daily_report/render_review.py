@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .render_text import inert, number
+from .formatting import FIRST_SEEN, inert, number
 
 Report = Mapping[str, Any]
 
@@ -37,11 +37,7 @@ def change_lines(report: Report, width: int = 100) -> Iterator[str]:
                 f" ({change['direction']}{ratio})",
                 width,
             )
-        for field, label in (
-            ("new_principals", "new principals"),
-            ("new_actions", "new actions"),
-            ("new_error_signatures", "new error signatures"),
-        ):
+        for field, label in FIRST_SEEN:
             total = section.get(f"{field}_total", 0)
             if total:
                 shown = ", ".join(f"{item['name']} ({number(item['count'])})" for item in section[field][:5])

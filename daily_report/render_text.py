@@ -1,47 +1,18 @@
 """The text report (`log_review.gz`): what a reviewer reads first, in a terminal or a pager.
 
-Pure. Log text is already redacted; here it is also made inert for a terminal: control
-characters (escape sequences, carriage returns) are shown as `\\xNN` and long lines are cut.
+Pure. Log text is already redacted; every piece of it goes through `formatting.inert`, so it
+cannot drive a terminal, and long lines are cut.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
+from .formatting import describe_alert, folded_note, inert, number, percent
+from .render_review import attention_lines, change_lines
 from .report import Report
 
 WIDTH = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def inert(text: str, limit: int = 300) -> str:
-    """One line of log text that cannot move a cursor, recolour a terminal or break a line."""
-    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "?", text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.2f} %"
-
-
-def number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-
-
-def folded_note(group: Mapping[str, Any], counter: str) -> str | None:
-    """What a top list leaves out when its counter went past the cap, or None when it is complete."""
-    entry = group.get("folded", {}).get(counter)
-    if not entry:
-        return None
-    return (
-        f"{number(entry['events'])} events of about {number(entry['keys'])} more keys folded into 'other' "
-        f"(past the {number(entry['kept'])}-key sample; counts shown are exact, and no folded key "
-        f"has more than {number(entry['events'])} events, but one may outrank those shown)"
-    )
 
 
 def _heading(title: str) -> list[str]:
@@ -69,21 +40,6 @@ def _summary(report: Report) -> Iterator[str]:
     )
     if not totals["events"]:
         yield "no events: nothing reached the stream processor for this day"
-
-
-def describe_alert(alert: Mapping[str, Any]) -> str:
-    """`/admin/logs: error_rate 7.10 % > 5.00 %` and friends (inert, one line)."""
-    group, rule, value = inert(alert["log_group"], 80), alert["rule"], alert["value"]
-    if rule == "error_rate":
-        return f"{group}: error rate {percent(value)} > {percent(alert['threshold'])}"
-    if rule == "latency_p99":
-        return f"{group}: latency p99 {number(value)} ms > {number(alert['threshold'])} ms"
-    if rule == "security_event":
-        return f"{group}: {number(value)} security event(s) {alert['security_rule']}"
-    if rule == "silent_hours":
-        hours = ", ".join(f"{h:02d}" for h in alert.get("hours", []))
-        return f"{group}: silent for {value} consecutive hours (alert at {alert['threshold']}; hours {hours})"
-    return f"{group}: {rule} {value} (threshold {alert['threshold']})"
 
 
 def _alerts(report: Report) -> Iterator[str]:
@@ -176,15 +132,11 @@ def _processing(report: Report) -> Iterator[str]:
 
 
 def _attention(report: Report) -> Iterator[str]:
-    from .render_review import attention_lines
-
     yield from _heading("Needs attention")
     yield from attention_lines(report, WIDTH)
 
 
 def _changes(report: Report) -> Iterator[str]:
-    from .render_review import change_lines
-
     yield from _heading("Changes against the baseline, and first seen")
     yield from change_lines(report, WIDTH)
 

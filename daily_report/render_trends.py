@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .render_text import number
+from .formatting import FIRST_SEEN, number
 
 SPARK_FIGURES = (
     ("events", "events"),
@@ -106,16 +106,12 @@ def changes_html(section: Mapping[str, Any], esc: Any) -> str:
     if rows:
         head = "<tr><th>metric</th><th>today</th><th>usual</th><th>ratio</th></tr>"
         parts.append(f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
-    for field, label in (
-        ("new_principals", "New principals"),
-        ("new_actions", "New actions"),
-        ("new_error_signatures", "New error signatures"),
-    ):
+    for field, label in FIRST_SEEN:
         total = section.get(f"{field}_total", 0)
         if total:
             shown = ", ".join(
                 f"{'⚠ ' if item['security'] else ''}{esc(item['name'])} ({number(item['count'])})"
                 for item in section[field]
             )
-            parts.append(f"<p>{label} ({number(total)}): {shown}</p>")
+            parts.append(f"<p>{label.capitalize()} ({number(total)}): {shown}</p>")
     return "".join(parts) or "<p>No changes and nothing new.</p>"

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from stream_processor import aggregate
 from stream_processor.bundle import BatchLedger, rebuild
 from stream_processor.pipeline import DEFAULT_RULES, Rules
+from stream_processor.sinks.s3 import absent
 
 from . import rollup_doc
 from .errors import ReportError
@@ -140,10 +141,6 @@ def merge_stream(
     return result
 
 
-def _missing(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
 class PartialSource:
     """The partials and rollups of one bucket: list a day or an hour (paginated), load one."""
 
@@ -211,7 +208,7 @@ class PartialSource:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
-            if _missing(exc):
+            if absent(exc):
                 return None
             raise
         try:

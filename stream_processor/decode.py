@@ -74,19 +74,25 @@ def _wbits(raw: bytes) -> int:
     raise DecodeError("not_compressed", f"neither gzip nor zlib (first bytes {raw[:4].hex()!r})")
 
 
+def _inflate_capped(inflater: Any, data: bytes | memoryview, total: int, cap: int) -> bytes:
+    """Inflate `data`; `total` bytes came out before and all together may not pass `cap`."""
+    try:
+        out: bytes = inflater.decompress(data, cap - total + 1)
+    except (zlib.error, _inflate.error) as exc:
+        raise DecodeError("corrupt_compressed", str(exc)) from None
+    if total + len(out) > cap:
+        raise DecodeError("too_large", f"decompresses past the {cap}-byte cap")
+    return out
+
+
 def iter_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[bytes]:
     """Decompress every gzip/zlib member back to back; total output capped at `cap` bytes."""
     total = 0
     rest = raw
     while rest:
         inflater = _inflate.decompressobj(_wbits(rest))
-        try:
-            out = inflater.decompress(rest, cap - total + 1)
-        except (zlib.error, _inflate.error) as exc:
-            raise DecodeError("corrupt_compressed", str(exc)) from None
+        out = _inflate_capped(inflater, rest, total, cap)
         total += len(out)
-        if total > cap:
-            raise DecodeError("too_large", f"decompresses past the {cap}-byte cap")
         if not inflater.eof:
             raise DecodeError("truncated", "compressed stream ends before its end marker")
         yield out
@@ -114,13 +120,8 @@ def split_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[t
             if not inflater.unconsumed_tail:
                 pos += len(feed)
                 chunk = min(chunk * 2, _LAST_CHUNK)
-            try:
-                piece = inflater.decompress(feed, cap - total + 1)
-            except (zlib.error, _inflate.error) as exc:
-                raise DecodeError("corrupt_compressed", str(exc)) from None
+            piece = _inflate_capped(inflater, feed, total, cap)
             total += len(piece)
-            if total > cap:
-                raise DecodeError("too_large", f"decompresses past the {cap}-byte cap")
             if not piece and not feed and not inflater.eof:
                 raise DecodeError("truncated", "compressed stream ends before its end marker")
             pieces.append(piece)

@@ -4,6 +4,7 @@ as one invocation (one archive object, one bundle per UTC day)."""
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,13 @@ def current_ingest() -> Ingest:
     return _ingest(os.environ.get("REPORT_BUCKET", ""))
 
 
+def deadline_ms(context: LambdaContext | None) -> int | None:
+    """When Lambda stops this invocation (epoch ms), or None outside Lambda."""
+    if context is None:
+        return None
+    return int(time.time() * 1000) + context.get_remaining_time_in_millis()
+
+
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     """Process every payload in the event; raise on I/O failure so Lambda retries the event."""
@@ -41,7 +49,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict
         from .replay.queue import consume  # imported on first use: it adds ~40 ms to every cold start
 
         return consume(event, context)
-    done = current_ingest().invocation((payload.data, payload.origin) for payload in payloads(event))
+    ingest = current_ingest()
+    if ingest.alerts is not None:  # a notification mark is held until this invocation is stopped
+        ingest.alerts.deadline_ms = deadline_ms(context)
+    done = ingest.invocation((payload.data, payload.origin) for payload in payloads(event))
     counts = {status: done.count(status) for status in ("processed", "skipped", "quarantined")}
     counts["events"] = done.events
     annotate(event_kind=kind, **counts)

@@ -8,7 +8,6 @@ counter caps, where the laws hold exactly. A last test checks the caps bound a m
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
 from typing import Any
 
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from stream_processor import aggregate, counters
 from stream_processor.decode import Batch, batch_id
 from stream_processor.pipeline import aggregate_batch
+from tests.merge_orders import folded, streamed_shuffled
 
 DAY_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z
 LAWS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,13 +100,8 @@ def test_empty_is_the_identity(a: aggregate.Partial) -> None:
 @LAWS
 @given(st.lists(partials(), min_size=2, max_size=6), st.randoms(use_true_random=False))
 def test_any_merge_order_gives_the_same_bytes(items: list[aggregate.Partial], rng: Any) -> None:
-    expected = _enc(functools.reduce(aggregate.merge, items))
-    shuffled = list(items)
-    rng.shuffle(shuffled)
-    streamed = aggregate.empty()
-    for item in shuffled:
-        aggregate.merge_into(streamed, copy.deepcopy(item))
-    assert _enc(streamed) == expected
+    expected = folded(items)
+    assert streamed_shuffled(items, rng) == expected
     assert aggregate.decode(expected) == orjson.loads(expected)
     total = sum(w["events"] for p in items for hours in p["windows"].values() for w in hours.values())
     merged = aggregate.decode(expected)

@@ -7,8 +7,9 @@ exactly one of them wins the notification. A batch id already counted is a redel
 nothing. The owner marks the notification `pending` (with the time and a token of its own call),
 publishes, then `confirm`s it `sent`; if publishing fails it `release`s it so the retry can
 publish. The token tells a write of our own whose answer was lost (the retried conditional PUT
-then gets 412) from someone else's. A `pending` mark older than the lease (the function's timeout
-plus margin: its writer is dead) may be taken over.
+then gets 412) from someone else's. A `pending` mark carries `until`, the time by which its writer
+is certainly dead (its Lambda invocation's deadline plus a margin for clock skew); after that it may
+be taken over. A writer that does not know its deadline holds the mark for LEASE_MS.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .detections import Detection, as_dict
 
 VERSION = 1
 MAX_BATCH_IDS = 2000  # batch ids kept per state; past it, batches are counted without dedup
-LEASE_MS = 90_000  # StreamProcessor timeout (60 s) + margin
+LEASE_MS = 90_000  # a mark's hold when its writer's deadline is unknown (Direct timeout 60 s + margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +88,20 @@ def _add(state: dict[str, Any], detection: Detection) -> None:
         }
 
 
-def admit(state: dict[str, Any] | None, detection: Detection, now_ms: int, token: str) -> Admission:
+def admit(
+    state: dict[str, Any] | None,
+    detection: Detection,
+    now_ms: int,
+    token: str,
+    until_ms: int | None = None,
+) -> Admission:
     """Fold `detection` into `state` (a copy is returned; the argument is not changed).
 
     `token` is unique to the caller's attempt; a pending mark carrying it is the caller's own.
+    `until_ms`: when the caller is certainly dead (default: `now_ms + LEASE_MS`), stored in a mark
+    it takes, so nobody takes the mark over while the caller may still publish.
     """
+    until = now_ms + LEASE_MS if until_ms is None else until_ms
     if state is not None and _ours(state, token):
         return Admission(None, "notify")
     fresh = new_state(detection) if state is None else _copy(state)
@@ -101,22 +111,25 @@ def admit(state: dict[str, Any] | None, detection: Detection, now_ms: int, token
     notified = fresh["notified"]
     if notified is None:
         if _over(fresh, detection):
-            fresh["notified"] = _mark(detection, fresh, now_ms, token)
+            fresh["notified"] = _mark(detection, fresh, now_ms, until, token)
             return Admission(fresh, "notify")
         return Admission(None if seen else fresh, "redelivery" if seen else "counted")
-    if notified["state"] == "pending" and now_ms - notified["at"] > LEASE_MS:
-        fresh["notified"] = _mark(detection, fresh, now_ms, token)  # its writer is gone: take over
+    if notified["state"] == "pending" and now_ms > notified.get("until", notified["at"] + LEASE_MS):
+        fresh["notified"] = _mark(detection, fresh, now_ms, until, token)  # its writer is gone: take over
         return Admission(fresh, "notify")
     if seen:
         return Admission(None, "in_progress" if notified["state"] == "pending" else "redelivery")
     return Admission(fresh, "repeat")
 
 
-def _mark(detection: Detection, state: dict[str, Any], now_ms: int, token: str) -> dict[str, Any]:
+def _mark(
+    detection: Detection, state: dict[str, Any], now_ms: int, until_ms: int, token: str
+) -> dict[str, Any]:
     return {
         "state": "pending",
         "by": detection.batch_id,
         "at": now_ms,
+        "until": until_ms,
         "count": state["count"],
         "token": token,
     }

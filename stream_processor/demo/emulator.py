@@ -87,11 +87,7 @@ class LocalAws:
         port = free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self.env.set("AWS_ENDPOINT_URL", self.endpoint)
-        for name, value in _DEFAULTS.items():
-            self.env.set(name, value, only_if_absent=True)
-        return self.endpoint
+        return self.use(f"http://127.0.0.1:{port}")
 
     def use(self, endpoint: str) -> str:
         """An endpoint that is already running (a moto server, LocalStack): nothing to start."""

@@ -22,6 +22,11 @@ def _names_of(words: str) -> Field:
     return _names(*words.split())
 
 
+def _succeeded(words: str) -> tuple[Field, ...]:
+    """The calls named in `words` that were not refused: a refused call (errorCode set) changed nothing."""
+    return (Field("errorCode", "missing"), _names_of(words))
+
+
 def _source(service: str) -> Field:
     return Field("eventSource", "in", (f"{service}.amazonaws.com",))
 
@@ -231,13 +236,10 @@ CLOUDTRAIL_RULES: tuple[Rule, ...] = (
         "medium",
         "IAM users, access keys, login profiles, group membership or MFA devices changed",
         "privilege_change",
-        fields=(
-            Field("errorCode", "missing"),  # a refused call changed nothing
-            _names_of(
-                "CreateUser DeleteUser CreateAccessKey CreateLoginProfile UpdateLoginProfile "
-                "AddUserToGroup RemoveUserFromGroup UpdateAssumeRolePolicy DeactivateMFADevice "
-                "DeleteVirtualMFADevice "
-            ),
+        fields=_succeeded(
+            "CreateUser DeleteUser CreateAccessKey CreateLoginProfile UpdateLoginProfile "
+            "AddUserToGroup RemoveUserFromGroup UpdateAssumeRolePolicy DeactivateMFADevice "
+            "DeleteVirtualMFADevice "
         ),
     ),
     Rule(
@@ -245,12 +247,9 @@ CLOUDTRAIL_RULES: tuple[Rule, ...] = (
         "medium",
         "a bucket, instance, database, table, volume, file system or stack was deleted or terminated",
         "destructive_action",
-        fields=(
-            Field("errorCode", "missing"),  # a refused call changed nothing
-            _names_of(
-                "DeleteBucket TerminateInstances DeleteDBInstance DeleteDBCluster DeleteTable "
-                "DeleteVolume DeleteFileSystem DeleteStack "
-            ),
+        fields=_succeeded(
+            "DeleteBucket TerminateInstances DeleteDBInstance DeleteDBCluster DeleteTable "
+            "DeleteVolume DeleteFileSystem DeleteStack "
         ),
     ),
 )

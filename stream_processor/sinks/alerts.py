@@ -41,6 +41,7 @@ MAX_ATTEMPTS = 12  # conditional-write conflicts before giving up (then Lambda r
 _CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
 WORKERS = 8
+DEADLINE_MARGIN_MS = 30_000  # clock skew between Lambdas, on top of the writer's own deadline
 
 
 def state_key(rule: str, key_hash: str, window_start: int) -> str:
@@ -76,6 +77,7 @@ class AlertSink:
     event_bus: str = "default"
     security_hub: bool = False
     now_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
+    deadline_ms: int | None = None  # when the running Lambda invocation is stopped (per invocation)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -180,8 +182,10 @@ class AlertSink:
         token = uuid.uuid4().hex
         decided: list[tuple[Admission, dict[str, Any] | None]] = []
 
+        until = None if self.deadline_ms is None else self.deadline_ms + DEADLINE_MARGIN_MS
+
         def fold(state: dict[str, Any] | None) -> dict[str, Any] | None:
-            admission = admit(state, detection, self.now_ms(), token)
+            admission = admit(state, detection, self.now_ms(), token, until)
             decided[:] = [(admission, state)]
             return admission.state
 

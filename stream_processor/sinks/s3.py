@@ -22,6 +22,7 @@ from .. import aggregate
 from ..decode import Batch
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -60,6 +61,11 @@ def quarantine_key(raw: bytes, received_ms: int) -> str:
     """`quarantine/dt=DAY/{sha256}` (without extension; `.bin` and `.json` are added)."""
     day, _ = _day_hour(received_ms)
     return f"quarantine/dt={day}/{hashlib.sha256(raw).hexdigest()}"
+
+
+def absent(exc: ClientError) -> bool:
+    """True when S3 refused a read because the key (or bucket) is not there."""
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
 def s3_client() -> S3Client:

@@ -151,6 +151,29 @@ def test_fifty_failed_logins_from_one_address_send_one_thresholded_message(
     assert "alerted at 20 within 300 s" in message["Message"] and "ssh_failed_login" in message["Message"]
 
 
+class KinesisModeContext:
+    """The LambdaContext attributes the handler reads, 300 s left (the Kinesis-mode timeout)."""
+
+    function_name = "StreamProcessor"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:StreamProcessor"
+    aws_request_id = "c0ffee00-0000-4000-8000-000000000001"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def test_the_notification_mark_is_held_until_the_invocation_is_stopped(
+    aws: dict[str, Any], plumbing: AlertPlumbing
+) -> None:
+    before = int(time.time() * 1000)
+    lambda_handler(subscription_event(trail_batch()), KinesisModeContext())  # type: ignore[arg-type]
+    (key,) = [k for k in list_keys(aws["s3"], aws["bucket"], "alerts/") if "cis_cloudtrail_stopped" in k]
+    body = aws["s3"].get_object(Bucket=aws["bucket"], Key=key)["Body"].read()
+    held = orjson.loads(body)["notified"]["until"] - before
+    assert 330_000 <= held < 340_000  # 300 s left + 30 s margin, not the 90 s default lease
+
+
 def test_three_failed_logins_send_nothing(aws: dict[str, Any], plumbing: AlertPlumbing) -> None:
     lambda_handler(subscription_event(compress(envelope(failed_logins(3)))), None)
     assert plumbing.notifications(wait=0.5) == []

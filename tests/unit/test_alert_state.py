@@ -83,6 +83,24 @@ def test_a_live_owners_mark_is_left_alone_and_a_dead_ones_is_taken_over() -> Non
     assert later.notify and later.state is not None and later.state["notified"]["token"] == "b"
 
 
+def test_a_mark_is_held_until_its_writers_deadline_not_the_default_lease() -> None:
+    until = WINDOW + 330_000  # a 300 s Kinesis-mode invocation plus the margin
+    first = admit(None, detection(TRAIL, 1, 1), WINDOW, "a", until)
+    assert first.state is not None and first.state["notified"]["until"] == until
+    alive = admit(first.state, detection(TRAIL, 1, 1), WINDOW + LEASE_MS + 1, "b")
+    assert alive.outcome == "in_progress" and alive.state is None
+    dead = admit(first.state, detection(TRAIL, 1, 1), until + 1, "b")
+    assert dead.notify and dead.state is not None and dead.state["notified"]["token"] == "b"
+
+
+def test_a_mark_without_until_from_an_older_writer_keeps_the_default_lease() -> None:
+    first = admit(None, detection(TRAIL, 1, 1), WINDOW, "a")
+    assert first.state is not None
+    older = {**first.state, "notified": {k: v for k, v in first.state["notified"].items() if k != "until"}}
+    assert admit(older, detection(TRAIL, 1, 1), WINDOW + LEASE_MS, "b").outcome == "in_progress"
+    assert admit(older, detection(TRAIL, 1, 1), WINDOW + LEASE_MS + 1, "b").notify
+
+
 def test_our_own_write_whose_answer_was_lost_is_still_ours() -> None:
     first = admit(None, detection(TRAIL, 1, 1), WINDOW, "a")
     assert first.state is not None

@@ -1,4 +1,4 @@
-"""Built-in detections: the docs table equals the code, each rule's lines, CloudTrail records,
+"""Built-in detections: the docs tables equal the code, each rule's lines, CloudTrail records,
 counting (distinct events, overlapping rules), and batch scanning equal to one-by-one scanning."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream_processor.detect import BUILTIN_RULES, DEFAULT_DETECTOR, SEVERITIES, severity_rank
+from stream_processor.detect.cloudtrail import CLOUDTRAIL_RULES
 from stream_processor.detect.engine import check_pattern
 from stream_processor.detect.keys import source_of
+from stream_processor.detect.rules import Field
 from stream_processor.pipeline import process_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +139,21 @@ def test_the_docs_table_is_the_code() -> None:
         )
         for r in BUILTIN_RULES
     }
+    assert documented == expected
+
+
+def test_the_docs_cloudtrail_conditions_are_the_code() -> None:
+    text = (ROOT / "docs" / "detections.md").read_text(encoding="utf-8")
+    table = text[text.index("CloudTrail conditions, exactly") : text.index("## Configured rules")]
+    documented = dict(re.findall(r"^\| `([a-z0-9_]+)` \| (.+) \|$", table, re.M))
+    words = {"in": "in", "not_in": "not in"}
+
+    def condition(field: Field) -> str:
+        if field.op == "missing":
+            return f"`{field.path}` absent"
+        return f"`{field.path}` {words[field.op]} {', '.join(field.values)}"
+
+    expected = {r.id: "; ".join(map(condition, r.fields)) for r in CLOUDTRAIL_RULES}
     assert documented == expected
 
 

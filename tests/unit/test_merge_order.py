@@ -7,7 +7,6 @@ fits them, then merged left to right, shuffled and streamed, and as random trees
 
 from __future__ import annotations
 
-import copy
 import functools
 import random
 from typing import Any
@@ -16,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_processor import aggregate, counters
+from tests.merge_orders import folded, streamed_shuffled
 
 CAP = aggregate.COUNTER_CAP
 DAY_MS = 1_764_115_200_000
@@ -79,13 +79,9 @@ def _tree(items: list[aggregate.Partial], rng: random.Random) -> aggregate.Parti
 @PAST_CAPS
 @given(st.lists(partials(), min_size=2, max_size=5), st.randoms(use_true_random=False))
 def test_any_order_or_tree_gives_identical_bytes(items: list[aggregate.Partial], rng: random.Random) -> None:
-    expected = _enc(functools.reduce(aggregate.merge, items))
+    expected = folded(items)
+    assert streamed_shuffled(items, rng) == expected
     shuffled = list(items)
-    rng.shuffle(shuffled)
-    streamed = aggregate.empty()
-    for item in shuffled:
-        aggregate.merge_into(streamed, copy.deepcopy(item))
-    assert _enc(streamed) == expected
     rng.shuffle(shuffled)
     assert _enc(_tree(shuffled, rng)) == expected
 
