@@ -111,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         Path(event_file).write_text(json.dumps(kinesis_event(raws)))
         roots = {"this checkout": str(HERE)}
         if args.against:
-            roots[args.against] = _checkout(args.against, os.path.join(tmp, "ref"))
+            try:
+                roots[args.against] = _checkout(args.against, os.path.join(tmp, "ref"))
+            except (OSError, subprocess.CalledProcessError) as exc:  # no git, or no such ref
+                print(f"(not compared: {args.against!r} cannot be checked out: {exc})")
+                args.against = ""
         runs: dict[str, list[dict[str, float]]] = {label: [] for label in roots}
         for _ in range(args.repeats):
             for label, root in roots.items():
