@@ -4,8 +4,10 @@ Real HTTP, the real S3 REST/XML wire format, and a configurable round trip (unif
 default) on every request, so the client code under test (botocore, our listing, fetching,
 merging) does exactly what it does against S3. What it does not do is store a million objects:
 the day's partials are *virtual* — key `aggregates/dt=DAY/hour=HH/{i:032x}.json` has the body of
-template `i % len(templates)` and that body's MD5 as ETag — so listing and reading 1 M partials
-costs no memory. Everything else (rollups, reports) is stored for real. `late` virtual partials
+template `i % len(templates)`, its batch id replaced by the key's name (a Direct-mode partial is
+named by its batch id, so every partial of an hour is a distinct batch, as the daily job's
+exactly-once ledger expects), and the template body's MD5 as ETag — so listing and reading 1 M
+partials costs no memory. Everything else (rollups, reports) is stored for real. `late` virtual partials
 per hour, beyond the first `per_hour`, become visible when `/__late` is called: partials written
 after their hour's rollup. `/__stats` returns request counts by kind (no added latency).
 
@@ -37,6 +39,7 @@ class SyntheticDay:
         self.day, self.per_hour, self.late = day, per_hour, late
         self.templates = templates
         self.etags = [hashlib.md5(body).hexdigest() for body in templates]  # noqa: S324 - S3's ETag
+        self.ids = [orjson.loads(body)["batch_ids"][0].encode() for body in templates]
         self.late_visible = False
         self.stored: dict[str, tuple[bytes, str]] = {}
         self.stats: Counter[str] = Counter()
@@ -56,7 +59,8 @@ class SyntheticDay:
         if hour > 23 or index >= self.count():
             return None
         pick = index % len(self.templates)
-        return self.templates[pick], self.etags[pick]
+        name = key[-37:-5].encode()
+        return self.templates[pick].replace(self.ids[pick], name), self.etags[pick]
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         return self.stored.get(key) or self.virtual(key)

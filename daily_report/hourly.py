@@ -12,6 +12,15 @@ partials and join the two (`rollup_doc.classify`):
 Partials directly under `aggregates/dt=DAY/` (keys without an hour) are always read. Since
 `merge` is associative and commutative, the result is the merge of every partial of the day, and
 the report built from it is byte-identical to the one built without rollups.
+
+Each batch is counted once (Kinesis mode: the same batch in bundles of several invocations, maybe
+under several hours). Every partial read here goes through one `Deduper`, whose ledger holds what
+the merged rollups count (`Rollup.counted`). When some rollup recorded multi-batch `batch_ids`,
+the rollups are taken in hour order and one that counts a batch an earlier one counts already is
+set aside: its hour is read from its partials instead, through the same ledger (an overlapping
+bundle is rebuilt from its archive without the counted batches). When no rollup did (every
+Direct-mode day), no rollup can share a batch with another, and the ledger learns their covered
+names only if a multi-batch partial turns up among the reads: memory stays flat.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from itertools import chain
 from typing import TYPE_CHECKING
 
 from stream_processor import aggregate
+from stream_processor.bundle import BatchLedger
+from stream_processor.observability import logger
 
 from .errors import ReportError
 from .rollup_doc import HOURS, PartialObject, Rollup, classify, hour_prefix, rollup_key
@@ -117,11 +128,53 @@ def _reads(source: PartialSource, plan: DayPlan) -> Iterator[PartialObject]:
     return chain(source.list_unhoured(plan.day), late, direct)
 
 
+def _rolled_up(source: PartialSource, plan: DayPlan) -> Iterator[tuple[HourPlan, Rollup]]:
+    """Each planned rollup with its covers, re-read at the version the plan holds (by ETag)."""
+    for hour in plan.hours:
+        if hour.rollup is not None:
+            pinned = source.rollup(plan.day, hour.hour, hour.rollup.etag)
+            if pinned is None:
+                raise ReportError(f"{rollup_key(plan.day, hour.hour)} vanished while the day was merged")
+            yield hour, pinned
+
+
+def counted_by_rollups(source: PartialSource, plan: DayPlan) -> Iterator[str]:
+    """The batch ids the plan's rollups count (the lazy seed of a Direct-mode day's ledger)."""
+    for _, rollup in _rolled_up(source, plan):
+        yield from rollup.counted()
+
+
+def settle_overlaps(source: PartialSource, plan: DayPlan, ledger: BatchLedger) -> list[int]:
+    """Record what the rollups count, hour by hour; a rollup counting a batch already recorded is
+    set aside and its hour read from its current partials (none may have expired). The hours set aside."""
+    aside = []
+    for hour, rollup in _rolled_up(source, plan):
+        if any(batch_id in ledger for batch_id in rollup.counted()):
+            prefix = hour_prefix(plan.day, hour.hour)
+            state = classify(source.list_hour(plan.day, hour.hour), rollup.covers, prefix, keep_late=False)
+            if state.expired:
+                raise ReportError(
+                    f"{rollup_key(plan.day, hour.hour)} counts batches another hour counts too, and "
+                    f"{state.expired} partials it covers have expired: replay the archive of "
+                    f"{plan.day} so the hour's partials exist again, then rerun"
+                )
+            hour.rollup, hour.late, hour.listed = None, [], state.listed
+            aside.append(hour.hour)
+        else:
+            ledger.record(rollup.counted())
+    return aside
+
+
 def merge_planned(source: PartialSource, plan: DayPlan) -> DayMerge:
-    """Merge the plan: its rollups, then the fetched partials (streamed, bounded)."""
-    # Partials read directly count each batch once among themselves (a bundle overlapping one
-    # already merged is rebuilt from its archive); a rollup's batches are not in that ledger.
-    merged = merge_stream(_reads(source, plan), source.fetch, source.workers, source.deduper())
+    """Merge the plan: its rollups, then the fetched partials (streamed, bounded), each batch once."""
+    deduper = source.deduper()
+    if any(hour.rollup is not None and hour.rollup.batch_ids for hour in plan.hours):
+        aside = settle_overlaps(source, plan, deduper.ledger)
+        if aside:
+            logger.info("rollups overlap, reading their hours", extra={"hours": aside})
+    else:
+        deduper.seed = lambda: counted_by_rollups(source, plan)
+    merged = merge_stream(_reads(source, plan), source.fetch, source.workers, deduper)
     for hour in plan.hours:
         if hour.rollup is not None:
             try:

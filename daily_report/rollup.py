@@ -28,14 +28,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
+from stream_processor.config import load_config
 from stream_processor.observability import annotate, lambda_entry, logger
+from stream_processor.pipeline import Rules
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
 from .days import is_scheduled, parse_day, parse_time
 from .errors import ReportError
 from .fanout import REFRESH_METADATA
-from .rollup_doc import HOURS, PartialObject, Rollup, classify, cover_entries, hour_prefix, rollup_key
+from .rollup_doc import (
+    HOURS,
+    PartialObject,
+    Rollup,
+    classify,
+    cover_entries,
+    hour_prefix,
+    id_lines,
+    join_ids,
+    rollup_key,
+)
 from .source import DEFAULT_WORKERS, PartialSource, merge_stream
 
 if TYPE_CHECKING:
@@ -145,16 +157,27 @@ class Roller:
         return self._rebuild(day, hour)
 
     def _extend(self, day: date, hour: int, existing: Rollup, late: list[PartialObject]) -> HourResult:
-        """A usable rollup plus the partials written after it."""
+        """A usable rollup plus the partials written after it, each batch counted once: the ledger
+        starts with the rollup's recorded batch ids (a late single batch may be inside one of its
+        bundles) and, from the first late multi-batch bundle on, with every name it covers."""
         prefix = existing.prefix
-        merged = merge_stream(late, self.fetch_exact, self.source.workers)
+        roaming = set(id_lines(existing.batch_ids))
+        deduper = self.source.deduper(seed=existing.counted)
+        deduper.ledger.record(roaming)
+        merged = merge_stream(late, self.fetch_exact, self.source.workers, deduper, roaming)
         aggregate.merge_into(existing.partial, merged.partial)
         added = sorted((obj.key[len(prefix) :], obj.etag) for obj in late)
         covers = "\n".join(
             f"{name} {etag}" for name, etag in merge_sorted(cover_entries(existing.covers), added)
         )
         rollup = Rollup(
-            existing.date, hour, prefix, existing.objects + merged.objects, covers, existing.partial
+            existing.date,
+            hour,
+            prefix,
+            existing.objects + merged.objects,
+            covers,
+            existing.partial,
+            join_ids(roaming),
         )
         self._put(day, hour, rollup)
         return self._result(day, hour, "written", rollup.objects, merged.objects)
@@ -169,11 +192,15 @@ class Roller:
                 names.append(f"{obj.key[len(prefix) :]} {obj.etag}")
                 yield obj
 
-        merged = merge_stream(listing(), self.fetch_exact, self.source.workers, self.source.deduper())
+        roaming: set[str] = set()
+        deduper = self.source.deduper()
+        merged = merge_stream(listing(), self.fetch_exact, self.source.workers, deduper, roaming)
         found = merged.partial["date"]
         if found is not None and found != day.isoformat():
             raise RollupError(f"partials under {prefix} are for {found}")
-        rollup = Rollup(day.isoformat(), hour, prefix, merged.objects, "\n".join(names), merged.partial)
+        rollup = Rollup(
+            day.isoformat(), hour, prefix, merged.objects, "\n".join(names), merged.partial, join_ids(roaming)
+        )
         self._put(day, hour, rollup)
         return self._result(day, hour, "written", rollup.objects, merged.objects)
 
@@ -208,11 +235,18 @@ def roll_up_hours(
     return results
 
 
+def configured_rules() -> Rules:
+    """The live path's rules (CONFIG_PARAMETER + USER_RULES_PARAMETER): a bundle overlapping
+    batches already counted is rebuilt from its archive with them. Loaded on the first overlap
+    only, so a Direct-mode rollup never reads SSM."""
+    return load_config().rules
+
+
 def from_environment(bucket: str | None = None, workers: int = DEFAULT_WORKERS) -> Roller:
     name = bucket or os.environ.get("REPORT_BUCKET")
     if not name:
         raise RollupError("no report bucket: set REPORT_BUCKET or pass --bucket")
-    return Roller(PartialSource(name, s3_client(), workers))
+    return Roller(PartialSource(name, s3_client(), workers, rules=configured_rules))
 
 
 def _emit(results: list[HourResult]) -> None:

@@ -5,6 +5,7 @@
     {"schema": 1, "date": "YYYY-MM-DD", "hour": "HH", "prefix": "aggregates/dt=.../hour=HH/",
      "objects": n,                         # partial objects merged in
      "covers": "name etag\\nname etag...", # every merged key (relative to prefix) with its ETag, sorted
+     "batch_ids": "id\\nid...",            # only when a merged partial held several batches
      "partial": {merged partial}}
 
 A listed partial is *covered* when its name is in `covers` with the same ETag (S3 ETags of
@@ -14,6 +15,13 @@ changed is *stale* (rewritten, e.g. a replay with other rules): the rollup no lo
 hour and must be rebuilt or bypassed. A covered name no longer listed has *expired* (lifecycle);
 its content stays in the rollup. `covers` is one string, not a list, so that a large hour costs
 one Python object instead of one per partial, and it is walked lazily beside the (sorted) listing.
+
+Which CloudWatch batches a rollup counts (for exactly-once across rollups): a single-batch partial
+is named by its batch id (`{batch_id}.json`) and can only ever be written under its own hour, so
+`covers` names it. A multi-batch bundle (Kinesis mode) is named by a digest, and the same batch
+may also sit in another bundle, under another hour: the rollup records the batch ids of such
+partials in `batch_ids` (sorted hex ids, one string). Direct-mode hours have none, and their
+document has no `batch_ids` key at all (the same bytes as before the field existed).
 """
 
 from __future__ import annotations
@@ -66,6 +74,8 @@ class Rollup:
     objects: int
     covers: str
     partial: aggregate.Partial
+    batch_ids: str = ""  # sorted ids of the multi-batch partials merged, "\n"-separated
+    etag: str = ""  # of the stored object, when read from S3 (not part of the document)
 
     def encode(self) -> bytes:
         doc = {
@@ -77,7 +87,16 @@ class Rollup:
             "covers": self.covers,
             "partial": self.partial,
         }
+        if self.batch_ids:
+            doc["batch_ids"] = self.batch_ids
         return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+
+    def counted(self) -> Iterator[str]:
+        """Every batch id the rollup counts: its covered names (a single-batch partial's name is its
+        batch id; a bundle's digest name matches no batch) and its recorded `batch_ids`."""
+        for name, _ in cover_entries(self.covers):
+            yield name.removesuffix(".json")
+        yield from id_lines(self.batch_ids)
 
 
 def decode(data: bytes, key: str) -> Rollup:
@@ -89,8 +108,17 @@ def decode(data: bytes, key: str) -> Rollup:
         partial = doc["partial"]
         if not isinstance(partial, dict) or not isinstance(partial.get("windows"), dict):
             raise ValueError("its 'partial' is not a partial aggregate")
+        batch_ids = doc.get("batch_ids", "")
+        if not isinstance(batch_ids, str):
+            raise ValueError("its 'batch_ids' is not a string")
         return Rollup(
-            doc["date"], int(doc["hour"]), doc["prefix"], int(doc["objects"]), doc["covers"], partial
+            doc["date"],
+            int(doc["hour"]),
+            doc["prefix"],
+            int(doc["objects"]),
+            doc["covers"],
+            partial,
+            batch_ids,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"{key} is not a rollup document: {exc}") from exc
@@ -105,6 +133,21 @@ def cover_entries(covers: str) -> Iterator[tuple[str, str]]:
         name, _, etag = covers[start:stop].partition(" ")
         yield name, etag
         start = stop + 1
+
+
+def id_lines(text: str) -> Iterator[str]:
+    """The ids of a `batch_ids` string, lazily."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop
+        yield text[start:stop]
+        start = stop + 1
+
+
+def join_ids(ids: Iterable[str]) -> str:
+    """A `batch_ids` string: the distinct ids, sorted."""
+    return "\n".join(sorted(set(ids)))
 
 
 @dataclass(frozen=True, slots=True)

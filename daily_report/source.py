@@ -8,11 +8,16 @@ Exactly once: a `Deduper` passes every partial through a `BatchLedger` on the me
 partial whose batches were all counted already is skipped; one that overlaps (the same
 CloudWatch batch delivered in two Kinesis invocations) is rebuilt from its archive object
 without the batches already counted. Without overlap this costs no request at all.
+
+Batches counted elsewhere (by a rollup) enter the ledger before the partials that may repeat
+them. Only a *roaming* partial (several batches, or one not named by its batch id under an hour)
+can repeat a batch another key holds, so what is costly to seed (every name a rollup covers) is
+seeded lazily, when the first roaming partial arrives: a Direct-mode day never pays for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,21 +48,35 @@ def partial_prefix(day: date) -> str:
     return f"aggregates/dt={day.isoformat()}/"
 
 
+def roaming_ids(obj: PartialObject, partial: aggregate.Partial) -> Sequence[str]:
+    """The batch ids of `partial` that another partial key may hold too: none for a single-batch
+    partial under `hour=HH/` named by its batch id (its batch always lands on that key), else all."""
+    ids: Sequence[str] = partial.get("batch_ids") or ()
+    if len(ids) == 1 and "/hour=" in obj.key and obj.key.endswith(f"/{ids[0]}.json"):
+        return ()
+    return ids
+
+
 @dataclass(slots=True)
 class Deduper:
     """Lets each CloudWatch batch through once: `take` returns what of a partial is new, or None.
 
     `fetch` reads an archive object by key (only for a bundle that overlaps what was counted);
-    `rules` must be the live path's (a rebuilt bundle is aggregated again with them).
+    `rules` must be the live path's (a rebuilt bundle is aggregated again with them). `seed`, if
+    set, yields batch ids counted elsewhere; it is recorded once, before the first roaming partial.
     """
 
     fetch: Callable[[str], bytes]
     rules: Rules | Callable[[], Rules] = DEFAULT_RULES  # a loader is called on the first overlap
     ledger: BatchLedger = field(default_factory=BatchLedger)
+    seed: Callable[[], Iterable[str]] | None = None
     duplicates: int = 0
     rebuilt: int = 0
 
-    def take(self, partial: aggregate.Partial) -> aggregate.Partial | None:
+    def take(self, partial: aggregate.Partial, roaming: bool = True) -> aggregate.Partial | None:
+        if roaming and self.seed is not None:
+            seed, self.seed = self.seed, None
+            self.ledger.record(seed())
         admission = self.ledger.admit(partial)
         if admission.status == "new":
             return partial
@@ -75,22 +94,27 @@ class Deduper:
 
 @dataclass(slots=True)
 class DayMerge:
-    """The merged partial of one day and what it took: objects read, newest write seen, and what
-    the deduplication dropped (whole duplicates) or rebuilt (overlapping bundles)."""
+    """The merged partial of one day and what it took: objects read, newest write seen, what
+    the deduplication dropped (whole duplicates) or rebuilt (overlapping bundles), and (when
+    `roaming` is a set) the roaming batch ids of the partials read."""
 
     partial: aggregate.Partial
     deduper: Deduper | None = None
     objects: int = 0
     newest: datetime | None = None
+    roaming: set[str] | None = None
 
     def add(self, obj: PartialObject, body: bytes) -> None:
         """Decode one fetched body and merge what is new of it; a bad body is an error naming its key."""
         try:
-            partial: aggregate.Partial | None = aggregate.decode(body)
-            if self.deduper is not None and partial is not None:
-                partial = self.deduper.take(partial)
-            if partial is not None:
-                aggregate.merge_into(self.partial, partial)
+            partial = aggregate.decode(body)
+            ids = roaming_ids(obj, partial)
+            if self.roaming is not None:
+                self.roaming.update(ids)
+            new = partial if self.deduper is None else self.deduper.take(partial, bool(ids))
+            # a whole duplicate still counts as an object merged in: `partials` does not depend
+            # on which of two bundles holding the same batches happened to arrive first
+            aggregate.merge_into(self.partial, new if new is not None else _object_only(partial))
         except ValueError as exc:
             raise ReportError(f"{obj.key} is not a mergeable partial aggregate: {exc}") from exc
         self.objects += 1
@@ -103,20 +127,29 @@ class DayMerge:
         return int(self.partial["batches"])
 
 
+def _object_only(partial: aggregate.Partial) -> aggregate.Partial:
+    """What a partial whose batches were all counted adds: one object, no batch, no event."""
+    nothing = aggregate.empty()
+    nothing.update(date=partial["date"], partials=1)
+    return nothing
+
+
 def merge_stream(
     objects: Iterable[PartialObject],
     fetch: Callable[[PartialObject], bytes],
     workers: int = DEFAULT_WORKERS,
     deduper: Deduper | None = None,
+    roaming: set[str] | None = None,
 ) -> DayMerge:
     """Fetch objects on a bounded pool; decode and merge each as it arrives (order does not matter).
 
     Workers only fetch (I/O, the GIL is free); decoding and merging stay on this thread, so CPU
     work does not fight the pool for the GIL. Fetched bodies arrive on a queue (O(1) per object);
     submission pauses while `2 × workers` bodies are in flight or waiting to be merged. With a
-    `deduper` every batch is counted once (the daily job passes one).
+    `deduper` every batch is counted once (the daily job passes one); a `roaming` set collects the
+    roaming batch ids of the partials read (a rollup records them).
     """
-    result = DayMerge(aggregate.empty(), deduper)
+    result = DayMerge(aggregate.empty(), deduper, roaming=roaming)
     limit = max(1, workers) * 2
     done: SimpleQueue[Future[bytes]] = SimpleQueue()
     pending: dict[Future[bytes], PartialObject] = {}
@@ -158,9 +191,9 @@ class PartialSource:
         self.fanout = fanout
         self.rules = rules  # the live path's: an overlapping bundle is rebuilt with them
 
-    def deduper(self) -> Deduper:
+    def deduper(self, seed: Callable[[], Iterable[str]] | None = None) -> Deduper:
         """A fresh exactly-once filter reading archive objects of this bucket."""
-        return Deduper(self.fetch_key, self.rules)
+        return Deduper(self.fetch_key, self.rules, seed=seed)
 
     def fetch_key(self, key: str) -> bytes:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
@@ -202,19 +235,31 @@ class PartialSource:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=obj.key)["Body"].read()
         return body
 
-    def rollup(self, day: date, hour: int) -> Rollup | None:
-        """The stored rollup of one hour, or None when there is none."""
+    def rollup(self, day: date, hour: int, etag: str | None = None) -> Rollup | None:
+        """The stored rollup of one hour, or None when there is none. With `etag`: that version
+        only (the one a plan merges); a rollup rewritten since is an error (run again)."""
         key = rollup_key(day, hour)
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            if etag is None:
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
+            else:
+                response = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=f'"{etag}"')
+            body = response["Body"].read()
         except ClientError as exc:
-            if absent(exc):
+            if etag is None and absent(exc):
                 return None
+            if etag is not None and exc.response.get("Error", {}).get("Code") in (
+                "PreconditionFailed",
+                "412",
+            ):
+                raise ReportError(f"{key} was rewritten while the day was merged; run again") from exc
             raise
         try:
-            return rollup_doc.decode(body, key)
+            found = rollup_doc.decode(body, key)
         except ValueError as exc:
             raise ReportError(str(exc)) from exc
+        found.etag = plain_etag(response.get("ETag", ""))
+        return found
 
     def merge_day(self, day: date) -> DayMerge:
         """The day merged: each hour's rollup plus what it does not cover (see `hourly`)."""

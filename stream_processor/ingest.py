@@ -24,6 +24,7 @@ from .alerting.detections import find_detections
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
+from .gc_scope import fewer_collections
 from .observability import logger
 from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
@@ -82,6 +83,10 @@ class Ingest:
 
     def invocation(self, items: Iterable[tuple[str | bytes, str]]) -> Invocation:
         """Every payload of one event: one archive object, one bundle per UTC day."""
+        with fewer_collections():  # an invocation keeps what it parses: GC passes find nothing
+            return self._invocation(items)
+
+    def _invocation(self, items: Iterable[tuple[str | bytes, str]]) -> Invocation:
         started = time.perf_counter()
         writes = self.sink.writes()
         outcomes: list[Outcome] = []

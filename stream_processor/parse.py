@@ -47,6 +47,24 @@ _TEXT_LATENCY = re.compile(
     r"\b(?:latency|duration|elapsed|took|response[_ ]time)\b[=: ]*([0-9]+(?:\.[0-9]+)?)\s*ms\b"
 )
 _LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
+
+
+def _keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
+    """A cheap necessary condition for the logfmt branch: one of `keys` right before an `=`.
+
+    Each `=` is found at C speed, then only the look-behinds of keys ending in the character
+    before it are tried (a line of unknown pairs is turned away without building its dict)."""
+    by_ending: dict[str, list[str]] = {}
+    for key in sorted(keys):
+        by_ending.setdefault(key[-1], []).append(key)
+    branches = (
+        f"(?<={re.escape(end)}=)(?:" + "|".join(f"(?<={re.escape(key)}=)" for key in group) + ")"
+        for end, group in by_ending.items()
+    )
+    return re.compile("=(?:" + "|".join(branches) + ")")
+
+
+_LOGFMT_HINT = _keys_before_equals(_LOGFMT_KNOWN)
 # "Nov 26 12:00:01 host prog[pid]: body" or an RFC 3339 stamp instead of the BSD one
 _SYSLOG = re.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
@@ -60,6 +78,8 @@ _SYSLOG_USER = re.compile(
     r"\bfor (?:invalid user |illegal user |user )?([^\s;,()\[\]]+) from\b|\bfor user ([^\s;,()\[\]]+)"
     r"|\b[Ii]nvalid user ([^\s;,()\[\]]+)|\buser=([^\s;,()\[\]]+)|^\s*([\w.@-]+) : (?:TTY|PWD|USER|COMMAND)="
 )
+
+_SYSLOG_USER_WORDS = ("for ", "user=")  # where its other branches start (one anchors at 0)
 
 
 class Parsed(NamedTuple):
@@ -207,11 +227,42 @@ def _text_latency(message: str) -> float | None:
             return _plausible(float(report.group(1)))
     if "ms" not in message:
         return None
-    lowered = message[:8192].lower()
-    if not any(word in lowered for word in _LATENCY_WORDS):
-        return None
-    found = _TEXT_LATENCY.search(lowered)
+    found = _latency_phrase(message[:8192].lower())
     return _plausible(float(found.group(1))) if found else None
+
+
+def _latency_phrase(lowered: str) -> re.Match[str] | None:
+    """`_TEXT_LATENCY.search(lowered)`: its matches start where one of its words does."""
+    return _leftmost(_TEXT_LATENCY, lowered, _occurrences(lowered, _LATENCY_WORDS))
+
+
+def _syslog_user(body: str) -> re.Match[str] | None:
+    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user ` or 0."""
+    starts = _occurrences(body, _SYSLOG_USER_WORDS)
+    starts += (at for at in _occurrences(body, ("nvalid user ",), -1) if at >= 0)
+    return _leftmost(_SYSLOG_USER, body, [0, *starts])
+
+
+def _occurrences(text: str, words: tuple[str, ...], offset: int = 0) -> list[int]:
+    """Every position where one of `words` starts in `text`, plus `offset`."""
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            found.append(at + offset)
+            at = text.find(word, at + 1)
+    return found
+
+
+def _leftmost(pattern: re.Pattern[str], text: str, starts: list[int]) -> re.Match[str] | None:
+    """`pattern.search(text)` when every match of `pattern` starts at one of `starts`: anchored
+    tries at those few places instead of one at every character (a match at a position sees the
+    text before it, so `\\b` and look-behinds behave as in a search)."""
+    for start in sorted(set(starts)) if len(starts) > 1 else starts:
+        found = pattern.match(text, start)
+        if found is not None:
+            return found
+    return None
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
@@ -219,7 +270,7 @@ def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
     body = message[syslog.end() : syslog.end() + 2000]
     principal = None
     if "user" in body or " for " in body or " : " in body:
-        found = _SYSLOG_USER.search(body)
+        found = _syslog_user(body)
         if found is not None:
             principal = _scalar(next(g for g in found.groups() if g))
     level = field_level(body)  # the body may have a format of its own (`LOG:  `, `[error]`)
@@ -249,7 +300,11 @@ def parse_message(message: str) -> Parsed:
         priority = syslog_priority(message)
         if priority is not None:
             return _prioritised(message, *priority)
-    if first == "{" or (first.isspace() and message.lstrip()[:1] == "{"):
+    # A JSON object ends with `}` before its trailing JSON whitespace (a subset of what rstrip
+    # strips), so a line that does not is no object: skip orjson's costly failure.
+    if (first == "{" or (first.isspace() and message.lstrip()[:1] == "{")) and (
+        message[-1] == "}" or message.rstrip()[-1:] == "}"
+    ):
         try:
             obj = orjson.loads(message)
         except orjson.JSONDecodeError:
@@ -260,7 +315,7 @@ def parse_message(message: str) -> Parsed:
         syslog = _SYSLOG.match(message)
         if syslog is not None:
             return _syslog(message, syslog)
-    if "=" in message:
+    if "=" in message and _LOGFMT_HINT.search(message, 0, 8192) is not None:
         fields = _logfmt(message[:8192])
         if fields is not None and not _LOGFMT_KNOWN.isdisjoint(fields):
             return _from_mapping(fields, message, prefix_level(message))

@@ -36,9 +36,18 @@ def headline(message: str) -> str:
     return text.split("\n", 1)[0]
 
 
+def signature_line(message: str) -> str:
+    """The part of a message its signature is made of (before redaction)."""
+    return headline(message)[:_SCAN_LENGTH]
+
+
 def error_signature(message: str, redact: Callable[[str], str]) -> str:
     """Redact, mask variable parts as `<*>`, collapse whitespace, truncate."""
-    line = redact(headline(message)[:_SCAN_LENGTH])
+    return masked_signature(redact(signature_line(message)))
+
+
+def masked_signature(line: str) -> str:
+    """The signature of an already redacted `signature_line`: variable parts masked, truncated."""
     masks = _MASKS if "@" in line else _MASKS_NO_EMAIL
     masked = _SPACES.sub(" ", masks.sub("<*>", line)).strip()
     return masked[:SIGNATURE_LENGTH] or "<empty>"

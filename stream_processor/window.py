@@ -23,7 +23,7 @@ from . import aggregate
 from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET, bucket_key
 from .parse import ERROR_LEVELS, Parsed
 from .redact import Redactor
-from .signature import error_signature
+from .signature import masked_signature, signature_line
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
@@ -64,9 +64,14 @@ class Texts:
     def signature(self, text: str, redact: Redactor) -> str:
         found = self.signatures.get(text)
         if found is None:
-            found = error_signature(text, redact)
+            line = signature_line(text)
+            redacted = redact(line)
+            found = masked_signature(redacted)
             if len(text) <= _MEMO_TEXT:
                 _remember(self.signatures, text, found)
+                # A one-line text is its own signature line: its sample is the same redaction.
+                if line == text and text not in self.samples:
+                    _remember(self.samples, text, redacted[:SAMPLE_LENGTH])
         return found
 
 

@@ -308,7 +308,7 @@ def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> N
     values, res = defaults(template), template["Resources"]
     parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter<ConfigParameter>"
     user_rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/log-processor/user-rules"
-    for role in ("StreamProcessorRole", "DailyReportRole"):
+    for role in ("StreamProcessorRole", "DailyReportRole", "RollupRole"):
         assert allowed(res, role, "ssm:GetParameter", values) == [parameter, user_rules]
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
     for role in ("StreamProcessorRole", "DailyReportRole"):
@@ -643,6 +643,7 @@ def test_rollup_role_is_least_privilege(template: dict[str, Any]) -> None:
         "s3:ListBucket",
         "s3:PutObject",
         "sqs:SendMessage",
+        "ssm:GetParameter",  # the rules, to rebuild a bundle that overlaps batches already counted
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
     ]

@@ -55,6 +55,12 @@ EXEMPT = {
     ("RollupRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs, EMF) to its log group",
     ("RollupRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
     ("RollupRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
+    # Kinesis mode only: the least-privilege scenario runs on the Direct-mode stack, where no bundle
+    # overlaps another; tests/integration/test_rollup_exactly_once.py rebuilds with the SSM rules.
+    (
+        "RollupRole",
+        "ReadConfig",
+    ): "used only to rebuild a bundle overlapping batches already counted (not in the scenario)",
     ("StreamProcessorRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
         "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"

@@ -74,7 +74,7 @@ def test_the_stack_reads_but_never_owns_the_user_rules_parameter() -> None:
         res["Properties"].get("Name") for res in resources.values() if res["Type"] == "AWS::SSM::Parameter"
     ]
     assert {"Ref": "UserRulesParameterName"} not in ssm_names
-    for function in ("StreamProcessorFunction", "DailyReportFunction"):
+    for function in ("StreamProcessorFunction", "DailyReportFunction", "RollupFunction"):
         env = resources[function]["Properties"]["Environment"]["Variables"]
         assert env["USER_RULES_PARAMETER"] == {"Ref": "UserRulesParameterName"}
     assert template["Parameters"]["UserRulesParameterName"]["Default"] == "/log-processor/user-rules"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,3 +80,29 @@ def test_events_name_their_hours() -> None:
             parse_hour(bad)
     with pytest.raises(RollupError, match="neither"):
         event_hours({"foo": 1})
+
+
+HEX = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+
+
+@given(st.dictionaries(HEX, etags, max_size=20), st.lists(HEX, max_size=20))
+def test_counted_is_the_covered_names_and_the_recorded_ids(covered: dict[str, str], ids: list[str]) -> None:
+    named = {f"{name}.json": etag for name, etag in covered.items()}
+    doc = Rollup(
+        "2026-03-14", 5, PREFIX, len(named), _covers(named), aggregate.empty(), rollup_doc.join_ids(ids)
+    )
+    again = rollup_doc.decode(doc.encode(), "k")
+    assert again.batch_ids == doc.batch_ids and list(rollup_doc.id_lines(again.batch_ids)) == sorted(set(ids))
+    assert sorted(again.counted()) == sorted([*covered, *sorted(set(ids))])
+
+
+def test_a_direct_mode_document_has_no_batch_ids_key() -> None:
+    doc = Rollup("2026-03-14", 5, PREFIX, 1, "a.json e1", aggregate.empty())
+    assert "batch_ids" not in orjson.loads(doc.encode())  # the same bytes as before the field existed
+    assert rollup_doc.decode(doc.encode(), "k").batch_ids == ""
+    with_ids = Rollup("2026-03-14", 5, PREFIX, 1, "a.json e1", aggregate.empty(), "0a\n0b")
+    assert orjson.loads(with_ids.encode())["batch_ids"] == "0a\n0b"
+    bad = orjson.loads(with_ids.encode())
+    bad["batch_ids"] = ["0a"]
+    with pytest.raises(ValueError, match="batch_ids"):
+        rollup_doc.decode(orjson.dumps(bad), "k")

@@ -1,0 +1,133 @@
+"""The parser's shortcuts give exactly what the plain searches they replace give (property tests).
+
+Each shortcut skips work on a necessary condition (a known logfmt key before an `=`, a JSON object
+ending in `}`) or searches only where a match can start; a wrong shortcut would change levels,
+principals or latencies in every report, so each is compared with the full search on texts built
+from the fragments the patterns look for, in any order and with any neighbours.
+"""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream_processor import parse
+from stream_processor.pipeline import Rules
+from stream_processor.window import Kept, Texts
+
+FRAGMENTS = (
+    "for ",
+    "for user ",
+    "for invalid user ",
+    " from ",
+    "Invalid user ",
+    "invalid user ",
+    "xinvalid user ",
+    "user=",
+    "_user=",
+    " : TTY=",
+    "root",
+    "bob@x",
+    "latency",
+    "latency_ms",
+    "duration",
+    "elapsed",
+    "took",
+    "response time",
+    "response_time",
+    "response time: 12 ms",
+    "response_time=3.5ms",
+    "took 40 ms",
+    "xtook 40 ms",
+    "latency 7 ms",
+    "for root from 10.0.0.1",
+    "for user alice",
+    "Invalid user eve",
+    "user=carol",
+    "responses",
+    " ms",
+    "ms",
+    "=",
+    ": ",
+    "12",
+    "3.5",
+    " ",
+    "\n",
+    "é",
+    "İ",
+    "_",
+    "x",
+    "level=",
+    "xlevel=",
+    "msg=",
+    '"a b"',
+    "lvl=",
+    "status=",
+    "a.level=",
+)
+texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=24).map("".join)
+
+
+def _same(found: object, expected: object) -> bool:
+    if found is None or expected is None:
+        return found is expected
+    return found.span() == expected.span() and found.groups() == expected.groups()  # type: ignore[attr-defined]
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts)
+def test_latency_phrase_is_the_search(text: str) -> None:
+    lowered = text.lower()
+    assert _same(parse._latency_phrase(lowered), parse._TEXT_LATENCY.search(lowered))
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts)
+def test_syslog_user_is_the_search(body: str) -> None:
+    assert _same(parse._syslog_user(body), parse._SYSLOG_USER.search(body))
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts)
+def test_logfmt_hint_is_necessary(text: str) -> None:
+    """Where the hint finds no known key before an `=`, the logfmt branch would not be taken."""
+    if parse._LOGFMT_HINT.search(text, 0, 8192) is None:
+        fields = parse._logfmt(text[:8192])
+        assert fields is None or parse._LOGFMT_KNOWN.isdisjoint(fields)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+endings = st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x85\xa0\u2028}{]x", max_size=4)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=4), json_values, max_size=3), endings, st.sampled_from(["", " ", "\n"])
+)
+def test_json_objects_are_never_skipped(obj: dict[str, object], ending: str, lead: str) -> None:
+    """A line orjson reads as an object ends in `}` once right-stripped; any other line is not one."""
+    line = lead + orjson.dumps(obj).decode() + ending
+    try:
+        is_object = isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        is_object = False
+    if is_object:
+        assert line.rstrip()[-1:] == "}"
+        assert parse.parse_message(line) == parse._from_mapping(orjson.loads(line), line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=4))
+def test_signature_then_sample_is_the_sample_alone(lines: list[str]) -> None:
+    """An error's signature shares its redaction with the sample; the sample stays what it was."""
+    rules = Rules()
+    shared, alone = Kept(rules.redact, Texts()), Kept(rules.redact, Texts())
+    for line in lines:
+        text = line + " password=hunter2 AKIAABCDEFGHIJKLMNOP"
+        assert shared.signature(text) == alone.signature(text)
+        assert shared.sample(text) == Kept(rules.redact, Texts()).sample(text)
