@@ -66,6 +66,7 @@ def test_log_lines_carry_the_lambda_context_and_the_batch(aws: dict[str, Any]) -
         aws_request_id="req-123",
         log_group_name="/aws/lambda/x",
         log_stream_name="s",
+        get_remaining_time_in_millis=lambda: 60_000,  # every LambdaContext has it (the alert lease reads it)
     )
     stream = io.StringIO()  # the Powertools handler writes to the stdout it saw at import
     capture = logging.StreamHandler(stream)
