@@ -44,7 +44,7 @@ def _function_policy(stack: Stack, physical: str) -> str | None:
 
 
 def _bucket_policy(stack: Stack, logical: str, physical: str) -> bool:
-    """What the stand-in could put (moto ignores Conditions: see emulator.enforceable)."""
+    """What the stand-in could put (moto ignores Conditions: see emulator.cloudformation.enforceable)."""
     document = enforceable(stack.template["Resources"][logical]["Properties"]["PolicyDocument"])
     if not document["Statement"]:
         return bool(stack.client("s3").head_bucket(Bucket=physical))

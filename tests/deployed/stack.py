@@ -121,7 +121,7 @@ def _code_object(region: str, bucket: str) -> None:
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})  # type: ignore[typeddict-item]
     body = io.BytesIO()
     with zipfile.ZipFile(body, "w") as archive:
-        archive.writestr("README", "the functions run in process; see tests/deployed/emulator.py")
+        archive.writestr("README", "the functions run in process; see tests/deployed/emulator/")
     s3.put_object(Bucket=bucket, Key=CODE_KEY, Body=body.getvalue())
 
 
