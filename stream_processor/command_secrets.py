@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _ARGS = r"(?:[^\n;|&]{0,300}?\s)?"  # more of the same shell command before the option (bounded)
-_VALUE = r"('[^']*'|\"[^\"]*\"|[^\s'\"]+)"  # a quoted or bare argument
+# An argument: from a quoted or bare start to the next whitespace, so `''0` or `'a b'c` is one
+# secret (as the shell reads it) and masking it twice gives what masking it once gave.
+_VALUE = r"('[^']*'\S*|\"[^\"]*\"\S*|[^\s'\"]\S*)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ COMMAND_SHAPES: tuple[CommandShape, ...] = (
         "password-option",
         ("pass ", "passwd ", "password ", "passphrase ", "secret ", "token ", "key "),
         r"(-(?<!\S-)-?[\w-]{0,40}?(?:password|passwd|passphrase|pass|secret|token|api-?key) +)"
-        r"([^\s'\"-][^\s'\"]*|'[^']*'|\"[^\"]*\")",
+        r"([^\s'\"-]\S*|'[^']*'\S*|\"[^\"]*\"\S*)",
     ),
     CommandShape("sshpass-p", ("sshpass",), rf"(sshpass\s{_ARGS}-p\s*){_VALUE}"),
     CommandShape("mongo-p", ("mongo",), rf"(mongo(?:sh|dump|restore|import|export)?\s{_ARGS}-p\s*){_VALUE}"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stream_processor.parse import parse_message
@@ -131,8 +131,21 @@ TEXTS = st.lists(st.one_of(FRAGMENTS, st.text(max_size=12)), max_size=30).map(""
 
 @settings(max_examples=400, deadline=None)
 @given(TEXTS)
+@example("--password ''0")  # found by hypothesis: the quoted start and the bare rest are one word
 def test_redaction_is_total_and_idempotent(text: str) -> None:
     once = DEFAULT_REDACTOR(text)
     assert DEFAULT_REDACTOR(once) == once
     named = DEFAULT_REDACTOR.name(text)
     assert DEFAULT_REDACTOR.name(named) == named
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("--password ''0 --verbose", "--password [REDACTED] --verbose"),
+        ("mysql -u root -p'a b'c d", "mysql -u root -p[REDACTED] d"),
+        ('sshpass -p "x"yz ssh host', "sshpass -p [REDACTED] ssh host"),
+    ],
+)
+def test_a_secret_is_the_whole_shell_word_quoted_parts_and_all(line: str, kept: str) -> None:
+    assert DEFAULT_REDACTOR(line) == kept
