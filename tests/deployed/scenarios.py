@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from tests.builders import compress, envelope, log_event, subscription_event
+from tests.builders import compress, envelope, kinesis_event, log_event, subscription_event
 
 from .conftest import Fed, stop_logging
 from .emulator import captured_output
@@ -100,14 +100,54 @@ def daily_report(fed: Fed) -> None:
     assert summary["reconcile_gap"] is not None, f"reconciliation skipped: {skipped}"
 
 
+def overlap_hour() -> str:
+    """Today's 00 UTC hour: where `seed_overlapping_bundles` puts its bundles (after every test-day
+    key, so the stack tests' `archive/` order is unchanged, and outside the test day's report)."""
+    return time.strftime("%Y-%m-%dT00", time.gmtime())
+
+
+def overlapping_bundles(group: str) -> list[dict[str, Any]]:
+    """Two Kinesis-mode invocations regrouping batches [a, b] then [b, c]: the second bundle
+    overlaps the first, so its hour's rollup rebuilds it from the archive without b, with the
+    configured rules (the rollup's ReadConfig statement)."""
+    midnight = int(time.time()) // 86_400 * 86_400_000
+    a, b, c = (
+        compress(envelope([log_event(f"ERROR overlap batch {name}", midnight + i)], log_group=group))
+        for i, name in enumerate("abc")
+    )
+    return [kinesis_event([a, b]), kinesis_event([b, c])]
+
+
 def rollup(fed: Fed) -> None:
-    """Every hour of the test day rolled up (reads partials, writes rollups/)."""
+    """Every hour of the test day rolled up (reads partials, writes rollups/), and an hour whose
+    bundles overlap (a rebuild from archive/ with the rules from SSM), each batch counted once."""
     from daily_report.rollup import lambda_handler  # type: ignore[import-not-found,unused-ignore]
 
     # a fresh token makes every hour's rollup be written (as DailyReport's fan-out asks)
     summary = lambda_handler({"date": fed.day, "token": uuid.uuid4().hex}, None)
     assert len(summary["hours"]) == 24, summary
+    hour = overlap_hour()
+    lambda_handler({"hour": hour, "token": uuid.uuid4().hex}, None)
+    day, hh = hour.split("T")
+    body = (
+        _client("s3")
+        .get_object(Bucket=fed.stack.physical["ReportBucket"], Key=f"rollups/dt={day}/hour={hh}.json")["Body"]
+        .read()
+    )
+    # the rollup counts a, b and c, b once (its multi-batch bundles' ids: exactly-once across them)
+    assert len(json.loads(body).get("batch_ids", "").split()) == 3, body[:500]
 
+
+def forget_overlap_rollup(fed: Fed) -> None:
+    """Run as the deployer before each rollup scenario: the overlap hour's rollup deleted, so every
+    run rebuilds the overlapping bundle (reading the rules) instead of finding the hour rolled up."""
+    day, hh = overlap_hour().split("T")
+    key = f"rollups/dt={day}/hour={hh}.json"
+    fed.stack.client("s3").delete_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
+
+
+# Set-up a scenario needs before each run, done with the deployer's rights (not the role's).
+PREPARE: dict[str, Callable[[Fed], None]] = {"daily_report.rollup.lambda_handler": forget_overlap_rollup}
 
 SCENARIOS: dict[str, Callable[[Fed], None]] = {
     "daily_report.rollup.lambda_handler": rollup,

@@ -37,7 +37,7 @@ from .emulator import (
     moto_policy,
 )
 from .identities import Identity, RoleUnderTest, Scenario, denial, is_denied, make_identity, roles_in_template
-from .scenarios import ELSEWHERE, FORBIDDEN, SCENARIOS
+from .scenarios import ELSEWHERE, FORBIDDEN, PREPARE, SCENARIOS, overlapping_bundles
 
 # (role, Sid) → why the code never makes these calls: the Lambda service does, for the function.
 EXEMPT = {
@@ -55,12 +55,6 @@ EXEMPT = {
     ("RollupRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs, EMF) to its log group",
     ("RollupRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
     ("RollupRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
-    # Kinesis mode only: the least-privilege scenario runs on the Direct-mode stack, where no bundle
-    # overlaps another; tests/integration/test_rollup_exactly_once.py rebuilds with the SSM rules.
-    (
-        "RollupRole",
-        "ReadConfig",
-    ): "used only to rebuild a bundle overlapping batches already counted (not in the scenario)",
     ("StreamProcessorRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
         "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"
@@ -110,11 +104,27 @@ def deployed(moto_endpoint: str) -> Iterator[Deployed]:
         identity = make_identity(fed.stack, moto_policy(policies[role.role]))
         arn = iam.get_role(RoleName=fed.stack.physical[role.role])["Role"]["Arn"]
         ROLE_KEYS[arn] = (identity.key, identity.secret)
+    seed_overlapping_bundles(fed, environments["StreamProcessorRole"])
     fed.stack.client("s3").create_bucket(
         Bucket=ELSEWHERE, CreateBucketConfiguration={"LocationConstraint": fed.stack.region}
     )
     yield Deployed(fed, moto_endpoint, policies, environments)
     ROLE_KEYS.clear()
+
+
+def seed_overlapping_bundles(fed: Fed, environment: dict[str, str]) -> None:
+    """The processor's code (as the deployer, in its environment) writes the rollup scenario's
+    overlapping bundles; called directly so the stack tests' invocation log stays the test day's."""
+    from stream_processor.handler import lambda_handler
+
+    region = {"AWS_DEFAULT_REGION": fed.stack.region, "AWS_REGION": fed.stack.region}
+    with function_environment({**environment, **region}):
+        cold_start()
+        try:
+            for event in overlapping_bundles(fed.groups["AdminLogGroup"]):
+                assert lambda_handler(event, None)["processed"] == 2
+        finally:
+            cold_start()
 
 
 @contextlib.contextmanager
@@ -140,6 +150,8 @@ def _run(deployed: Deployed, role: RoleUnderTest, document: dict[str, Any]) -> l
     """Run the role's scenario under `document`; the actions moto denied meanwhile."""
     identity = make_identity(deployed.fed.stack, moto_policy(document))
     scenario: Scenario = SCENARIOS[role.handler]
+    if role.handler in PREPARE:
+        PREPARE[role.handler](deployed.fed)
     DENIED.clear()
     try:
         with acting_as(deployed, role.role, identity):
