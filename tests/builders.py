@@ -30,6 +30,32 @@ def log_event(message: str, timestamp: int, event_id: str | None = None) -> dict
     }
 
 
+def stop_logging(ts: int, region: str = "us-east-1") -> str:
+    """A CloudTrail StopLogging record by user mallory (the built-in rule cis_cloudtrail_stopped:
+    critical), as a CloudTrail log group carries it."""
+    record = {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLEEXAMPLE1",
+            "arn": "arn:aws:iam::123456789012:user/mallory",
+            "accountId": "123456789012",
+            "userName": "mallory",
+        },
+        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts // 1000)),
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StopLogging",
+        "awsRegion": region,
+        "sourceIPAddress": "198.51.100.23",
+        "userAgent": "aws-cli/2.15.0",
+        "requestParameters": {"name": f"arn:aws:cloudtrail:{region}:123456789012:trail/management"},
+        "responseElements": None,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "123456789012",
+    }
+    return orjson.dumps(record).decode()
+
+
 def envelope(
     events: Sequence[dict[str, Any]],
     log_group: str = "/admin/logs",

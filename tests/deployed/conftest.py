@@ -17,6 +17,7 @@ import pytest
 from stream_processor.replay.days import DayRange
 from stream_processor.replay.queue import encode_message
 from stream_processor.replay.select import SourceObject
+from tests.builders import stop_logging
 from tests.conftest import list_keys
 
 from .emulator import install, poll_kinesis_mappings
@@ -51,27 +52,6 @@ class Fed:
 ATTACKER = "203.0.113.77"
 
 
-def stop_logging(ts: int) -> str:
-    """A CloudTrail record of StopLogging (the built-in rule cis_cloudtrail_stopped: critical)."""
-    record = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "arn": "arn:aws:iam::123456789012:user/mallory",
-            "accountId": "123456789012",
-            "userName": "mallory",
-        },
-        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts // 1000)),
-        "eventSource": "cloudtrail.amazonaws.com",
-        "eventName": "StopLogging",
-        "awsRegion": "eu-west-1",
-        "sourceIPAddress": "198.51.100.23",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "123456789012",
-    }
-    return json.dumps(record)
-
-
 def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
     """(role, message) of one small day: info, error, latency and security events in both groups,
     and detections of every kind an alarm or the dashboard watches: critical (CloudTrail stopped),
@@ -89,7 +69,7 @@ def day_of_logs(day_ms: int) -> list[tuple[str, str]]:
         ("OperatorLogGroup", "ERROR backup job failed: exit status 3"),
     ]
     detections = [
-        ("AdminLogGroup", stop_logging(day_ms + 36_000_000)),
+        ("AdminLogGroup", stop_logging(day_ms + 36_000_000, region="eu-west-1")),
         ("AdminLogGroup", "sshd[4100]: Accepted password for root from 198.51.100.7 port 50022 ssh2"),
         (  # medium (sudo_to_root) and low (ssh_password_login): counted, below the topic's floor
             "AdminLogGroup",

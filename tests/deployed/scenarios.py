@@ -16,9 +16,9 @@ from typing import Any
 
 import boto3
 
-from tests.builders import compress, envelope, kinesis_event, log_event, subscription_event
+from tests.builders import compress, envelope, kinesis_event, log_event, stop_logging, subscription_event
 
-from .conftest import Fed, stop_logging
+from .conftest import Fed
 from .emulator import captured_output
 
 

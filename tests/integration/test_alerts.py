@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities import parameters
 from stream_processor.config import default_config_json
 from stream_processor.handler import lambda_handler
 from tests.alerting import AlertPlumbing
-from tests.builders import compress, envelope, log_event, subscription_event
+from tests.builders import compress, envelope, log_event, stop_logging, subscription_event
 from tests.conftest import list_keys
 
 NOW_MS = int(time.time() * 1000) // 3_600_000 * 3_600_000 - 3_600_000  # the start of the last full hour
@@ -30,30 +30,6 @@ def configure(aws: dict[str, Any], **sections: Any) -> None:
         Name=aws["parameter"], Type="String", Value=orjson.dumps(doc).decode(), Overwrite=True
     )
     parameters.clear_caches()
-
-
-def stop_logging(ts: int) -> str:
-    record = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "principalId": "AIDAEXAMPLEEXAMPLE1",
-            "arn": "arn:aws:iam::123456789012:user/mallory",
-            "accountId": "123456789012",
-            "userName": "mallory",
-        },
-        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts // 1000)),
-        "eventSource": "cloudtrail.amazonaws.com",
-        "eventName": "StopLogging",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "198.51.100.23",
-        "userAgent": "aws-cli/2.15.0",
-        "requestParameters": {"name": "arn:aws:cloudtrail:us-east-1:123456789012:trail/management"},
-        "responseElements": None,
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "123456789012",
-    }
-    return orjson.dumps(record).decode()
 
 
 def trail_batch(ts: int = NOW_MS + 60_000) -> bytes:
