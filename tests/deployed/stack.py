@@ -20,6 +20,8 @@ from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from tests.cfn_conditions import evaluate
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 CODE_KEY = "logreview.zip"
@@ -47,30 +49,6 @@ def translate(region: str, code_bucket: str) -> dict[str, Any]:
     return transform(template, {"AWS::Region": region}, NoManagedPolicies())  # type: ignore[arg-type]
 
 
-def _condition(node: Any, parameters: dict[str, str], conditions: dict[str, Any]) -> Any:
-    """Evaluate the condition functions CloudFormation allows (Fn::Equals/Not/And/Or, Ref, Condition)."""
-    if isinstance(node, dict) and len(node) == 1:
-        ((name, arg),) = node.items()
-        if name == "Ref":
-            return parameters[arg]
-        if name == "Condition":
-            return _condition(conditions[arg], parameters, conditions)
-        values = [_condition(a, parameters, conditions) for a in arg]
-        if name == "Fn::Equals":
-            return str(values[0]) == str(values[1])
-        if name == "Fn::Not":
-            return not values[0]
-        if name == "Fn::And":
-            return all(values)
-        if name == "Fn::Or":
-            return any(values)
-        if name == "Fn::Join":  # a CommaDelimitedList parameter arrives here as its string
-            items = values[1].split(",") if isinstance(values[1], str) else values[1]
-            return str(values[0]).join(str(item) for item in items)
-        raise ValueError(f"condition function {name} is not understood here")
-    return node
-
-
 def expected_resources(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, str]:
     """Logical id → type of every resource CloudFormation must create with these parameters."""
     parameters = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
@@ -80,7 +58,7 @@ def expected_resources(template: dict[str, Any], overrides: dict[str, str]) -> d
         name: resource["Type"]
         for name, resource in template["Resources"].items()
         if "Condition" not in resource
-        or _condition({"Condition": resource["Condition"]}, parameters, conditions)
+        or evaluate({"Condition": resource["Condition"]}, parameters, conditions)
     }
 
 

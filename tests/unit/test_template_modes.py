@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
-from tests.test_template import TEMPLATE_PATH, as_list, of_type, statements
+from tests.cfn_conditions import evaluate
+from tests.test_template import TEMPLATE_PATH, of_type, statements
 
 ACCOUNTS = ["111111111111", "222222222222"]
 
@@ -20,29 +21,6 @@ def parameters(template: dict[str, Any], **given: Any) -> dict[str, Any]:
     values = {name: p.get("Default") for name, p in template["Parameters"].items()}
     values["SourceAccountIds"] = [a for a in str(values["SourceAccountIds"]).split(",") if a]
     return {**values, **given}
-
-
-def condition(node: Any, values: dict[str, Any], conditions: dict[str, Any]) -> Any:
-    """Evaluate the intrinsics a Conditions section uses."""
-    if isinstance(node, dict) and len(node) == 1:
-        ((key, arg),) = node.items()
-        if key == "Ref":
-            return values[arg]
-        if key == "Condition":
-            return condition(conditions[arg], values, conditions)
-        if key == "Fn::Equals":
-            left, right = (condition(a, values, conditions) for a in arg)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not condition(arg[0], values, conditions)
-        if key == "Fn::And":
-            return all(condition(a, values, conditions) for a in arg)
-        if key == "Fn::Or":
-            return any(condition(a, values, conditions) for a in arg)
-        if key == "Fn::Join":
-            delimiter, items = arg
-            return delimiter.join(str(i) for i in as_list(condition(items, values, conditions)))
-    return node
 
 
 def choose(node: Any, truth: dict[str, bool]) -> Any:
@@ -63,7 +41,7 @@ def render(**given: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     template = dict(load(str(TEMPLATE_PATH)))
     values = parameters(template, **given)
     conditions = template["Conditions"]
-    truth = {name: bool(condition(body, values, conditions)) for name, body in conditions.items()}
+    truth = {name: bool(evaluate(body, values, conditions)) for name, body in conditions.items()}
     resources = {
         name: choose(resource, truth)
         for name, resource in template["Resources"].items()
