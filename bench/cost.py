@@ -118,9 +118,11 @@ def kinesis_event(raws: list[bytes]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def endpoint(rtt: float) -> Iterator[RoundTripProxy]:
-    """moto's server behind the counting proxy; a bucket and the config parameter provisioned."""
+def moto_with_config(bucket: str, parameter: str = "/log-processor/config") -> tuple[Any, str]:
+    """moto's server in this process, the handler's environment pointed at it (dummy credentials,
+    AWS_ENDPOINT_URL, REPORT_BUCKET, CONFIG_PARAMETER), the bucket and the default config document
+    provisioned: (server, its URL). stream_processor is imported here, so a caller may first put
+    another checkout on sys.path (bench/invocation.py)."""
     import logging
 
     import boto3
@@ -141,10 +143,16 @@ def endpoint(rtt: float) -> Iterator[RoundTripProxy]:
     host, port = server.get_host_and_port()
     upstream = f"http://{host}:{port}"
     os.environ["AWS_ENDPOINT_URL"] = upstream
-    bucket, parameter = "logreview-cost", "/log-processor/config"
     boto3.client("s3").create_bucket(Bucket=bucket)
     boto3.client("ssm").put_parameter(Name=parameter, Type="String", Value=default_config_json(bucket))
     os.environ.update(REPORT_BUCKET=bucket, CONFIG_PARAMETER=parameter)
+    return server, upstream
+
+
+@contextmanager
+def endpoint(rtt: float) -> Iterator[RoundTripProxy]:
+    """moto's server behind the counting proxy; a bucket and the config parameter provisioned."""
+    server, upstream = moto_with_config("logreview-cost")
     proxy = RoundTripProxy(upstream, rtt)
     with proxy:
         os.environ["AWS_ENDPOINT_URL"] = proxy.endpoint

@@ -31,32 +31,12 @@ def _child(root: str, event_file: str) -> dict[str, float]:
     import contextlib
     import gc
     import io
-    import logging
-
-    import boto3
-    from moto.server import ThreadedMotoServer
 
     sys.path.insert(0, root)
-    from stream_processor.config import default_config_json
+    from bench.cost import moto_with_config
     from stream_processor.handler import lambda_handler
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's dummy credentials
-        POWERTOOLS_LOG_LEVEL="ERROR",
-        REPORT_BUCKET="logreview-bench",
-        CONFIG_PARAMETER="/log-processor/config",
-    )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
-    boto3.client("s3").create_bucket(Bucket="logreview-bench")
-    boto3.client("ssm").put_parameter(
-        Name="/log-processor/config", Type="String", Value=default_config_json("logreview-bench")
-    )
+    server, _ = moto_with_config("logreview-bench")
     event = json.loads(Path(event_file).read_text())
     with contextlib.redirect_stdout(io.StringIO()):  # warm: clients, config, imports
         lambda_handler({"Records": event["Records"][:2]}, None)
