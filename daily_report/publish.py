@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from stream_processor.sinks import S3Sink
 from stream_processor.sinks.metrics import NAMESPACE
+from stream_processor.sinks.retention import lock_headers
 from stream_processor.sinks.s3 import absent
 
 from . import revision
@@ -96,12 +97,14 @@ class ReportStore:
             "ReportDate": report["date"],
             "Revision": str(report["revision"]),
         }
+        lock = lock_headers()  # evidence: Object Lock retention when configured
         self.sink.put(
             text_key,
             gzip.compress(text.encode("utf-8"), mtime=0),
             ContentType="text/plain; charset=utf-8",
             ContentEncoding="gzip",
             Metadata=meta,
+            **lock,
         )
         self.sink.put(
             json_key,
@@ -109,14 +112,19 @@ class ReportStore:
             ContentType="application/json",
             ContentEncoding="gzip",
             Metadata=meta,
+            **lock,
         )
-        self.sink.put(html_key, page.encode("utf-8"), ContentType="text/html; charset=utf-8", Metadata=meta)
+        self.sink.put(
+            html_key, page.encode("utf-8"), ContentType="text/html; charset=utf-8", Metadata=meta, **lock
+        )
         return text_key, json_key, html_key
 
     def put_json(self, key: str, doc: Any) -> str:
         """A gzip JSON document beside the reports (the day's merged aggregate, its index)."""
         body = gzip.compress(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), mtime=0)
-        return self.sink.put(key, body, ContentType="application/json", ContentEncoding="gzip")
+        return self.sink.put(
+            key, body, ContentType="application/json", ContentEncoding="gzip", **lock_headers()
+        )
 
     def get_json(self, key: str) -> Any:
         """A document written by `put_json`, or None when missing or unreadable."""

@@ -77,6 +77,16 @@ COMMANDS: dict[str, Command] = {
         "print the log events inside a subscription payload or Lambda event file as JSON lines",
         "logreview decode event.json --envelope",
     ),
+    "verify": Command(
+        "daily_report.evidence.verify_cli",
+        "check a day's signed evidence digest and every archive and report object against it",
+        "logreview verify --date 2026-11-28",
+    ),
+    "hold": Command(
+        "daily_report.evidence.hold_cli",
+        "place (or --release) a legal hold on a day's archive, reports and digest",
+        "logreview hold --date 2026-11-28 --to 2026-11-30",
+    ),
 }
 
 

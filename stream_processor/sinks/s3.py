@@ -20,6 +20,7 @@ import orjson
 
 from .. import aggregate
 from ..decode import Batch
+from .retention import lock_headers
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -127,7 +128,9 @@ class Writes:
             "events": str(sum(len(batch.events) for batch in batches)),
         }
         body = payloads[0] if len(payloads) == 1 else b"".join(payloads)
-        return self.put(key, body, ContentType="application/octet-stream", Metadata=metadata)
+        return self.put(
+            key, body, ContentType="application/octet-stream", Metadata=metadata, **lock_headers()
+        )
 
     def bundle(self, key: str, bundle: aggregate.Partial) -> str:
         return self.put(key, aggregate.encode(bundle), ContentType="application/json")

@@ -1,0 +1,49 @@
+"""EvidenceDigest Lambda entry point (thin): which day, then `seal`.
+
+Event: an EventBridge scheduled event seals the UTC day EVIDENCE_DELAY_DAYS (default 3: the
+report's LookbackDays + 1, after which its reports are final) before its `time`;
+`{"date": "YYYY-MM-DD"}` seals that day. Sealing a sealed day changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from stream_processor.observability import annotate, lambda_entry, logger
+
+from ..days import is_scheduled, parse_day, parse_time
+from ..errors import ReportError
+from .seal import seal, store_and_signer
+
+
+def sealed_day(event: dict[str, Any]) -> date:
+    if "date" in event:
+        return parse_day(event["date"])
+    if is_scheduled(event):
+        delay = int(os.environ.get("EVIDENCE_DELAY_DAYS", "3"))
+        return (parse_time(event.get("time")).astimezone(UTC) - timedelta(days=delay)).date()
+    raise ReportError(
+        f"event is neither a scheduled event nor {{'date': 'YYYY-MM-DD'}}: keys {sorted(event)[:10]}"
+    )
+
+
+@lambda_entry
+def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    day = sealed_day(event)
+    annotate(evidence_date=day.isoformat())
+    store, signer = store_and_signer(
+        os.environ.get("REPORT_BUCKET", ""), os.environ.get("EVIDENCE_KEY_ID", "")
+    )
+    result = seal(store, signer, day)
+    summary = {
+        "date": day.isoformat(),
+        "key": result.key,
+        "objects": result.objects,
+        "written": result.written,
+    }
+    logger.info("evidence sealed" if result.written else "evidence already sealed", extra=summary)
+    return summary
