@@ -51,7 +51,7 @@ def test_contains_the_handlers_the_template_names(names: list[str]) -> None:
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert len(handlers) == 3  # StreamProcessor, DailyReport, Rollup
+    assert len(handlers) == 4  # StreamProcessor, DailyReport, Rollup, Evidence
     for handler in handlers:
         module = handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
         assert module in names, handler

@@ -157,7 +157,12 @@ def test_source_log_groups_have_retention_and_tags(template: dict[str, Any]) -> 
 
 def test_function_log_groups_declared_with_retention(resources: dict[str, Any]) -> None:
     functions = of_type(resources, "AWS::Serverless::Function")
-    assert set(functions) == {"StreamProcessorFunction", "DailyReportFunction", "RollupFunction"}
+    assert set(functions) == {
+        "StreamProcessorFunction",
+        "DailyReportFunction",
+        "RollupFunction",
+        "EvidenceFunction",
+    }
     for function in functions.values():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "FunctionLogRetentionDays"}
@@ -275,7 +280,7 @@ def test_each_function_has_its_own_role(resources: dict[str, Any]) -> None:
         f["Properties"]["Role"]["Fn::GetAtt"][0]
         for f in of_type(resources, "AWS::Serverless::Function").values()
     ]
-    assert sorted(roles) == ["DailyReportRole", "RollupRole", "StreamProcessorRole"]
+    assert sorted(roles) == ["DailyReportRole", "EvidenceRole", "RollupRole", "StreamProcessorRole"]
 
 
 def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) -> None:
@@ -302,6 +307,11 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
         f"{objects}/rollups/*",
     ]
     assert allowed(res, "StreamProcessorRole", "s3:ListBucket", values) == []
+    assert allowed(res, "EvidenceRole", "s3:PutObject", values) == [f"{objects}/evidence/*"]
+    assert sorted(allowed(res, "EvidenceRole", "s3:GetObject", values)) == [
+        f"{objects}/{p}/*" for p in ("archive", "evidence", "reports")
+    ]
+    assert allowed(res, "EvidenceRole", "kms:Sign", values) == ["<EvidenceKey.Arn>"]
 
 
 def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> None:
@@ -367,7 +377,12 @@ def test_functions_runtime_code_and_environment(resources: dict[str, Any]) -> No
 def test_async_failures_go_to_an_encrypted_queue(resources: dict[str, Any]) -> None:
     configs = of_type(resources, "AWS::Lambda::EventInvokeConfig")
     functions = {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()}
-    assert functions == {"StreamProcessorFunction", "DailyReportFunction", "RollupFunction"}
+    assert functions == {
+        "StreamProcessorFunction",
+        "DailyReportFunction",
+        "RollupFunction",
+        "EvidenceFunction",
+    }
     for config in configs.values():
         props = config["Properties"]
         assert props["MaximumRetryAttempts"] == 2
@@ -695,3 +710,51 @@ def test_catch_up_schedule_rolls_up_the_current_hour_every_quarter(template: dic
     assert [(str(day), hour) for day, hour in event_hours(event)] == [("2026-03-14", 5)]
     permission = resources["CatchUpRollupSchedulePermission"]["Properties"]
     assert permission["SourceArn"] == {"Fn::GetAtt": ["CatchUpRollupSchedule", "Arn"]}
+
+
+# ------------------------------------------------------------------- evidence
+
+
+def test_object_lock_retention_is_allowed_exactly_where_evidence_is_written(template: dict[str, Any]) -> None:
+    """Each writer may set retention on its own evidence prefix only, and only with Object Lock on."""
+    values, res = defaults(template), template["Resources"]
+    objects = "<ReportBucket.Arn>"
+    expected = {"StreamProcessorRole": "archive", "DailyReportRole": "reports", "EvidenceRole": "evidence"}
+    for role in ("StreamProcessorRole", "DailyReportRole", "RollupRole", "EvidenceRole"):
+        found = allowed(res, role, "s3:PutObjectRetention", values)
+        assert found == ([f"{objects}/{expected[role]}/*"] if role in expected else []), role
+        conditional = [
+            item
+            for policy in res[role]["Properties"]["Policies"]
+            for item in policy["PolicyDocument"]["Statement"]
+            if "Fn::If" in item and item["Fn::If"][1].get("Action") == "s3:PutObjectRetention"
+        ]
+        assert all(item["Fn::If"][0] == "HasObjectLock" for item in conditional), role
+    bucket = res["ReportBucket"]["Properties"]
+    assert bucket["ObjectLockEnabled"] == {"Fn::If": ["HasObjectLock", True, {"Ref": "AWS::NoValue"}]}
+    assert "Rule" not in bucket["ObjectLockConfiguration"]["Fn::If"][1]  # no bucket-wide default
+
+
+def test_retention_is_never_longer_than_the_lifecycle_of_its_prefix(resources: dict[str, Any]) -> None:
+    """OBJECT_LOCK_DAYS of each evidence writer is the expiration days of the prefix it locks."""
+    rules = resources["ReportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiry = {rule.get("Prefix"): rule.get("ExpirationInDays") for rule in rules}
+    writers = {"StreamProcessorFunction": "archive/", "DailyReportFunction": "reports/"}
+    for function, prefix in writers.items():
+        env = resources[function]["Properties"]["Environment"]["Variables"]
+        assert env["OBJECT_LOCK_MODE"] == {"Ref": "ObjectLockMode"}
+        assert env["OBJECT_LOCK_DAYS"] == expiry[prefix], function
+    assert "evidence/" not in expiry  # digests are kept: the chain needs every one
+    env = resources["EvidenceFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["OBJECT_LOCK_DAYS"] == expiry["reports/"]
+
+
+def test_the_evidence_schedule_and_its_dead_letters_are_allowed(resources: dict[str, Any]) -> None:
+    policy = resources["FailureQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    sources = policy["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert {
+        "Fn::If": ["HasEvidenceDigest", {"Fn::GetAtt": ["EvidenceSchedule", "Arn"]}, {"Ref": "AWS::NoValue"}]
+    } in sources
+    key = resources["EvidenceKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert resources["EvidenceKey"]["DeletionPolicy"] == "Retain"  # old digests stay verifiable
