@@ -743,10 +743,10 @@ def test_retention_is_never_longer_than_the_lifecycle_of_its_prefix(resources: d
     for function, prefix in writers.items():
         env = resources[function]["Properties"]["Environment"]["Variables"]
         assert env["OBJECT_LOCK_MODE"] == {"Ref": "ObjectLockMode"}
-        assert env["OBJECT_LOCK_DAYS"] == expiry[prefix], function
+        assert env["OBJECT_LOCK_DAYS"] == {"Fn::Sub": f"${{{expiry[prefix]['Ref']}}}"}, function
     assert "evidence/" not in expiry  # digests are kept: the chain needs every one
     env = resources["EvidenceFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["OBJECT_LOCK_DAYS"] == expiry["reports/"]
+    assert env["OBJECT_LOCK_DAYS"] == {"Fn::Sub": f"${{{expiry['reports/']['Ref']}}}"}
 
 
 def test_the_evidence_schedule_and_its_dead_letters_are_allowed(resources: dict[str, Any]) -> None:

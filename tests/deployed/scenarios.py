@@ -146,13 +146,33 @@ def forget_overlap_rollup(fed: Fed) -> None:
     fed.stack.client("s3").delete_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
 
 
+def evidence(fed: Fed) -> None:
+    """The test day sealed: its archive and report versions listed and hashed, the digest signed with
+    the stack's key (kms:Sign) and written once to evidence/."""
+    from daily_report.evidence.handler import lambda_handler
+
+    summary = lambda_handler({"date": fed.day}, None)
+    assert summary["written"] and summary["objects"] >= len(fed.archived), summary
+
+
+def forget_digest(fed: Fed) -> None:
+    """Run as the deployer before each evidence scenario: the day's digest deleted, so every run
+    seals again (a sealed day is left as it is)."""
+    key = f"evidence/dt={fed.day}/digest.json"
+    fed.stack.client("s3").delete_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
+
+
 # Set-up a scenario needs before each run, done with the deployer's rights (not the role's).
-PREPARE: dict[str, Callable[[Fed], None]] = {"daily_report.rollup.lambda_handler": forget_overlap_rollup}
+PREPARE: dict[str, Callable[[Fed], None]] = {
+    "daily_report.rollup.lambda_handler": forget_overlap_rollup,
+    "daily_report.evidence.handler.lambda_handler": forget_digest,
+}
 
 SCENARIOS: dict[str, Callable[[Fed], None]] = {
     "daily_report.rollup.lambda_handler": rollup,
     "stream_processor.handler.lambda_handler": stream_processor,
     "daily_report.handler.lambda_handler": daily_report,
+    "daily_report.evidence.handler.lambda_handler": evidence,
 }
 
 ELSEWHERE = "logreview-iam-elsewhere"  # a bucket outside the stack
@@ -232,6 +252,17 @@ FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
         ("PutObject another bucket", _put("reports/x", ELSEWHERE)),
         ("SendMessage replay queue", _send("ReplayQueue")),
         ("ReceiveMessage replay queue", _receive("ReplayQueue")),
+        ("PutParameter", _put_parameter),
+    ],
+    "EvidenceRole": [
+        ("DeleteObject archive/", _delete("archive/")),
+        ("DeleteObject reports/", _delete("reports/")),
+        ("DeleteObject evidence/", _delete("evidence/")),
+        ("PutObject archive/", _put("archive/x")),
+        ("PutObject reports/", _put("reports/2020/01/01/log_review.html")),
+        ("GetObject aggregates/", _get("aggregates/dt=2020-01-01/x.json")),
+        ("PutObject another bucket", _put("evidence/x", ELSEWHERE)),
+        ("SendMessage replay queue", _send("ReplayQueue")),
         ("PutParameter", _put_parameter),
     ],
 }

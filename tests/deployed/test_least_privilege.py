@@ -59,6 +59,20 @@ EXEMPT = {
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
         "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"
     ),
+    ("EvidenceRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs) to its log group",
+    ("EvidenceRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
+    ("EvidenceRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
+    **{
+        (role, sid): (
+            "ObjectLockMode=NONE in the deployed stack, and moto authorizes a PutObject with Object Lock "
+            "headers as s3:PutObject alone; tests/test_template.py asserts these statements"
+        )
+        for role, sid in (
+            ("StreamProcessorRole", "RetainArchive"),
+            ("DailyReportRole", "RetainReports"),
+            ("EvidenceRole", "RetainDigest"),
+        )
+    },
     ("DailyReportRole", "EncryptForAlertTopic"): (
         "SNS calls KMS with the publisher's permissions to encrypt the message for the topic; moto's SNS "
         "does not encrypt, and the key ARN is asserted in test_resources_moto_cannot_check"
@@ -216,7 +230,10 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
     parameter = stack.physical["ConfigParameter"]
     rules = stack.template["Parameters"]["UserRulesParameterName"]["Default"]
     topic = stack.physical["AlertTopic"]
-    key = stack.client("kms").describe_key(KeyId=stack.physical["AlertKey"])["KeyMetadata"]["Arn"]
+    keys = {
+        name: stack.client("kms").describe_key(KeyId=stack.physical[name])["KeyMetadata"]["Arn"]
+        for name in ("AlertKey", "EvidenceKey")
+    }
     for role, document in deployed.policies.items():
         for statement in document["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -230,8 +247,8 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
                 assert resources == [f"{arn}{parameter}", f"{arn}{rules}"], role
             if "sns" in services:
                 assert resources == [topic], role
-            if "kms" in services:
-                assert resources == [key], role
+            if "kms" in services:  # the alert topic's key to publish, the signing key to sign
+                assert resources == [keys["EvidenceKey" if actions == ["kms:Sign"] else "AlertKey"]], role
             if "cloudwatch:PutMetricData" in actions:
                 assert actions == ["cloudwatch:PutMetricData"], role
                 namespace = {"StringEquals": {"cloudwatch:namespace": "LogProcessor"}}

@@ -10,7 +10,8 @@ The pieces live in `cloudformation.py` (1, 2), `runtime.py` (3), `iam.py` (4), `
    the CloudFormation properties as the request (numbers coerced by the API's own shapes).
    The bucket policy goes in without its conditioned denies (see `enforceable`).
 2. SSM parameter tags arrive as a map and KMS key tags / key policy in CloudFormation's form;
-   moto's parsers expect the API's form. Normalised before moto's own create runs.
+   moto's parsers expect the API's form. Normalised before moto's own create runs. moto also
+   makes every CloudFormation key symmetric: KeySpec and KeyUsage are applied after it.
 3. Lambda invoke needs Docker. `_invoke_lambda` is replaced by an in-process call of the
    function's `Handler` with the function's environment; what the function prints (logs, EMF)
    goes to its log group as on AWS (moto's `save_logs`) and to `INVOCATIONS` for the tests.
@@ -39,6 +40,7 @@ from moto.kms.models import Key
 from moto.ssm.models import Parameter
 
 from .cloudformation import (
+    _kms_key_spec,
     _kms_tags,
     _normalise_tags_then,
     _register_stand_ins,
@@ -96,7 +98,7 @@ def install() -> None:
         Parameter.create_from_cloudformation_json, _ssm_tags
     )
     Key.create_from_cloudformation_json = _normalise_tags_then(  # type: ignore[method-assign]
-        Key.create_from_cloudformation_json, _kms_tags
+        Key.create_from_cloudformation_json, _kms_tags, _kms_key_spec
     )
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
     LambdaBackend.send_kinesis_message = _per_record_push  # type: ignore[method-assign]

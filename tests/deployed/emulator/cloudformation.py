@@ -201,12 +201,20 @@ def _register_stand_ins() -> None:
 # ------------------------------------------------------------- 2. SSM and KMS tags
 
 
-def _normalise_tags_then(original: Callable[..., Any], fix: Callable[[dict[str, Any]], None]) -> Any:
+def _normalise_tags_then(
+    original: Callable[..., Any],
+    fix: Callable[[dict[str, Any]], None],
+    after: Callable[[Any, dict[str, Any]], None] | None = None,
+) -> Any:
     def create(
         cls: type, resource_name: str, cloudformation_json: dict[str, Any], *args: Any, **kw: Any
     ) -> Any:
-        fix(cloudformation_json.setdefault("Properties", {}))
-        return original(resource_name, cloudformation_json, *args, **kw)
+        props = cloudformation_json.setdefault("Properties", {})
+        fix(props)
+        created = original(resource_name, cloudformation_json, *args, **kw)
+        if after is not None:
+            after(created, props)
+        return created
 
     return classmethod(create)
 
@@ -219,3 +227,13 @@ def _ssm_tags(props: dict[str, Any]) -> None:
 def _kms_tags(props: dict[str, Any]) -> None:
     props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])]
     props["KeyPolicy"] = _policy(props["KeyPolicy"])
+
+
+def _kms_key_spec(key: Any, props: dict[str, Any]) -> None:
+    """moto creates every CloudFormation key as a symmetric encryption key: honour KeySpec/KeyUsage."""
+    from moto.kms.utils import generate_private_key
+
+    if "KeySpec" in props:
+        key.key_spec = props["KeySpec"]
+        key.private_key = generate_private_key(key.key_spec)
+    key.key_usage = props.get("KeyUsage", key.key_usage)
