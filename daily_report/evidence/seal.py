@@ -89,6 +89,18 @@ class EvidenceStore:
             raise
         return Sealed.parse(found["Body"].read())
 
+    def has_version(self, key: str, version_id: str) -> bool:
+        """Whether that exact version of an object is still stored (not deleted for good)."""
+        if version_id == "null":
+            return False  # an unversioned bucket keeps no earlier version
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key, VersionId=version_id)
+        except ClientError as exc:
+            if absent(exc) or exc.response.get("Error", {}).get("Code") in ("400", "405", "NoSuchVersion"):
+                return False
+            raise
+        return True
+
     def sealed_days(self) -> list[date]:
         """Every day that has a digest, oldest first."""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=ROOT)

@@ -22,6 +22,7 @@ class Verdict:
     signature_valid: bool
     chain: str  # "linked", "starts" (first digest) or "broken: why"
     findings: digest.Findings
+    retained: frozenset[str]  # keys changed or missing whose sealed version is still in the bucket
 
     @property
     def ok(self) -> bool:
@@ -45,16 +46,25 @@ class Verdict:
         ]
         out += [
             f"  CHANGED  {old.key}  sealed {old.version_id} {old.sha256[:12]}  now {new.version_id} "
-            f"{new.sha256[:12]}"
+            f"{new.sha256[:12]}{self._kept(old.key)}"
             for old, new in found.changed
         ]
         out += [
-            f"  MISSING  {entry.key}  sealed {entry.version_id} {entry.sha256[:12]}"
+            f"  MISSING  {entry.key}  sealed {entry.version_id} {entry.sha256[:12]}{self._kept(entry.key)}"
             for entry in found.missing
         ]
         out += [f"  EXTRA    {entry.key}  {entry.version_id} {entry.sha256[:12]}" for entry in found.extra]
         out.append(f"{self.day}: {'VERIFIED' if self.ok else 'NOT VERIFIED'}")
         return out
+
+    def _kept(self, key: str) -> str:
+        return "  (sealed version retained)" if key in self.retained else "  (sealed version GONE)"
+
+
+def retained(store: EvidenceStore, findings: digest.Findings) -> frozenset[str]:
+    """Keys among the changed and missing whose sealed version can still be read back."""
+    sealed = [old for old, _ in findings.changed] + findings.missing
+    return frozenset(entry.key for entry in sealed if store.has_version(entry.key, entry.version_id))
 
 
 def chain_status(store: EvidenceStore, sealed: Sealed) -> str:
@@ -81,4 +91,5 @@ def verify(store: EvidenceStore, signer: KmsSigner, day: date, progress: Progres
     signature_valid = signer.verify(sealed)
     observed = observe(store.client, store.bucket, day, progress)
     findings = digest.compare(digest.entries(sealed.doc), observed)
-    return Verdict(day, sealed, hash_valid, signature_valid, chain_status(store, sealed), findings)
+    chain = chain_status(store, sealed)
+    return Verdict(day, sealed, hash_valid, signature_valid, chain, findings, retained(store, findings))

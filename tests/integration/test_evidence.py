@@ -101,6 +101,7 @@ def test_a_changed_archive_object_is_named(
     assert cli(["verify", "--date", DAY]) == 1
     out = capsys.readouterr().out
     assert f"CHANGED  {target}" in out and "1 changed, 0 missing, 0 extra" in out and "NOT VERIFIED" in out
+    assert "(sealed version retained)" in out  # versioning + Object Lock keep what was sealed
 
 
 def test_a_missing_and_an_extra_object_are_named(sealed_day: dict[str, Any]) -> None:
@@ -113,6 +114,7 @@ def test_a_missing_and_an_extra_object_are_named(sealed_day: dict[str, Any]) -> 
     assert [entry.key for entry in verdict.findings.missing] == [report]
     assert [entry.key for entry in verdict.findings.extra] == [extra]
     assert not verdict.findings.changed and not verdict.ok
+    assert verdict.retained == {report}  # a delete marker hides it; the sealed version is still there
 
 
 def test_an_edited_digest_fails_its_signature(sealed_day: dict[str, Any]) -> None:
@@ -198,3 +200,16 @@ def test_legal_hold_without_object_lock_is_a_clear_error(
     aws["s3"].put_object(Bucket=aws["bucket"], Key=f"archive/dt={DAY}/hour=00/x/y.gz", Body=b"x")
     assert cli(["hold", "--date", DAY]) == 2
     assert "has no Object Lock" in capsys.readouterr().err
+
+
+def test_a_version_deleted_with_governance_bypass_is_reported_gone(sealed_day: dict[str, Any]) -> None:
+    """GOVERNANCE lets a privileged user delete a locked version (COMPLIANCE does not): verify says so."""
+    s3, bucket = sealed_day["s3"], sealed_day["bucket"]
+    target = _keys(sealed_day, f"archive/dt={DAY}/")[1]
+    version = s3.head_object(Bucket=bucket, Key=target)["VersionId"]
+    s3.delete_object(Bucket=bucket, Key=target, VersionId=version, BypassGovernanceRetention=True)
+    store, signer = _parts(sealed_day)
+    verdict = verify(store, signer, date.fromisoformat(DAY))
+    assert [entry.key for entry in verdict.findings.missing] == [target]
+    assert verdict.retained == frozenset()
+    assert any(line.endswith("(sealed version GONE)") for line in verdict.lines())
