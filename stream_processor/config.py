@@ -20,8 +20,10 @@ from .errors import ConfigError
 from .pipeline import Rules
 from .redact import Redactor
 
-DEFAULT_PARAMETER = "/log-processor/config"
-DEFAULT_USER_PARAMETER = "/log-processor/user-rules"
+# The stack names its parameters after itself (template.yaml: /logreview/<stack>/config), so two
+# stacks in one account never share them. The functions get the names in their environment; the CLI
+# run by hand derives them from LOGREVIEW_STACK (samconfig.toml's stack name by default).
+DEFAULT_STACK = "logreview"
 USER_SECTIONS = frozenset({"SecurityRules", "Redaction"})
 BUILTIN_IDS = frozenset(rule.id for rule in BUILTIN_RULES)
 CACHE_SECONDS = 300
@@ -200,8 +202,14 @@ def _parse_cached(text: str, user_text: str = "") -> Config:
     return parse_config(with_user_rules(doc, user_text, f"user rules parameter {user_parameter_name()!r}"))
 
 
+def stack_name() -> str:
+    """The stack whose parameters a CLI run means (`LOGREVIEW_STACK`, else `logreview`)."""
+    return os.environ.get("LOGREVIEW_STACK") or DEFAULT_STACK
+
+
 def parameter_name() -> str:
-    return os.environ.get("CONFIG_PARAMETER") or DEFAULT_PARAMETER
+    """The stack's document (`CONFIG_PARAMETER`, else `/logreview/<stack>/config`)."""
+    return os.environ.get("CONFIG_PARAMETER") or f"/logreview/{stack_name()}/config"
 
 
 def parameter_text(name: str | None = None) -> str:
@@ -216,8 +224,9 @@ def parameter_text(name: str | None = None) -> str:
 
 
 def user_parameter_name() -> str:
-    """The team's own rules document (`USER_RULES_PARAMETER`; empty switches it off)."""
-    return os.environ.get("USER_RULES_PARAMETER", DEFAULT_USER_PARAMETER)
+    """The team's own rules document (`USER_RULES_PARAMETER`, else `/logreview/<stack>/user-rules`;
+    set but empty switches it off)."""
+    return os.environ.get("USER_RULES_PARAMETER", f"/logreview/{stack_name()}/user-rules")
 
 
 _absent: dict[str, float] = {}  # user parameter → monotonic time until which it is known absent

@@ -6,7 +6,11 @@ team's own rules document.
   logreview config show [--config FILE]
                                      every setting with its value and where it came from
   logreview config init-rules        create the user rules parameter (USER_RULES_PARAMETER, default
-                                     /log-processor/user-rules) when it does not exist yet
+                                     /logreview/<stack>/user-rules) when it does not exist yet
+
+The parameter names follow the stack (`LOGREVIEW_STACK`, default `logreview`, as in samconfig.toml):
+/logreview/<stack>/config and /logreview/<stack>/user-rules; CONFIG_PARAMETER and
+USER_RULES_PARAMETER override them (a stack deployed with ConfigParameterName/UserRulesParameterName).
 
 The stack owns CONFIG_PARAMETER and rewrites it on every deploy. Rules and redaction patterns a
 team adds go into the user rules parameter, which the stack never writes; the functions merge

@@ -1,5 +1,6 @@
 """CloudFormation's condition functions, evaluated for given parameter values: which resources and
-`Fn::If` branches a deployment gets (the template tests and the deployed-stack suite)."""
+`Fn::If` branches a deployment gets (the template tests and the deployed-stack suite), and whether
+the template's `Rules` let a parameter combination deploy (`Fn::Contains`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def evaluate(node: Any, parameters: dict[str, Any], conditions: dict[str, Any]) 
             return all(values)
         if name == "Fn::Or":
             return any(values)
+        if name == "Fn::Contains":  # Rules only: is the value one of the list's strings
+            return str(values[1]) in [str(item) for item in values[0]]
         if name == "Fn::Join":  # a CommaDelimitedList parameter may arrive as its string
             items = values[1].split(",") if isinstance(values[1], str) else values[1]
             return str(values[0]).join(str(item) for item in items)

@@ -18,6 +18,7 @@ from cfnlint.api import lint_file
 from cfnlint.decode.cfn_yaml import load
 
 from stream_processor.config import DEFAULT_DOCUMENT, parse_config
+from tests.cfn_conditions import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -29,6 +30,7 @@ PSEUDO = {
     "AWS::StackName": "logreview",
 }
 BUCKET = "logreview-reportbucket-abc"
+CONDITIONS: dict[str, Any] = dict(load(str(TEMPLATE_PATH)))["Conditions"]
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +53,19 @@ def defaults(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def resolve(node: Any, values: dict[str, Any]) -> Any:
-    """Evaluate Ref, Fn::GetAtt (as `<Name.Attr>`) and string Fn::Sub with parameter defaults."""
+    """Evaluate Ref, Fn::GetAtt (as `<Name.Attr>`), Fn::If and Fn::Sub with parameter defaults."""
     if isinstance(node, dict) and len(node) == 1:
         ((key, arg),) = node.items()
         if key == "Ref":
             return values[arg]
         if key == "Fn::GetAtt":
             return "<{}.{}>".format(*arg)
+        if key == "Fn::If":
+            name, yes, no = arg
+            return resolve(yes if evaluate({"Condition": name}, values, CONDITIONS) else no, values)
+        if key == "Fn::Sub" and isinstance(arg, list):
+            text, names = arg
+            return resolve({"Fn::Sub": text}, {**values, **{k: resolve(v, values) for k, v in names.items()}})
         if key == "Fn::Sub" and isinstance(arg, str):
 
             def sub(match: re.Match[str]) -> str:
@@ -317,7 +325,7 @@ def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) 
 def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> None:
     values, res = defaults(template), template["Resources"]
     parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter<ConfigParameter>"
-    user_rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/log-processor/user-rules"
+    user_rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/logreview/logreview/user-rules"
     for role in ("StreamProcessorRole", "DailyReportRole", "RollupRole"):
         assert allowed(res, role, "ssm:GetParameter", values) == [parameter, user_rules]
         assert allowed(res, role, "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
@@ -335,7 +343,7 @@ def test_ssm_sns_sqs_scoped_to_their_one_resource(template: dict[str, Any]) -> N
 def config_document(template: dict[str, Any]) -> dict[str, Any]:
     param = template["Resources"]["ConfigParameter"]["Properties"]
     assert param["Type"] == "String"
-    assert resolve(param["Name"], defaults(template)) == "/log-processor/config"
+    assert resolve(param["Name"], defaults(template)) == "/logreview/logreview/config"  # the stack's own
     return dict(json.loads(resolve(param["Value"], defaults(template))))
 
 

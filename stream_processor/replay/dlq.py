@@ -18,6 +18,7 @@ again at the end so the next attempt, or their owner, sees them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,7 +26,7 @@ import orjson
 from ..errors import LogReviewError
 from ..sources import event_kind, payloads
 from .formats import Payload
-from .kinesis import KinesisBatchInfo, read_batch
+from .kinesis import KinesisBatchInfo, StreamGone, missing, read_batch
 from .queue import decode_message, is_replay_message
 from .work import ObjectReplayer, Tally, feed_many
 
@@ -78,16 +79,18 @@ class Redriver:
             import boto3
 
             self.kinesis = boto3.client("kinesis")
-        records = read_batch(self.kinesis, batch)
+        try:
+            records = read_batch(self.kinesis, batch)
+        except StreamGone:
+            records = []
         tally = Tally()
         group = [Payload(data, f"dlq:{origin}:{where}") for data, where in records]
         if group:
             feed_many(self.replayer.ingest, group, tally)
-        if len(records) != batch.size:  # expired from the stream, or a wrong range: say so, keep it
-            raise LostRecords(
-                f"{batch.where}: {len(records)} of {batch.size} records still in the stream "
-                f"(re-processed those; the rest are past the stream's retention)"
-            )
+        if len(records) != batch.size:  # expired, the stream gone, or a wrong range: say which, keep it
+            reason = missing(self.kinesis, batch, len(records), datetime.now(UTC))
+            done = f" (re-processed the {len(records)} still there)" if records else ""
+            raise LostRecords(reason + done)
         return tally
 
     def event(self, event: dict[str, Any], origin: str) -> Tally:

@@ -228,7 +228,7 @@ def test_resources_moto_cannot_check(deployed: Deployed) -> None:
     """moto checks no resource for SSM, SNS, KMS or CloudWatch and no condition: assert them here."""
     stack = deployed.fed.stack
     parameter = stack.physical["ConfigParameter"]
-    rules = stack.template["Parameters"]["UserRulesParameterName"]["Default"]
+    rules = stack.parameters.get("UserRulesParameterName") or f"/logreview/{stack.name}/user-rules"
     topic = stack.physical["AlertTopic"]
     keys = {
         name: stack.client("kms").describe_key(KeyId=stack.physical[name])["KeyMetadata"]["Arn"]

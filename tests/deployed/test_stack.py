@@ -41,6 +41,7 @@ NOT_SET_HERE = {
 NOT_SET = {
     "AWS_LAMBDA_FUNCTION_NAME": "set by the Lambda runtime",
     "POWERTOOLS_TRACE_DISABLED": "an operator's opt-out of tracing; unset keeps Tracing: Active working",
+    "LOGREVIEW_STACK": "the CLI's stack for default parameter names; functions get the names themselves",
 }
 
 

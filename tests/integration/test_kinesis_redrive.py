@@ -5,6 +5,7 @@ back from the stream and ingests them as the one invocation that failed."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -29,7 +30,9 @@ def _stream_with(records: list[bytes]) -> tuple[str, str, list[str]]:
     return arn, put["ShardId"], numbers
 
 
-def _failure_record(arn: str, shard: str, first: str, last: str, size: int) -> bytes:
+def _failure_record(
+    arn: str, shard: str, first: str, last: str, size: int, arrived: str = "2025-11-26T12:00:00.000Z"
+) -> bytes:
     """What a Kinesis event source mapping sends its on-failure destination."""
     return orjson.dumps(
         {
@@ -50,7 +53,7 @@ def _failure_record(arn: str, shard: str, first: str, last: str, size: int) -> b
                 "shardId": shard,
                 "startSequenceNumber": first,
                 "endSequenceNumber": last,
-                "approximateArrivalOfFirstRecord": "2025-11-26T12:00:00.000Z",
+                "approximateArrivalOfFirstRecord": arrived,
                 "approximateArrivalOfLastRecord": "2025-11-26T12:00:05.000Z",
                 "batchSize": size,
                 "streamArn": arn,
@@ -95,6 +98,40 @@ def test_records_past_the_streams_retention_are_reported_and_the_message_kept(aw
 
     status, out = redrive_status(queue)
     assert status == 1, out
-    assert f"{len(day.payloads)} of {len(day.payloads) + 3} records" in out
+    # The record says the batch arrived 2025-11-26 12:00; moto's stream keeps records 24 h.
+    assert f"3 of {len(day.payloads) + 3} records EXPIRED from the stream" in out
+    assert "arrived 2025-11-26 12:00 UTC and the stream keeps records 24 h" in out
+    assert "gone since 2025-11-27 12:00 UTC" in out and "--format export" in out
+    assert f"re-processed the {len(day.payloads)} still there" in out
     assert queue_depth(sqs, queue) == 1  # kept for the operator
     assert_exact(aws["s3"], aws["bucket"], day.truth, day.date)  # what was there is ingested
+
+
+def test_a_deleted_stream_is_named_and_the_message_kept(aws: dict[str, Any]) -> None:
+    """Switching IngestMode to Direct deletes the stream: its failure records can only point at nothing."""
+    arn, shard, numbers = _stream_with([b"\x1f\x8b-gone"])
+    boto3.client("kinesis").delete_stream(StreamARN=arn)
+    sqs, queue = make_queue()
+    sqs.send_message(
+        QueueUrl=queue, MessageBody=_failure_record(arn, shard, numbers[0], numbers[0], 1).decode()
+    )
+
+    status, out = redrive_status(queue)
+    assert status == 1, out
+    assert "1 of 1 records are gone: the stream no longer exists" in out
+    assert queue_depth(sqs, queue) == 1
+    assert list_keys(aws["s3"], aws["bucket"], "archive/") == []
+
+
+def test_records_missing_within_retention_are_not_called_expired(aws: dict[str, Any]) -> None:
+    arn, shard, numbers = _stream_with([b"\x1f\x8b-one"])
+    sqs, queue = make_queue()
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    record = _failure_record(arn, shard, numbers[0], numbers[0], 2, arrived=now)
+    sqs.send_message(QueueUrl=queue, MessageBody=record.decode())
+
+    status, out = redrive_status(queue)
+    assert status == 1, out
+    assert "1 of 2 records are not in the stream although within its 24 h retention" in out
+    assert "EXPIRED" not in out
+    assert queue_depth(sqs, queue) == 1

@@ -76,6 +76,10 @@ def test_the_stack_reads_but_never_owns_the_user_rules_parameter() -> None:
     assert {"Ref": "UserRulesParameterName"} not in ssm_names
     for function in ("StreamProcessorFunction", "DailyReportFunction", "RollupFunction"):
         env = resources[function]["Properties"]["Environment"]["Variables"]
-        assert env["USER_RULES_PARAMETER"] == {"Ref": "UserRulesParameterName"}
-    assert template["Parameters"]["UserRulesParameterName"]["Default"] == "/log-processor/user-rules"
+        assert env["USER_RULES_PARAMETER"]["Fn::If"] == [
+            "HasUserRulesParameterName",
+            {"Ref": "UserRulesParameterName"},
+            {"Fn::Sub": "/logreview/${AWS::StackName}/user-rules"},
+        ]
+    assert template["Parameters"]["UserRulesParameterName"]["Default"] == ""  # stack-scoped by default
     handler._ingest.cache_clear()

@@ -32,7 +32,7 @@ def choose(node: Any, truth: dict[str, bool]) -> Any:
         out = {k: choose(v, truth) for k, v in node.items()}
         return {k: v for k, v in out.items() if v != {"Ref": "AWS::NoValue"}}
     if isinstance(node, list):
-        return [choose(v, truth) for v in node]
+        return [v for v in (choose(v, truth) for v in node) if v != {"Ref": "AWS::NoValue"}]
     return node
 
 

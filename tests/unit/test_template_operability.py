@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,45 @@ def test_reconcile_gap_and_delivery_errors_are_alarmed(resources: dict[str, Any]
         GAP_METRIC,
         "GreaterThanThreshold",
     )
-    errors = resources["SubscriptionDeliveryErrorsAlarm"]["Properties"]["Metrics"]
-    watched = {m["MetricStat"]["Metric"]["MetricName"] for m in errors if "MetricStat" in m}
-    assert watched == {"DeliveryErrors"}
-    assert {m["MetricStat"]["Metric"]["Namespace"] for m in errors if "MetricStat" in m} == {"AWS/Logs"}
+    (query,) = resources["SubscriptionDeliveryErrorsAlarm"]["Properties"]["Metrics"]
+    text = query["Expression"]["Fn::Sub"]
+    # AWS/Logs publishes DeliveryErrors per (LogGroupName, DestinationType, FilterName): the query's
+    # schema is that exact set, and it names every subscription filter of the template (both modes).
+    schema = re.search(r'SCHEMA\("AWS/Logs", ([^)]*)\)', text)
+    assert schema is not None and sorted(schema.group(1).split(", ")) == [
+        "DestinationType",
+        "FilterName",
+        "LogGroupName",
+    ]
+    assert text.startswith("SELECT SUM(DeliveryErrors) FROM") and query["Period"] == 300
+    named = set(re.findall(r"FilterName = '([^']*)'", text))
+    filters = _of_type(resources, "AWS::Logs::SubscriptionFilter")
+    assert named == {f["Properties"]["FilterName"]["Fn::Sub"] for f in filters.values()}
+
+
+def test_rejected_emf_documents_of_every_function_are_alarmed(resources: dict[str, Any]) -> None:
+    """EMF lines CloudWatch rejects lose every metric in them, and the alarms on those metrics."""
+    metrics = resources["EmfRejectedAlarm"]["Properties"]["Metrics"]
+    watched = {
+        (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"])
+        for m in metrics
+        if "MetricStat" in m
+    }
+    groups = {
+        f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        for f in _of_type(resources, "AWS::Serverless::Function").values()
+    }
+    # the Evidence function emits no metrics: a failed seal lands in FailureQueue (FailureQueueDepth)
+    groups -= {"EvidenceLogGroup"}
+    assert watched == {(name, g) for name in ("EMFValidationErrors", "EMFParsingErrors") for g in groups}
+    (expression,) = [m for m in metrics if m.get("ReturnData")]
+    assert sorted(re.findall(r"FILL\((\w+), 0\)", expression["Expression"])) == sorted(
+        m["Id"] for m in metrics if "MetricStat" in m
+    )
+    for m in metrics:
+        if "MetricStat" in m:
+            assert m["MetricStat"]["Metric"]["Namespace"] == "AWS/Logs"
+            assert m["MetricStat"]["Metric"]["Dimensions"][0]["Name"] == "LogGroupName"
 
 
 def test_weekly_report_schedule_is_optional_and_asks_for_the_previous_week() -> None:
