@@ -185,8 +185,9 @@ def merge_planned(source: PartialSource, plan: DayPlan) -> DayMerge:
     return merged
 
 
-def merge_day(source: PartialSource, day: date) -> DayMerge:
-    """With a rollup function: refresh the 24 rollups through it (fan-out), merge them and what
-    could not be refreshed; without: list every hour here and merge rollups + what they miss."""
-    plan = source.fanout.refresh(source, day) if source.fanout is not None else plan_day(source, day)
+def merge_day(source: PartialSource, day: date, wait: float | None = None) -> DayMerge:
+    """With a rollup function: refresh the 24 rollups through it (fan-out, waiting at most `wait`
+    seconds), merge them and what could not be refreshed; without: list every hour here and merge
+    rollups + what they miss."""
+    plan = source.fanout.refresh(source, day, wait) if source.fanout is not None else plan_day(source, day)
     return merge_planned(source, plan)

@@ -261,11 +261,12 @@ class PartialSource:
         found.etag = plain_etag(response.get("ETag", ""))
         return found
 
-    def merge_day(self, day: date) -> DayMerge:
-        """The day merged: each hour's rollup plus what it does not cover (see `hourly`)."""
+    def merge_day(self, day: date, wait: float | None = None) -> DayMerge:
+        """The day merged: each hour's rollup plus what it does not cover (see `hourly`); the
+        fan-out waits at most `wait` seconds for the rollups."""
         from .hourly import merge_day
 
-        merged = merge_day(self, day)
+        merged = merge_day(self, day, wait)
         found = merged.partial["date"]
         if found is not None and found != day.isoformat():
             raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
