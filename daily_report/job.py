@@ -1,6 +1,7 @@
 """One report run: merge a day's partials, render, store, and feed the alarms; then late data.
 
-The run wires the source (partials), the pure transforms (report, revision, renderers) and the
+The run wires the source (partials, read by `source.reader`, merged by `source.hourly.merge_day`
+after the fan-out refreshed the rollups), the pure transforms (report, revision, renderers) and the
 sinks (report objects, metrics, SNS). Both the Lambda handler and the CLI call it.
 """
 
@@ -17,20 +18,25 @@ from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import fanout, review, revision
 from .budget import AFTER_WAIT, DAY_NEED, FANOUT_MAX_WAIT, FINISH, RECONCILE_MIN, TARGET_NEED, Deadline
-from .completeness import CloudWatchCounts
 from .days import lookback
 from .errors import ReportError
 from .handoff import Handoff, day_event, period_event
-from .message import subject, summary_message
 from .period import Period, merge_days
 from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys, period_keys
-from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
-from .render_html import render_html
-from .render_text import render_text
+from .reconcile.cloudwatch import CloudWatchCounts
+from .reconcile.run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
+from .render.html import render_html
+from .render.message import subject, summary_message
+from .render.text import render_text
 from .report import Report, build_report
-from .source import DEFAULT_WORKERS, PartialSource
+from .review import revision
+from .review.enrich import enrich
+from .source import fanout
+from .source.fanout import FanOut
+from .source.hourly import merge_day
+from .source.merge import DEFAULT_WORKERS
+from .source.reader import PartialSource
 
 PERIOD_BASELINE = 4  # earlier weeks (or months) a period report is compared with
 
@@ -59,6 +65,7 @@ class ReportRun:
     config: Config
     partials: PartialSource
     store: ReportStore
+    fanout: FanOut | None = None  # the rollup function that refreshes a day's rollups first
     metrics: DailyMetrics | None = None
     notifier: Notifier | None = None
     counts: CloudWatchCounts | None = None
@@ -72,14 +79,14 @@ class ReportRun:
     def generate(self, day: date, wait: float | None = None) -> Generated:
         """Merge (the fan-out waiting at most `wait` s for rollups), build, compare with the
         baseline days, revise, render and write one day."""
-        merged = self.partials.merge_day(day, wait)
+        merged = merge_day(self.partials, day, self.fanout, wait)
         body = build_report(day, merged.partial, merged.batches, self.config, objects=merged.objects)
         earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         history = [
             (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
         ]
         indexes = [found for d in earlier if (found := self.store.get_json(day_data_keys(d)[1]))]
-        body, index = review.enrich(body, merged.partial, history, indexes, self.config)
+        body, index = enrich(body, merged.partial, history, indexes, self.config)
         aggregate_key, index_key = day_data_keys(day)
         self.store.put_json(aggregate_key, merged.partial)
         self.store.put_json(index_key, index)
@@ -123,7 +130,7 @@ class ReportRun:
             history.append((earlier.label, self.store.get_json(period_keys(earlier.kind, earlier.label)[1])))
         before = [period.first - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         indexes = [found for d in before if (found := self.store.get_json(day_data_keys(d)[1]))]
-        body, _ = review.enrich(body, merged, history, indexes, self.config)
+        body, _ = enrich(body, merged, history, indexes, self.config)
         keys = period_keys(period.kind, period.label)
         previous = self.store.get_json(keys[1])
         report = revision.finalise(body, previous, self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -284,7 +291,8 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
     prefix = os.environ.get("SUBSCRIPTION_FILTER_PREFIX", "")
     return ReportRun(
         config=config,
-        partials=PartialSource(name, s3, DEFAULT_WORKERS, fanout.from_environment(), config.rules),
+        partials=PartialSource(name, s3, DEFAULT_WORKERS, config.rules),
+        fanout=fanout.from_environment(),
         store=ReportStore(name, s3),
         metrics=DailyMetrics(cloudwatch, metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,

@@ -697,7 +697,7 @@ def test_catch_up_schedule_rolls_up_the_current_hour_every_quarter(template: dic
     transform = target["InputTransformer"]
     assert transform["InputPathsMap"] == {"time": "$.time"}
     event = json.loads(transform["InputTemplate"].replace("<time>", '"2026-03-14T05:15:00Z"'))
-    from daily_report.rollup import event_hours
+    from daily_report.rollup.roller import event_hours
 
     assert [(str(day), hour) for day, hour in event_hours(event)] == [("2026-03-14", 5)]
     permission = resources["CatchUpRollupSchedulePermission"]["Properties"]

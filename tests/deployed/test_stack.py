@@ -32,7 +32,7 @@ from .stack import deploy, expected_resources
 LIBRARY_READS = {"POWERTOOLS_LOG_LEVEL": "Powertools Logger's level"}
 # Read by a module a function imports, on a path only another function takes.
 NOT_SET_HERE = {
-    ("RollupFunction", "ROLLUP_FUNCTION"): "daily_report.fanout: only DailyReport fans out to Rollup",
+    ("RollupFunction", "ROLLUP_FUNCTION"): "daily_report.source.fanout: only DailyReport fans out to Rollup",
 }
 # Read by our code but rightly not set by the template.
 NOT_SET = {

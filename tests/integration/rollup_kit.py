@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import orjson
 
-from daily_report import revision
 from daily_report.handler import lambda_handler as daily_handler
+from daily_report.review import revision
 from daily_report.rollup import lambda_handler as rollup_handler
 from stream_processor import aggregate
 from stream_processor.handler import lambda_handler

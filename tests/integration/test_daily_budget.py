@@ -120,8 +120,8 @@ def lines() -> Iterator[io.StringIO]:
 def _job(clock: FakeClock, arn: str) -> ReportRun:
     """The job as the handler builds it, with the fake clock in every wait it makes."""
     job = from_environment(load_config(), notify=False)
-    assert job.partials.fanout is not None and job.counts is not None
-    job.partials.fanout.clock, job.partials.fanout.sleep = clock, clock.sleep
+    assert job.fanout is not None and job.counts is not None
+    job.fanout.clock, job.fanout.sleep = clock, clock.sleep
     job.counts.clock, job.counts.sleep = clock, clock.sleep
     job.handoff = Handoff(boto3.client("lambda"), arn)
     return job
@@ -138,8 +138,8 @@ def _run(world: dict[str, Any], service: LambdaService, seconds: float) -> tuple
         service.poll()
         sleep(delay)
 
-    assert job.partials.fanout is not None
-    job.partials.fanout.sleep = serve_then_sleep
+    assert job.fanout is not None
+    job.fanout.sleep = serve_then_sleep
     summary = job.run(TARGET, deadline=Deadline.from_context(context, clock)).summary()
     return summary, context
 

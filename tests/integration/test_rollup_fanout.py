@@ -77,9 +77,9 @@ def service(aws: dict[str, Any], rollup_function: str) -> Iterator[tuple[FaultPr
 
 def _run_daily(wait_seconds: float = 60.0) -> None:
     job = from_environment(load_config(), notify=False)
-    assert job.partials.fanout is not None
-    job.partials.fanout.poll_seconds = 0.1
-    job.partials.fanout.wait_seconds = wait_seconds
+    assert job.fanout is not None
+    job.fanout.poll_seconds = 0.1
+    job.fanout.wait_seconds = wait_seconds
     job.run(date.fromisoformat(DATE), late_data=False)
 
 

@@ -23,8 +23,8 @@ from daily_report.budget import (
     TARGET_NEED,
     Deadline,
 )
-from daily_report.fanout import FanOut
 from daily_report.job import day_wait
+from daily_report.source.fanout import FanOut
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from stream_processor.observability import logger
 
-from .reconcile import HOURS, Expected
+from .compare import HOURS, Expected
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

@@ -28,14 +28,14 @@ from botocore.exceptions import ClientError
 
 from stream_processor.observability import logger
 
-from .budget import FANOUT_MAX_WAIT
+from ..budget import FANOUT_MAX_WAIT
 from .hourly import DayPlan, plan_day, plan_trusted
 from .rollup_doc import HOURS, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
-    from .source import PartialSource
+    from .reader import PartialSource
 
 REFRESH_METADATA = "refresh-token"  # daily_report.rollup writes it as x-amz-meta-refresh-token
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .completeness import CloudWatchCounts
-from .reconcile import GroupResult, compare, gap_total, hourly_events, recovery_commands
+from .cloudwatch import CloudWatchCounts
+from .compare import GroupResult, compare, gap_total, hourly_events, recovery_commands
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from ..publish import Link
+from ..report import Report
 from .formatting import describe_alert, inert, number, percent
-from .publish import Link
-from .render_review import attention_lines
-from .report import Report
+from .review import attention_lines
 
 MAX_ALERTS = 50
 
