@@ -1,9 +1,10 @@
 """DailyReport Lambda entry point (thin): which day, then the run.
 
 Event: an EventBridge scheduled event (reports the previous UTC day of its `time`),
-`{"date": "YYYY-MM-DD"}` (with `"late_data": false`: that day only, as a hand-off sends it), or a
-period: `{"week": "YYYY-Www"}`, `{"month": "YYYY-MM"}`, `{"period": "weekly"|"monthly"}` (the last
-complete one; the optional weekly schedule). The run keeps within the invocation's remaining time
+`{"date": "YYYY-MM-DD"}` (with `"late_data": false`: that day only, as a hand-off sends it; its SNS
+summary goes out only when the report changed), or a period: `{"week": "YYYY-Www"}`,
+`{"month": "YYYY-MM"}`, `{"period": "weekly"|"monthly"}` (the last complete one; the optional
+weekly schedule). The run keeps within the invocation's remaining time
 (`budget`): what does not fit is handed off to a new invocation of this function (`handoff`).
 Returns a small summary: date, keys written, totals, revision, the earlier days regenerated for
 late data or handed off, and what was skipped for lack of time.
