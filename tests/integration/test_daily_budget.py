@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -228,3 +229,25 @@ def test_a_period_that_does_not_fit_continues_in_a_new_invocation(world: dict[st
     # one day was made and stored: the next invocation goes on from the second
     assert job.store.get_json("reports/2025/11/24/aggregate.json.gz") is not None
     assert job.store.get_json("reports/2025/11/25/aggregate.json.gz") is None
+
+
+def test_the_handler_hands_its_deadline_and_its_own_function_down(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROLLUP_FUNCTION")  # listing mode: this test is about the wiring, not waits
+    service = LambdaService(world["proxy"], rollups=False)
+    context = SimpleNamespace(
+        function_name="daily",
+        function_version="$LATEST",
+        invoked_function_arn=world["report"],
+        memory_limit_in_mb=1769,
+        aws_request_id="req-1",
+        log_group_name="/aws/lambda/daily",
+        log_stream_name="s",
+        get_remaining_time_in_millis=lambda: 300_000,  # 270 s of budget: no earlier day fits
+    )
+    summary = report_handler({"date": TARGET.isoformat()}, context)
+    service.poll()
+    assert summary["handed_off"] == [DAYS[0].isoformat(), DAYS[1].isoformat()]
+    sent = [(h["date"], h["late_data"]) for h in service.handoffs]
+    assert sent == [(d.isoformat(), False) for d in DAYS[:2]]
