@@ -69,7 +69,7 @@ def _cpu() -> float:
 
 def _copy_hour_zero(client: Any, day: date) -> None:
     """Setup (untimed): every hour is the same size, so hour 00's rollup stands for the others."""
-    from daily_report import rollup_doc
+    from daily_report.source import rollup_doc
 
     body = client.get_object(Bucket=BUCKET, Key=rollup_doc.rollup_key(day, 0))["Body"].read()
     doc = rollup_doc.decode(body, "hour 00")
@@ -82,8 +82,8 @@ def _copy_hour_zero(client: Any, day: date) -> None:
 
 
 def _roll(endpoint: str, token: str | None) -> dict[str, float]:
-    from daily_report.rollup import Roller
-    from daily_report.source import PartialSource
+    from daily_report.rollup.roller import Roller
+    from daily_report.source.reader import PartialSource
 
     client = _client(endpoint)
     roller = Roller(PartialSource(BUCKET, client))
@@ -107,9 +107,9 @@ def child_refresh(endpoint: str) -> dict[str, float]:
 
 
 def _daily(endpoint: str, trusted: bool) -> dict[str, float]:
-    from daily_report import hourly
     from daily_report.report import build_report
-    from daily_report.source import PartialSource
+    from daily_report.source import hourly
+    from daily_report.source.reader import PartialSource
     from stream_processor.config import Config
 
     source = PartialSource(BUCKET, _client(endpoint))

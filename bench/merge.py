@@ -28,7 +28,8 @@ from datetime import UTC, date, datetime
 import orjson
 
 from daily_report.report import build_report
-from daily_report.source import PartialObject, merge_stream
+from daily_report.source.merge import merge_stream
+from daily_report.source.rollup_doc import PartialObject
 from stream_processor import aggregate
 from stream_processor.config import Config
 from stream_processor.decode import Batch, batch_id

@@ -1,9 +1,12 @@
 """logreview daily report: merge a day's partial aggregates into the review report and feed the alarms.
 
-Source: `source` (list and fetch a day's partials, streaming merge). Pure transforms: `days`
-(which day), `report` (the JSON report of DESIGN §7), `revision` (revisions and late data),
-`render_text`, `render_html`, `message` (SNS text). Sinks: `publish` (report objects, metrics,
-SNS). `job` wires them for one run; `handler` (Lambda) and `cli` (`logreview report`) call it.
+The packages follow the flow: `source` (read a day's partials and rollups, merge them, each batch
+once) → `report` (the JSON report of DESIGN §7) → `review` (baselines, first-seen, attention,
+revisions) → `render` (text, HTML, the SNS summary) → `publish` (report objects, metrics, SNS).
+Beside it: `rollup` (the hourly Rollup Lambda), `reconcile` (counts against CloudWatch's own).
+`days` and `period` say which days a run covers; `budget` keeps a run within Lambda's time and
+`handoff` sends what does not fit to a new invocation. `job` wires one run; `handler` (Lambda)
+and `cli` (`logreview report`) call it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """One report run: merge a day's partials, render, store, and feed the alarms; then late data.
 
-The run wires the source (partials), the pure transforms (report, revision, renderers) and the
+The run wires the source (partials, read by `source.reader`, merged by `source.hourly.merge_day`
+after the fan-out refreshed the rollups), the pure transforms (report, revision, renderers) and the
 sinks (report objects, metrics, SNS). Both the Lambda handler and the CLI call it.
 """
 
@@ -17,18 +18,25 @@ from stream_processor.observability import logger
 from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from . import fanout, review, revision
-from .completeness import CloudWatchCounts
+from .budget import AFTER_WAIT, DAY_NEED, FANOUT_MAX_WAIT, FINISH, RECONCILE_MIN, TARGET_NEED, Deadline
 from .days import lookback
 from .errors import ReportError
-from .message import subject, summary_message
+from .handoff import Handoff, day_event, period_event
 from .period import Period, merge_days
 from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys, period_keys
-from .reconcile_run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
-from .render_html import render_html
-from .render_text import render_text
+from .reconcile.cloudwatch import CloudWatchCounts
+from .reconcile.run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
+from .render.html import render_html
+from .render.message import subject, summary_message
+from .render.text import render_text
 from .report import Report, build_report
-from .source import DEFAULT_WORKERS, PartialSource
+from .review import revision
+from .review.enrich import enrich
+from .source import fanout
+from .source.fanout import FanOut
+from .source.hourly import merge_day
+from .source.merge import DEFAULT_WORKERS
+from .source.reader import PartialSource
 
 PERIOD_BASELINE = 4  # earlier weeks (or months) a period report is compared with
 
@@ -57,25 +65,28 @@ class ReportRun:
     config: Config
     partials: PartialSource
     store: ReportStore
+    fanout: FanOut | None = None  # the rollup function that refreshes a day's rollups first
     metrics: DailyMetrics | None = None
     notifier: Notifier | None = None
     counts: CloudWatchCounts | None = None
+    handoff: Handoff | None = None  # where days this invocation has no time for go (Lambda only)
     clock: Callable[[], datetime] = field(default=utc_now)
 
     @property
     def bucket(self) -> str:
         return self.store.bucket
 
-    def generate(self, day: date) -> Generated:
-        """Merge, build, compare with the baseline days, revise, render and write one day."""
-        merged = self.partials.merge_day(day)
+    def generate(self, day: date, wait: float | None = None) -> Generated:
+        """Merge (the fan-out waiting at most `wait` s for rollups), build, compare with the
+        baseline days, revise, render and write one day."""
+        merged = merge_day(self.partials, day, self.fanout, wait)
         body = build_report(day, merged.partial, merged.batches, self.config, objects=merged.objects)
         earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         history = [
             (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
         ]
         indexes = [found for d in earlier if (found := self.store.get_json(day_data_keys(d)[1]))]
-        body, index = review.enrich(body, merged.partial, history, indexes, self.config)
+        body, index = enrich(body, merged.partial, history, indexes, self.config)
         aggregate_key, index_key = day_data_keys(day)
         self.store.put_json(aggregate_key, merged.partial)
         self.store.put_json(index_key, index)
@@ -91,15 +102,21 @@ class ReportRun:
         )
         return Generated(report, keys, revision.changed(report, previous), text)
 
-    def generate_period(self, period: Period) -> Generated:
+    def generate_period(self, period: Period, deadline: Deadline | None = None) -> Generated:
         """A weekly or monthly report from the days' stored merged aggregates (a missing day is
-        generated first, which stores its aggregate)."""
-        days = []
+        generated first, which stores its aggregate). When the next missing day no longer fits in
+        the deadline, `OutOfTime` says to continue in a new invocation (the days so far are stored)."""
+        budget = deadline or Deadline.unlimited()
+        days, generated = [], 0
         for day in period.days:
             key = day_data_keys(day)[0]
             found = self.store.get_json(key)
             if found is None:
-                self.generate(day)
+                if generated and self.handoff is not None and not budget.allows(DAY_NEED + TARGET_NEED):
+                    why = f"period {period.label} continued: " + _short(budget, DAY_NEED + TARGET_NEED)
+                    raise OutOfTime(period_event(period, why))
+                self.generate(day, day_wait(budget, TARGET_NEED))
+                generated += 1
                 found = self.store.get_json(key)
             days.append(found)
         merged = merge_days(days)
@@ -113,7 +130,7 @@ class ReportRun:
             history.append((earlier.label, self.store.get_json(period_keys(earlier.kind, earlier.label)[1])))
         before = [period.first - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         indexes = [found for d in before if (found := self.store.get_json(day_data_keys(d)[1]))]
-        body, _ = review.enrich(body, merged, history, indexes, self.config)
+        body, _ = enrich(body, merged, history, indexes, self.config)
         keys = period_keys(period.kind, period.label)
         previous = self.store.get_json(keys[1])
         report = revision.finalise(body, previous, self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -131,42 +148,103 @@ class ReportRun:
             if written is None or newest >= written:
                 yield earlier
 
-    def run(self, day: date, *, late_data: bool = True) -> RunResult:
+    def run(
+        self, day: date, *, late_data: bool = True, deadline: Deadline | None = None, handed_off: bool = False
+    ) -> RunResult:
         """The scheduled job: revised earlier days, then the day (so its comparisons with them are
-        final on the first run), then metrics and one SNS message."""
-        revised = [self.generate(earlier) for earlier in sorted(self.late_days(day))] if late_data else []
-        target = self.generate(day)
+        final on the first run), then metrics and one SNS message. Within `deadline` (see `budget`):
+        earlier days that do not fit are handed off, reconciliation is skipped when time is short.
+        A `handed_off` run (one earlier day) sends its summary only when the report changed."""
+        budget = deadline or Deadline.unlimited()
+        revised, later = self.revise_late(day, budget) if late_data else ([], [])
+        target = self.generate(day, day_wait(budget, FINISH))
         now = self.clock()
         if self.metrics is not None:
             for generated in [target, *(r for r in revised if r.changed)]:
                 self.metrics.publish(generated.report, now)
-        reconciled = self.reconcile(day, target.report, now)
+        reconciled, skipped = self.reconcile(day, target.report, now, budget)
         message_id = None
-        if self.notifier is not None:
+        if self.notifier is not None and (target.changed or not handed_off):
             changed = [r.report for r in revised if r.changed]
             locations = [f"s3://{self.bucket}/{key}" for key in target.keys]
             link = self.store.presign(target.keys[2], now)
-            body = summary_message(target.report, locations, link, changed)
+            body = summary_message(target.report, locations, link, changed, later, skipped)
             message_id = self.notifier.publish(subject(target.report), body)
-        return RunResult(self.bucket, target, revised, message_id, reconciled)
+        return RunResult(self.bucket, target, revised, message_id, reconciled, later, skipped)
 
-    def reconcile(self, day: date, report: Report, now: datetime) -> Reconciliation | None:
-        """Compare the day with CloudWatch's counts and emit `ReconcileGap` (never fails the run)."""
+    def revise_late(self, day: date, budget: Deadline) -> tuple[list[Generated], list[date]]:
+        """The earlier days with late data, oldest first: generated here while one fits in front
+        of the target's reserve, the rest each handed off to its own invocation."""
+        revised: list[Generated] = []
+        later: list[date] = []
+        for earlier in sorted(self.late_days(day)):
+            if later or not budget.allows(DAY_NEED + TARGET_NEED):
+                later.append(earlier)
+            else:
+                revised.append(self.generate(earlier, day_wait(budget, TARGET_NEED)))
+        if not later:
+            return revised, later
+        why = f"late data, no time in the run of {day}: " + _short(budget, DAY_NEED + TARGET_NEED)
+        if self.handoff is None:  # nowhere to send them (not in Lambda): late, but not lost
+            logger.warning("no hand-off possible, generating past the budget", extra={"days": len(later)})
+            return revised + [self.generate(earlier) for earlier in later], []
+        for earlier in later:
+            self.handoff.send(day_event(earlier, why))
+        return revised, later
+
+    def reconcile(
+        self, day: date, report: Report, now: datetime, budget: Deadline
+    ) -> tuple[Reconciliation | None, list[str]]:
+        """Compare the day with CloudWatch's counts and emit `ReconcileGap` (never fails the run);
+        skipped, and said so, when the deadline leaves too little time. Insights waits obey it."""
         if self.counts is None:
-            return None
+            return None, []
+        if not budget.allows(FINISH + RECONCILE_MIN):
+            why = "reconciliation with CloudWatch skipped: " + _short(budget, FINISH + RECONCILE_MIN)
+            logger.warning("reconciliation skipped", extra={"date": day.isoformat(), "reason": why})
+            return None, [why]
         from botocore.exceptions import BotoCoreError, ClientError
 
+        counts = self.counts
         try:
             found = reconcile_day(
-                day, dict(report), self.config.log_groups, self.counts, self.bucket, 0.0, failure_queue_url()
+                day,
+                dict(report),
+                self.config.log_groups,
+                counts,
+                self.bucket,
+                0.0,
+                failure_queue_url(),
+                lambda: budget.wait(counts.query_timeout, FINISH),
             )
             if self.metrics is not None:
                 publish_gap(self.metrics.client, self.metrics.namespace, found, now)
         except (BotoCoreError, ClientError) as exc:
             logger.warning("reconciliation skipped", extra={"date": day.isoformat(), "error": str(exc)})
-            return None
+            return None, []
         logger.info("reconciled", extra={"date": day.isoformat(), "gap": found.gap, "lines": found.lines()})
-        return found
+        return found, []
+
+
+class OutOfTime(ReportError):
+    """A period report has to continue in a new invocation: `event` is what to send it."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(f"no time left: continue with {event}")
+        self.event = event
+
+
+def day_wait(budget: Deadline, reserve: float) -> float:
+    """How long a day's fan-out may wait for rollups: the cap, or less so that the day's own
+    merge and write (`AFTER_WAIT`) and `reserve` seconds more stay."""
+    wait = budget.wait(FANOUT_MAX_WAIT, AFTER_WAIT + reserve)
+    if wait < FANOUT_MAX_WAIT:
+        logger.info("fan-out wait limited by the deadline", extra={"wait": round(wait, 1)})
+    return wait
+
+
+def _short(budget: Deadline, needed: float) -> str:
+    return f"{budget.remaining():.0f} s left of the invocation, {needed:.0f} s needed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +256,8 @@ class RunResult:
     revised: list[Generated]
     message_id: str | None = None
     reconciled: Reconciliation | None = None
+    handed_off: list[date] = field(default_factory=list)  # earlier days sent to their own runs
+    skipped: list[str] = field(default_factory=list)  # optional work left out, and why
 
     def summary(self) -> dict[str, Any]:
         """The handler's small return value."""
@@ -193,6 +273,8 @@ class RunResult:
             "regenerated": [r.summary() for r in self.revised],
             "notification": self.message_id,
             "reconcile_gap": None if self.reconciled is None else self.reconciled.gap,
+            "handed_off": [day.isoformat() for day in self.handed_off],
+            "skipped": self.skipped,
         }
 
 
@@ -209,7 +291,8 @@ def from_environment(config: Config, bucket: str | None = None, notify: bool = T
     prefix = os.environ.get("SUBSCRIPTION_FILTER_PREFIX", "")
     return ReportRun(
         config=config,
-        partials=PartialSource(name, s3, DEFAULT_WORKERS, fanout.from_environment(), config.rules),
+        partials=PartialSource(name, s3, DEFAULT_WORKERS, config.rules),
+        fanout=fanout.from_environment(),
         store=ReportStore(name, s3),
         metrics=DailyMetrics(cloudwatch, metrics_namespace()),
         notifier=Notifier(topic, boto3.client("sns")) if topic and notify else None,

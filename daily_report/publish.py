@@ -18,9 +18,9 @@ from stream_processor.sinks.metrics import NAMESPACE
 from stream_processor.sinks.retention import lock_headers
 from stream_processor.sinks.s3 import absent
 
-from . import revision
 from .days import day_start
 from .report import Report
+from .review import revision
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

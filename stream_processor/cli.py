@@ -58,12 +58,12 @@ COMMANDS: dict[str, Command] = {
         "logreview replay --since 2026-11-27 --until 2026-11-28 --log-group /admin/logs",
     ),
     "rollup": Command(
-        "daily_report.rollup_cli",
+        "daily_report.rollup.cli",
         "merge the partials of each UTC hour into rollups (what the hourly rollup function does)",
         "logreview rollup --date 2026-11-28",
     ),
     "reconcile": Command(
-        "daily_report.reconcile_cli",
+        "daily_report.reconcile.cli",
         "compare a day's hourly event counts with CloudWatch's own and print how to recover gaps",
         "logreview reconcile --date 2026-11-28 --log-group /admin/logs",
     ),

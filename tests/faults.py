@@ -168,7 +168,7 @@ def generate_day(
 def merged_partials(s3: Any, bucket: str, date: str) -> aggregate.Partial:
     """Every partial of the day under aggregates/, merged with each batch counted once (a bundle
     overlapping batches already counted is rebuilt from its archive, as the daily job does)."""
-    from daily_report.source import Deduper
+    from daily_report.source.merge import Deduper
     from tests.conftest import list_keys
 
     def read(key: str) -> bytes:

@@ -11,12 +11,12 @@ from typing import Any
 
 import orjson
 
-from daily_report.message import summary_message
 from daily_report.publish import Link
-from daily_report.render_html import render_html
-from daily_report.render_text import render_text
+from daily_report.render.html import render_html
+from daily_report.render.message import summary_message
+from daily_report.render.text import render_text
 from daily_report.report import build_report
-from daily_report.revision import finalise
+from daily_report.review.revision import finalise
 from stream_processor import aggregate
 from stream_processor.config import Config
 from tests.conftest import list_keys

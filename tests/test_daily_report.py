@@ -14,14 +14,15 @@ import pytest
 
 from daily_report.days import day_range, lookback, report_day
 from daily_report.errors import ReportError
-from daily_report.formatting import inert
-from daily_report.message import subject, summary_message
 from daily_report.publish import Link, daily_metric_data
-from daily_report.render_html import render_html
-from daily_report.render_text import render_text
+from daily_report.render.formatting import inert
+from daily_report.render.html import render_html
+from daily_report.render.message import subject, summary_message
+from daily_report.render.text import render_text
 from daily_report.report import build_report
-from daily_report.revision import content, encode, finalise
-from daily_report.source import PartialObject, merge_stream
+from daily_report.review.revision import content, encode, finalise
+from daily_report.source.merge import merge_stream
+from daily_report.source.rollup_doc import PartialObject
 from stream_processor import aggregate
 from stream_processor.config import Config
 from stream_processor.pipeline import process_data

@@ -674,9 +674,16 @@ def test_rollup_role_is_least_privilege(template: dict[str, Any]) -> None:
     assert allowed(res, "RollupRole", "sqs:SendMessage", values) == ["<FailureQueue.Arn>"]
 
 
-def test_daily_report_may_invoke_only_the_rollup_function_to_fan_out(template: dict[str, Any]) -> None:
+def test_daily_report_may_invoke_only_the_rollup_function_and_itself(template: dict[str, Any]) -> None:
     values, res = defaults(template), template["Resources"]
-    assert allowed(res, "DailyReportRole", "lambda:InvokeFunction", values) == ["<RollupFunction.Arn>"]
+    itself = "arn:aws:lambda:eu-west-1:123456789012:function:logreview-daily-report"  # hand-offs
+    name = resolve(res["DailyReportFunction"]["Properties"]["FunctionName"], values)
+    assert name == itself.rsplit(":", 1)[1]
+    assert allowed(res, "DailyReportRole", "lambda:InvokeFunction", values) == [
+        "<RollupFunction.Arn>",
+        itself,
+        f"{itself}:*",
+    ]
     assert allowed(res, "StreamProcessorRole", "lambda:InvokeFunction", values) == []
     env = res["DailyReportFunction"]["Properties"]["Environment"]["Variables"]
     assert env["ROLLUP_FUNCTION"] == {"Ref": "RollupFunction"}
@@ -713,7 +720,7 @@ def test_catch_up_schedule_rolls_up_the_current_hour_every_quarter(template: dic
     transform = target["InputTransformer"]
     assert transform["InputPathsMap"] == {"time": "$.time"}
     event = json.loads(transform["InputTemplate"].replace("<time>", '"2026-03-14T05:15:00Z"'))
-    from daily_report.rollup import event_hours
+    from daily_report.rollup.roller import event_hours
 
     assert [(str(day), hour) for day, hour in event_hours(event)] == [("2026-03-14", 5)]
     permission = resources["CatchUpRollupSchedulePermission"]["Properties"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import urllib.request
+import zipfile
 from typing import Any
 
+import boto3
 import orjson
 
-from daily_report import revision
 from daily_report.handler import lambda_handler as daily_handler
+from daily_report.review import revision
 from daily_report.rollup import lambda_handler as rollup_handler
 from stream_processor import aggregate
 from stream_processor.handler import lambda_handler
@@ -33,6 +37,33 @@ def relocate_unhoured(s3: Any, bucket: str) -> None:
             ServerSideEncryption="AES256",
         )
         s3.delete_object(Bucket=bucket, Key=key)
+
+
+def moto_function(endpoint: str, name: str, handler: str) -> str:
+    """A function registered in moto's docker-less Lambda backend (invokes are accepted, nothing
+    runs: a test plays the Lambda service); its ARN."""
+    config = orjson.dumps({"lambda": {"use_docker": False}})
+    request = urllib.request.Request(  # noqa: S310 - the local moto server's http:// URL
+        f"{endpoint}/moto-api/config", data=config, headers={"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {}, "Action": "sts:AssumeRole"}],
+    }
+    policy = orjson.dumps(trust).decode()
+    role = boto3.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr(handler.rsplit(".", 1)[0].replace(".", "/") + ".py", "")
+    created = boto3.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler=handler,
+        Code={"ZipFile": code.getvalue()},
+    )
+    return str(created["FunctionArn"])
 
 
 def stream(aws: dict[str, Any], payloads: list[dict[str, Any]]) -> None:

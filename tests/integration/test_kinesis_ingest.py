@@ -12,7 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from daily_report.source import PartialSource
+from daily_report.source.hourly import merge_day
+from daily_report.source.reader import PartialSource
 from stream_processor import aggregate
 from stream_processor.cli import main
 from stream_processor.decode import split_members
@@ -63,7 +64,7 @@ def test_redelivery_overwrites_and_regrouping_counts_every_batch_once(aws: dict[
         assert_exact(s3, bucket, day.truth, date)
     from datetime import date as Date
 
-    merged = PartialSource(bucket, s3).merge_day(Date.fromisoformat(day.date))
+    merged = merge_day(PartialSource(bucket, s3), Date.fromisoformat(day.date))
     assert merged.deduper is not None
     assert merged.batches == len(records)  # every batch once, though three bundles name them
     assert merged.deduper.duplicates + merged.deduper.rebuilt == 2  # the 2nd and 3rd bundles read
@@ -77,7 +78,7 @@ def test_a_regrouped_overlap_is_rebuilt_from_the_archive(aws: dict[str, Any]) ->
     lambda_handler(kinesis_event(records[third:]), None)  # overlaps the first by a third
     from datetime import date as Date
 
-    merged = PartialSource(bucket, s3).merge_day(Date.fromisoformat(day.date))
+    merged = merge_day(PartialSource(bucket, s3), Date.fromisoformat(day.date))
     assert merged.deduper is not None and merged.deduper.rebuilt == 1  # whichever came second
     assert merged.batches == len(records)
     assert_exact(s3, bucket, day.truth, day.date)

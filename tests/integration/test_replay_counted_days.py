@@ -15,7 +15,8 @@ import orjson
 import pytest
 
 from daily_report.report import build_report
-from daily_report.source import PartialSource
+from daily_report.source.hourly import merge_day
+from daily_report.source.reader import PartialSource
 from stream_processor.cli import main
 from stream_processor.config import Config
 from stream_processor.handler import lambda_handler
@@ -59,7 +60,7 @@ def _firehose_object(events: list[dict[str, Any]]) -> bytes:
 
 
 def _report(s3: Any, bucket: str) -> dict[str, Any]:
-    merged = PartialSource(bucket, s3, workers=4).merge_day(DAY)
+    merged = merge_day(PartialSource(bucket, s3, workers=4), DAY)
     return build_report(DAY, merged.partial, merged.objects, Config())["log_groups"][ADMIN]
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from daily_report.handler import lambda_handler as report_handler
-from daily_report.message import summary_message
 from daily_report.publish import Link
+from daily_report.render.message import summary_message
 from stream_processor.cli import main
 from stream_processor.handler import lambda_handler as stream_handler
 from tests.builders import ADMIN, compress, envelope, log_event, subscription_event

@@ -14,10 +14,11 @@ import orjson
 import pytest
 
 from daily_report.days import parse_day
-from daily_report.hourly import plan_day
-from daily_report.rollup import Roller, RollupError, event_hours, lambda_handler
-from daily_report.rollup_doc import PartialObject
-from daily_report.source import PartialSource
+from daily_report.rollup import lambda_handler
+from daily_report.rollup.roller import Roller, RollupError, event_hours
+from daily_report.source.hourly import plan_day
+from daily_report.source.reader import PartialSource
+from daily_report.source.rollup_doc import PartialObject
 from tests.conftest import list_keys
 from tests.faults import (
     ATTEMPTS,

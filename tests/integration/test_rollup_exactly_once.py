@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daily_report.errors import ReportError
-from daily_report.rollup import Roller
-from daily_report.rollup_doc import cover_entries, rollup_key
-from daily_report.source import PartialSource
+from daily_report.rollup.roller import Roller
+from daily_report.source.hourly import merge_day
+from daily_report.source.reader import PartialSource
+from daily_report.source.rollup_doc import cover_entries, rollup_key
 from stream_processor import aggregate, handler
 from stream_processor.config import clear_caches, load_config
 from stream_processor.handler import lambda_handler
@@ -114,7 +115,7 @@ def assert_once(merged: aggregate.Partial, names: set[str]) -> None:
 
 def assert_report_exact(aws: dict[str, Any], names: set[str]) -> None:
     """The daily merge counts every batch once, and the report equals the one without rollups."""
-    assert_once(source(aws).merge_day(DAY).partial, names)
+    assert_once(merge_day(source(aws), DAY).partial, names)
     rolled = report(aws, DATE)
     assert rolled["batches"] == len(names)
     assert content(direct_report(aws, DATE)) == content(rolled)
@@ -177,7 +178,7 @@ def test_an_overlapping_rollup_whose_partials_expired_is_a_clear_error(
     (expired, *_) = list_keys(s3, bucket, f"aggregates/dt={DATE}/hour=11/")
     s3.delete_object(Bucket=bucket, Key=expired)  # what the lifecycle rule does after N days
     with pytest.raises(ReportError, match=r"hour=11.json counts batches another hour counts too"):
-        source(aws).merge_day(DAY)
+        merge_day(source(aws), DAY)
 
 
 def test_a_late_bundle_read_by_the_daily_job_overlapping_another_hours_rollup(
@@ -187,7 +188,7 @@ def test_a_late_bundle_read_by_the_daily_job_overlapping_another_hours_rollup(
     deliver("c")
     roll_up(date=DATE)  # hour 11 holds b and c, every other hour is empty
     deliver("a", "b")  # late under hour=09, not rolled up: the daily job reads it itself
-    plan_reads = source(aws).merge_day(DAY).objects
+    plan_reads = merge_day(source(aws), DAY).objects
     assert plan_reads == 3
     assert_report_exact(aws, {"a", "b", "c"})
 
@@ -235,4 +236,4 @@ def test_rollups_and_the_daily_merge_count_every_batch_once(
         found = here.rollup(DAY, hour)
         if found is not None:  # each rollup alone counts the batches of the partials it covers once
             assert_once(found.partial, covered_batches(aws["s3"], bucket, found.prefix, found.covers))
-    assert_once(here.merge_day(DAY).partial, delivered)
+    assert_once(merge_day(here, DAY).partial, delivered)

@@ -9,16 +9,12 @@ on the wire, and runs `daily_report.rollup.lambda_handler` with it.
 
 from __future__ import annotations
 
-import io
 import threading
-import urllib.request
 import uuid
-import zipfile
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import boto3
 import orjson
 import pytest
 
@@ -28,7 +24,7 @@ from stream_processor.config import load_config
 from tests.conftest import list_keys
 from tests.faultproxy import FaultProxy
 from tests.faults import Day, generate_day, proxied, read_report, report_counts
-from tests.integration.rollup_kit import content, direct_report, stream
+from tests.integration.rollup_kit import content, direct_report, moto_function, stream
 
 DATE = "2025-11-26"
 INVOKE = "lambda:POST"  # how the proxy names POST /2015-03-31/functions/NAME/invocations
@@ -42,29 +38,8 @@ def day() -> Day:
 @pytest.fixture
 def rollup_function(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
     """A rollup function registered in moto (docker-less backend), named in ROLLUP_FUNCTION."""
-    config = orjson.dumps({"lambda": {"use_docker": False}})
-    request = urllib.request.Request(  # noqa: S310 - the local moto server's http:// URL
-        f"{aws['endpoint']}/moto-api/config", data=config, headers={"Content-Type": "application/json"}
-    )
-    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
     name = f"rollup-{uuid.uuid4().hex[:8]}"
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {}, "Action": "sts:AssumeRole"}],
-    }
-    role = boto3.client("iam").create_role(
-        RoleName=name, AssumeRolePolicyDocument=orjson.dumps(trust).decode()
-    )
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("daily_report/rollup.py", "")
-    boto3.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="daily_report.rollup.lambda_handler",
-        Code={"ZipFile": code.getvalue()},
-    )
+    moto_function(aws["endpoint"], name, "daily_report.rollup.lambda_handler")
     monkeypatch.setenv("ROLLUP_FUNCTION", name)
     return name
 
@@ -102,9 +77,9 @@ def service(aws: dict[str, Any], rollup_function: str) -> Iterator[tuple[FaultPr
 
 def _run_daily(wait_seconds: float = 60.0) -> None:
     job = from_environment(load_config(), notify=False)
-    assert job.partials.fanout is not None
-    job.partials.fanout.poll_seconds = 0.1
-    job.partials.fanout.wait_seconds = wait_seconds
+    assert job.fanout is not None
+    job.fanout.poll_seconds = 0.1
+    job.fanout.wait_seconds = wait_seconds
     job.run(date.fromisoformat(DATE), late_data=False)
 
 

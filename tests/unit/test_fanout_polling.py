@@ -7,7 +7,7 @@ from itertools import islice
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daily_report.fanout import FanOut, poll_delays
+from daily_report.source.fanout import FanOut, poll_delays
 
 
 def test_polls_at_once_then_backs_off_to_the_longest_wait() -> None:

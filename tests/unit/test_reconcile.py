@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from daily_report.completeness import insights_hours
-from daily_report.reconcile import Expected, compare, gap_total, hourly_events, recovery_commands
+from daily_report.reconcile.cloudwatch import insights_hours
+from daily_report.reconcile.compare import Expected, compare, gap_total, hourly_events, recovery_commands
 
 DAY = date(2026, 11, 28)
 

@@ -6,10 +6,10 @@ import datetime as dt
 from types import SimpleNamespace
 
 from daily_report.publish import PRESIGN_SECONDS, link_seconds
-from daily_report.render_html import render_html
-from daily_report.render_text import render_text
+from daily_report.render.html import render_html
+from daily_report.render.text import render_text
 from daily_report.report import build_report
-from daily_report.revision import finalise
+from daily_report.review.revision import finalise
 from stream_processor import aggregate, counters
 from stream_processor.config import Config
 

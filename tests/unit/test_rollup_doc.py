@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daily_report import rollup_doc
-from daily_report.rollup import RollupError, event_hours, parse_hour
-from daily_report.rollup_doc import PartialObject, Rollup, classify, cover_entries, join
+from daily_report.rollup.roller import RollupError, event_hours, parse_hour
+from daily_report.source import rollup_doc
+from daily_report.source.rollup_doc import PartialObject, Rollup, classify, cover_entries, join
 from stream_processor import aggregate
 
 PREFIX = "aggregates/dt=2026-03-14/hour=05/"

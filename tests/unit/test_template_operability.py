@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cfnlint.decode.cfn_yaml import load
 
-from daily_report.reconcile_run import GAP_METRIC
+from daily_report.reconcile.run import GAP_METRIC
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Iterator
@@ -63,9 +64,11 @@ class Context:
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
+    timeout_s: float = 60.0  # the function's configured Timeout (the daily job budgets by it)
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return max(0, int((self.started + self.timeout_s - time.monotonic()) * 1000))
 
 
 @contextlib.contextmanager
@@ -217,7 +220,8 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     module, _, attribute = self.handler.rpartition(".")
     handler = getattr(importlib.import_module(module), attribute)
     payload = json.loads(event) if isinstance(event, str) else (event or {})
-    context = Context(self.function_name, int(self.memory_size), self.function_arn)
+    timeout = float(self.timeout)
+    context = Context(self.function_name, int(self.memory_size), self.function_arn, timeout_s=timeout)
     # The environment is process-wide. Invocations here are sequential, or nested in one whose
     # code is blocked in the invoke call (DailyReport's fan-out to Rollup), so swapping it is safe;
     # the caller's default session is given back afterwards.

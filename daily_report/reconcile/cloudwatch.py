@@ -13,7 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .reconcile import HOURS, Expected
+from botocore.exceptions import BotoCoreError, ClientError
+
+from stream_processor.observability import logger
+
+from .compare import HOURS, Expected
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -33,14 +37,18 @@ class CloudWatchCounts:
         filter_prefix: str = "",
         query_timeout: float = 300,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cloudwatch = cloudwatch
         self.logs = logs
         self.filter_prefix = filter_prefix
         self.query_timeout = query_timeout
         self.sleep = sleep
+        self.clock = clock
 
-    def expected(self, log_group: str, day: date) -> Expected:
+    def expected(self, log_group: str, day: date, wait: float | None = None) -> Expected:
+        """CloudWatch's counts of the group's day; an Insights query waits at most `wait` seconds
+        (the run's budget), never more than `query_timeout`."""
         filters = self._filter_dimensions(log_group)
         forwarded = self._sum_series("ForwardedLogEvents", filters, day)
         errors = _total(self._sum_series("DeliveryErrors", filters, day))
@@ -50,7 +58,11 @@ class CloudWatchCounts:
         incoming = self._sum_series("IncomingLogEvents", [[_dim("LogGroupName", log_group)]], day)
         if any(value is not None for value in incoming):
             return Expected(log_group, "IncomingLogEvents", incoming, errors, throttled)
-        counted = self._insights(log_group, day)
+        most = self.query_timeout if wait is None else min(wait, self.query_timeout)
+        if most <= 0:
+            logger.warning("insights query skipped: no time left", extra={"log_group": log_group})
+            return Expected(log_group, "none", [None] * HOURS, errors, throttled)
+        counted = self._insights(log_group, day, most)
         if counted is not None:
             return Expected(log_group, "insights", counted, errors, throttled)
         return Expected(log_group, "none", [None] * HOURS, errors, throttled)
@@ -99,8 +111,8 @@ class CloudWatchCounts:
                         hourly[hour] = (hourly[hour] or 0) + round(value)
         return hourly
 
-    def _insights(self, log_group: str, day: date) -> list[int | None] | None:
-        """Counts from a Logs Insights query, or None when it fails or runs past the timeout."""
+    def _insights(self, log_group: str, day: date, wait: float) -> list[int | None] | None:
+        """Counts from a Logs Insights query, or None when it fails or runs past `wait` seconds."""
         start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
         try:
             query_id = self.logs.start_query(
@@ -108,15 +120,21 @@ class CloudWatchCounts:
             )["queryId"]
         except self.logs.exceptions.ClientError:
             return None
-        deadline = time.monotonic() + self.query_timeout
-        while time.monotonic() < deadline:
+        deadline = self.clock() + wait
+        while self.clock() < deadline:
             answer = self.logs.get_query_results(queryId=query_id)
             if answer["status"] == "Complete":
                 return insights_hours(answer.get("results", []), day)
             if answer["status"] in ("Failed", "Cancelled", "Timeout", "Unknown"):
                 return None
-            self.sleep(1.0)
-        self.logs.stop_query(queryId=query_id)
+            self.sleep(min(1.0, max(0.0, deadline - self.clock())))
+        logger.warning(
+            "insights query stopped", extra={"log_group": log_group, "date": day.isoformat(), "waited": wait}
+        )
+        try:  # best effort: an unstopped query ends by itself (after 60 min), the run goes on
+            self.logs.stop_query(queryId=query_id)
+        except (BotoCoreError, ClientError) as exc:
+            logger.warning("insights query not stopped", extra={"log_group": log_group, "error": str(exc)})
         return None
 
 

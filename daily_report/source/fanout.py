@@ -28,13 +28,14 @@ from botocore.exceptions import ClientError
 
 from stream_processor.observability import logger
 
+from ..budget import FANOUT_MAX_WAIT
 from .hourly import DayPlan, plan_day, plan_trusted
 from .rollup_doc import HOURS, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
-    from .source import PartialSource
+    from .reader import PartialSource
 
 REFRESH_METADATA = "refresh-token"  # daily_report.rollup writes it as x-amz-meta-refresh-token
 
@@ -59,7 +60,7 @@ class FanOut:
 
     client: LambdaClient
     function: str
-    wait_seconds: float = 660.0
+    wait_seconds: float = FANOUT_MAX_WAIT  # the cap; a run's deadline may allow less (`refresh`)
     first_poll_seconds: float = 0.5
     poll_seconds: float = 5.0  # the longest wait between two polls
     sleep: Callable[[float], None] = field(default=time.sleep)
@@ -70,14 +71,16 @@ class FanOut:
             payload = orjson.dumps({"hour": _hour_text(day, hour), "token": token})
             self.client.invoke(FunctionName=self.function, InvocationType="Event", Payload=payload)
 
-    def refresh(self, source: PartialSource, day: date) -> DayPlan:
-        """Refresh the 24 rollups; the plan: refreshed hours from rollups, the rest by listing."""
+    def refresh(self, source: PartialSource, day: date, wait: float | None = None) -> DayPlan:
+        """Refresh the 24 rollups, waiting at most `wait` seconds (the run's budget; never more
+        than `wait_seconds`); the plan: refreshed hours from rollups, the rest by listing."""
         token = uuid.uuid4().hex
         hours = list(HOURS)
         self.invoke(day, hours, token)
-        logger.info("rollup refresh requested", extra={"date": day.isoformat(), "token": token})
+        most = self.wait_seconds if wait is None else min(wait, self.wait_seconds)
+        logger.info("rollup refresh requested", extra={"date": day.isoformat(), "token": token, "wait": most})
         waiting = set(hours)
-        deadline = self.clock() + self.wait_seconds
+        deadline = self.clock() + most
         delays = poll_delays(self.first_poll_seconds, self.poll_seconds)
         while waiting and self.clock() < deadline:
             if delay := next(delays):

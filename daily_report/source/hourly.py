@@ -30,18 +30,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from stream_processor import aggregate
 from stream_processor.bundle import BatchLedger
 from stream_processor.observability import logger
 
-from .errors import ReportError
+from ..errors import ReportError
+from .merge import DayMerge, merge_stream
+from .reader import partial_prefix
 from .rollup_doc import HOURS, PartialObject, Rollup, classify, hour_prefix, rollup_key
-from .source import DayMerge, merge_stream
 
 if TYPE_CHECKING:
-    from .source import PartialSource
+    from .reader import PartialSource
 
 PLAN_WORKERS = 8  # hours planned at once: bounds the rollup documents held in memory
 
@@ -185,8 +186,21 @@ def merge_planned(source: PartialSource, plan: DayPlan) -> DayMerge:
     return merged
 
 
-def merge_day(source: PartialSource, day: date) -> DayMerge:
-    """With a rollup function: refresh the 24 rollups through it (fan-out), merge them and what
-    could not be refreshed; without: list every hour here and merge rollups + what they miss."""
-    plan = source.fanout.refresh(source, day) if source.fanout is not None else plan_day(source, day)
-    return merge_planned(source, plan)
+class Refresher(Protocol):
+    """What brings a day's rollups up to date before the merge (`fanout.FanOut`)."""
+
+    def refresh(self, source: PartialSource, day: date, wait: float | None = None) -> DayPlan: ...
+
+
+def merge_day(
+    source: PartialSource, day: date, refresher: Refresher | None = None, wait: float | None = None
+) -> DayMerge:
+    """The day merged. With a `refresher` (the fan-out to the rollup function): refresh the 24
+    rollups, waiting at most `wait` seconds, merge them and what could not be refreshed; without:
+    list every hour here and merge rollups + what they miss."""
+    plan = refresher.refresh(source, day, wait) if refresher is not None else plan_day(source, day)
+    merged = merge_planned(source, plan)
+    found = merged.partial["date"]
+    if found is not None and found != day.isoformat():
+        raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
+    return merged

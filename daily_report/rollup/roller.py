@@ -1,11 +1,12 @@
-"""Rollup Lambda: merge one UTC hour's partials into `rollups/dt=YYYY-MM-DD/hour=HH.json`.
+"""Rollups: merge one UTC hour's partials into `rollups/dt=YYYY-MM-DD/hour=HH.json`.
 
-Event (DESIGN §12): an EventBridge scheduled event rolls up the hour before the previous one (the
-run at 05:07 rolls up 03:00-04:00, leaving late deliveries an hour); `{"hour": "YYYY-MM-DDTHH"}`
-rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day; `{"time": T, "hours_back":
-n}` the hour n hours before T (the catch-up schedule sends n = 0 every 15 minutes, so that the
-current hour's rollup grows in small steps and no single run has a whole hour to merge). An optional `"token"`
-(the daily job's fan-out) is written into the rollup's metadata, even when nothing changed.
+The Lambda's event (DESIGN §12, `handler`): an EventBridge scheduled event rolls up the hour before
+the previous one (the run at 05:07 rolls up 03:00-04:00, leaving late deliveries an hour);
+`{"hour": "YYYY-MM-DDTHH"}` rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day;
+`{"time": T, "hours_back": n}` the hour n hours before T (the catch-up schedule sends n = 0 every
+15 minutes, so that the current hour's rollup grows in small steps and no single run has a whole
+hour to merge). An optional `"token"` (the daily job's fan-out) is written into the rollup's
+metadata, even when nothing changed.
 
 A run is incremental and idempotent. With no rollup yet (or a stale one: a covered partial was
 rewritten since), it merges every partial listed under the hour. With a usable rollup it merges
@@ -23,21 +24,20 @@ from datetime import UTC, date, timedelta
 from heapq import merge as merge_sorted
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
 from stream_processor.config import load_config
-from stream_processor.observability import annotate, lambda_entry, logger
+from stream_processor.observability import logger
 from stream_processor.pipeline import Rules
-from stream_processor.sinks.metrics import metrics_namespace
 from stream_processor.sinks.s3 import s3_client
 
-from .days import is_scheduled, parse_day, parse_time
-from .errors import ReportError
-from .fanout import REFRESH_METADATA
-from .rollup_doc import (
+from ..days import is_scheduled, parse_day, parse_time
+from ..errors import ReportError
+from ..source.fanout import REFRESH_METADATA
+from ..source.merge import DEFAULT_WORKERS, merge_stream
+from ..source.reader import PartialSource
+from ..source.rollup_doc import (
     HOURS,
     PartialObject,
     Rollup,
@@ -48,7 +48,6 @@ from .rollup_doc import (
     join_ids,
     rollup_key,
 )
-from .source import DEFAULT_WORKERS, PartialSource, merge_stream
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -247,25 +246,3 @@ def from_environment(bucket: str | None = None, workers: int = DEFAULT_WORKERS) 
     if not name:
         raise RollupError("no report bucket: set REPORT_BUCKET or pass --bucket")
     return Roller(PartialSource(name, s3_client(), workers, rules=configured_rules))
-
-
-def _emit(results: list[HourResult]) -> None:
-    """`RollupHours` (hours rolled up, written or unchanged): the missing-rollup alarm watches it."""
-    metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
-    metrics.add_metric(name="RollupHours", unit=MetricUnit.Count, value=len(results))
-    metrics.add_metric(
-        name="RollupPartialsFetched", unit=MetricUnit.Count, value=sum(r.fetched for r in results)
-    )
-    metrics.flush_metrics()
-
-
-@lambda_entry
-def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    hours = event_hours(event)
-    annotate(rollup_hours=len(hours), rollup_first=format_hour(*hours[0]))
-    token = event.get("token")
-    results = roll_up_hours(from_environment(), hours, token=token if isinstance(token, str) else None)
-    _emit(results)
-    summary = {"hours": [r.summary() for r in results]}
-    logger.info("rollup done", extra=summary)
-    return summary

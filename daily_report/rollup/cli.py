@@ -13,9 +13,9 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import ReportError
-from .rollup import HourResult, event_hours, from_environment, roll_up_hours
-from .source import DEFAULT_WORKERS
+from ..errors import ReportError
+from ..source.merge import DEFAULT_WORKERS
+from .roller import HourResult, event_hours, from_environment, roll_up_hours
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

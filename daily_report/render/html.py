@@ -10,9 +10,9 @@ import html
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ..report import Report
 from .formatting import describe_alert, folded_note, inert, number, percent
-from .render_trends import attention_html, changes_html, deviating_hours, trend_table
-from .report import Report
+from .trends import attention_html, changes_html, deviating_hours, trend_table
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733;padding:0 1rem}

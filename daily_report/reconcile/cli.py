@@ -15,11 +15,11 @@ import os
 from stream_processor.config_cli import add_config_option, config_from_args
 from stream_processor.sinks.s3 import s3_client
 
-from .completeness import CloudWatchCounts
-from .days import parse_day
-from .errors import ReportError
-from .publish import ReportStore
-from .reconcile_run import failure_queue_url, reconcile_day
+from ..days import parse_day
+from ..errors import ReportError
+from ..publish import ReportStore
+from .cloudwatch import CloudWatchCounts
+from .run import failure_queue_url, reconcile_day
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

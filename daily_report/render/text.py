@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..report import Report
 from .formatting import describe_alert, folded_note, inert, number, percent
-from .render_review import attention_lines, change_lines
-from .report import Report
+from .review import attention_lines, change_lines
 
 WIDTH = 100
 

@@ -6,13 +6,13 @@ Shared by `logreview reconcile` and the daily job (which emits the `ReconcileGap
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .completeness import CloudWatchCounts
-from .reconcile import GroupResult, compare, gap_total, hourly_events, recovery_commands
+from .cloudwatch import CloudWatchCounts
+from .compare import GroupResult, compare, gap_total, hourly_events, recovery_commands
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -60,9 +60,13 @@ def reconcile_day(
     bucket: str,
     tolerance: float = 0.0,
     failure_queue: str | None = None,
+    wait: Callable[[], float] | None = None,
 ) -> Reconciliation:
+    """Each group's hours against CloudWatch's; `wait()`, when given, says how long the group's
+    Insights query (if one is needed) may still wait: the run's budget, read group by group."""
     results = [
-        compare(hourly_events(report, group), counts.expected(group, day), tolerance) for group in groups
+        compare(hourly_events(report, group), counts.expected(group, day, wait and wait()), tolerance)
+        for group in groups
     ]
     commands = [
         command for result in results for command in recovery_commands(result, day, bucket, failure_queue)

@@ -7,11 +7,12 @@ and cut; the message stays far below SNS's 256 KiB.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
+from ..publish import Link
+from ..report import Report
 from .formatting import describe_alert, inert, number, percent
-from .publish import Link
-from .render_review import attention_lines
-from .report import Report
+from .review import attention_lines
 
 MAX_ALERTS = 50
 
@@ -34,9 +35,14 @@ def link_heading(link: Link) -> str:
 
 
 def summary_message(
-    report: Report, locations: Sequence[str], link: Link, revised: Sequence[Report] = ()
+    report: Report,
+    locations: Sequence[str],
+    link: Link,
+    revised: Sequence[Report] = (),
+    handed_off: Sequence[date] = (),
+    skipped: Sequence[str] = (),
 ) -> str:
-    """The body of the SNS message."""
+    """The body of the SNS message; what the run handed off or skipped for lack of time is said."""
     totals = report["totals"]
     lines = [
         f"Daily log review for {report['date']} (UTC), revision {report['revision']}",
@@ -61,4 +67,9 @@ def summary_message(
             f"  {r['date']}: revision {r['revision']}, {number(r['late_data']['partials'])} late partial(s)"
             for r in revised
         ]
+    if handed_off:
+        lines += ["", "Earlier days with late data, regenerated in runs of their own (a summary if changed):"]
+        lines += [f"  {day.isoformat()}" for day in handed_off]
+    if skipped:
+        lines += ["", "Not done in this run (time):", *(f"  {why}" for why in skipped)]
     return "\n".join(lines) + "\n"

@@ -1,6 +1,6 @@
-"""Read a day's partial aggregates from S3 and merge them as a stream, counting each batch once.
+"""Merge partial aggregates as a stream (fetched on a bounded pool), counting each batch once.
 
-The listing is paginated and consumed lazily; at most `2 × workers` objects are in flight at
+The objects to read come lazily (a paginated listing); at most `2 × workers` objects are in flight at
 any moment and each body is merged (with the aggregate format's own `merge_into`) and dropped as
 soon as it arrives, so memory does not grow with the number of partials.
 
@@ -17,35 +17,20 @@ seeded lazily, when the first roaming partial arrives: a Direct-mode day never p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from queue import Empty, SimpleQueue
-from typing import TYPE_CHECKING
-
-from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
 from stream_processor.bundle import BatchLedger, rebuild
 from stream_processor.pipeline import DEFAULT_RULES, Rules
-from stream_processor.sinks.s3 import absent
 
-from . import rollup_doc
-from .errors import ReportError
-from .rollup_doc import HOURS, PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-
-    from .fanout import FanOut
+from ..errors import ReportError
+from .rollup_doc import PartialObject
 
 DEFAULT_WORKERS = 16
-
-
-def partial_prefix(day: date) -> str:
-    """`aggregates/dt=YYYY-MM-DD/`, the prefix the stream processor writes a day's partials to."""
-    return f"aggregates/dt={day.isoformat()}/"
 
 
 def roaming_ids(obj: PartialObject, partial: aggregate.Partial) -> Sequence[str]:
@@ -172,101 +157,3 @@ def merge_stream(
         while pending:
             merge_next(block=True)
     return result
-
-
-class PartialSource:
-    """The partials and rollups of one bucket: list a day or an hour (paginated), load one."""
-
-    def __init__(
-        self,
-        bucket: str,
-        client: S3Client,
-        workers: int = DEFAULT_WORKERS,
-        fanout: FanOut | None = None,
-        rules: Rules | Callable[[], Rules] = DEFAULT_RULES,
-    ) -> None:
-        self.bucket = bucket
-        self.client = client
-        self.workers = workers
-        self.fanout = fanout
-        self.rules = rules  # the live path's: an overlapping bundle is rebuilt with them
-
-    def deduper(self, seed: Callable[[], Iterable[str]] | None = None) -> Deduper:
-        """A fresh exactly-once filter reading archive objects of this bucket."""
-        return Deduper(self.fetch_key, self.rules, seed=seed)
-
-    def fetch_key(self, key: str) -> bytes:
-        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        return body
-
-    def list_prefix(self, prefix: str, direct_only: bool = False) -> Iterator[PartialObject]:
-        """`.json` objects under `prefix` in key order; `direct_only` skips deeper "folders"."""
-        paginator = self.client.get_paginator("list_objects_v2")
-        extra = {"Delimiter": "/"} if direct_only else {}
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, **extra):  # type: ignore[arg-type]
-            for item in page.get("Contents", []):
-                if item["Key"].endswith(".json"):
-                    yield PartialObject(item["Key"], item["LastModified"], plain_etag(item.get("ETag", "")))
-
-    def list_day(self, day: date) -> Iterator[PartialObject]:
-        """Every partial of `day` (all hours and the hour-less schema-1 layout), in key order."""
-        return self.list_prefix(partial_prefix(day))
-
-    def list_hour(self, day: date, hour: int) -> Iterator[PartialObject]:
-        return self.list_prefix(hour_prefix(day, hour))
-
-    def list_unhoured(self, day: date) -> Iterator[PartialObject]:
-        """Partials directly under `aggregates/dt=DAY/` (written before keys had an hour)."""
-        return self.list_prefix(partial_prefix(day), direct_only=True)
-
-    def newest_write(self, day: date) -> datetime | None:
-        """When the most recent partial of `day` was written (listing only, the hours at once)."""
-        prefixes = [hour_prefix(day, hour) for hour in HOURS]
-
-        def newest(prefix: str | None) -> datetime | None:
-            listing = self.list_unhoured(day) if prefix is None else self.list_prefix(prefix)
-            return max((obj.last_modified for obj in listing), default=None)
-
-        with ThreadPoolExecutor(max_workers=max(1, min(len(prefixes), self.workers))) as pool:
-            found = list(pool.map(newest, [None, *prefixes]))
-        return max((moment for moment in found if moment is not None), default=None)
-
-    def fetch(self, obj: PartialObject) -> bytes:
-        body: bytes = self.client.get_object(Bucket=self.bucket, Key=obj.key)["Body"].read()
-        return body
-
-    def rollup(self, day: date, hour: int, etag: str | None = None) -> Rollup | None:
-        """The stored rollup of one hour, or None when there is none. With `etag`: that version
-        only (the one a plan merges); a rollup rewritten since is an error (run again)."""
-        key = rollup_key(day, hour)
-        try:
-            if etag is None:
-                response = self.client.get_object(Bucket=self.bucket, Key=key)
-            else:
-                response = self.client.get_object(Bucket=self.bucket, Key=key, IfMatch=f'"{etag}"')
-            body = response["Body"].read()
-        except ClientError as exc:
-            if etag is None and absent(exc):
-                return None
-            if etag is not None and exc.response.get("Error", {}).get("Code") in (
-                "PreconditionFailed",
-                "412",
-            ):
-                raise ReportError(f"{key} was rewritten while the day was merged; run again") from exc
-            raise
-        try:
-            found = rollup_doc.decode(body, key)
-        except ValueError as exc:
-            raise ReportError(str(exc)) from exc
-        found.etag = plain_etag(response.get("ETag", ""))
-        return found
-
-    def merge_day(self, day: date) -> DayMerge:
-        """The day merged: each hour's rollup plus what it does not cover (see `hourly`)."""
-        from .hourly import merge_day
-
-        merged = merge_day(self, day)
-        found = merged.partial["date"]
-        if found is not None and found != day.isoformat():
-            raise ReportError(f"partials under {partial_prefix(day)} are for {found}")
-        return merged

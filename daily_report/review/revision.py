@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .report import Report
+from ..report import Report
 
 BOOKKEEPING = ("generated_at", "revision", "late_data")
 # Comparisons with other days (review.py): they follow the history, not the day's own data, so a

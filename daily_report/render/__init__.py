@@ -1,0 +1,3 @@
+"""A report made readable (pure): `text` (the reviewer's text report), `html` (with inline SVG
+charts, `trends` for its tables), `review` (the attention and change lines both share), `message`
+(the SNS summary), `formatting` (numbers, and making text inert)."""
