@@ -17,12 +17,15 @@ import pytest
 from stream_processor.replay.days import DayRange
 from stream_processor.replay.queue import encode_message
 from stream_processor.replay.select import SourceObject
-from tests.builders import stop_logging
-from tests.conftest import list_keys
+from tests.support import aws as moto_fixtures
+from tests.support.aws import list_keys
+from tests.support.builders import stop_logging
 
 from .emulator import install, poll_kinesis_mappings
 from .observe import Metric, emf_metrics, function_log_lines, put_metrics
 from .stack import Stack, deploy, sam_template
+
+moto_endpoint = moto_fixtures.moto_endpoint  # the session's moto server, as in tests/integration/
 
 REGIONS = ("eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1")
 
