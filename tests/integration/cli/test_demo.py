@@ -25,7 +25,7 @@ from tests.support.aws import list_keys
 HOUR_MS = 3_600_000
 
 
-DEMO_REGION = "eu-west-2"
+DEMO_REGION = "ca-central-1"  # none of tests/deployed/conftest.py REGIONS: the stacks may share this process
 
 
 @pytest.fixture
