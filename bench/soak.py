@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.support.builders import subscription_event
-from tests.support.generated_day import Day, generate_day, read_report, report_counts
+from tests.support.generated_day import Day, generate_day
+from tests.support.readers import read_report, report_counts
 
 CHUNK = 64  # payloads handed to a worker process at a time
 

@@ -1,6 +1,5 @@
-"""Scenario kit for the reliability proofs: a generated day with its ground truth, delivery the
-way Lambda does it (3 attempts, then the on-failure destination queue), and the counts a run
-actually produced (from the merged partials and from the daily report).
+"""A generated day of CloudWatch subscription batches with its ground truth, for the reliability
+proofs (delivered by tests/support/lambda_delivery.py, checked by tests/support/readers.py).
 
 The ground truth is computed from the generator's own labels, not by running our parser, so a
 lost or double-counted event shows up as a difference.
@@ -8,30 +7,18 @@ lost or double-counted event shows up as a difference.
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import io
 import math
-import os
 import random
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
-from stream_processor import aggregate
 from tests.support.builders import compress, envelope, subscription_event
-from tests.support.fault_proxy import FaultProxy
 
 GROUPS = ("/admin/logs", "/operator/logs")
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
-ATTEMPTS = 3  # Lambda async invocation: the first try plus MaximumRetryAttempts 2 (template.yaml)
 NEXT_DAY = "2025-11-27"  # the generated day is 2025-11-26; its last batch crosses midnight
 
 # (weight, level, security rules, message template); `{n}` varies per event
@@ -84,7 +71,7 @@ class Truth:
 
     def add(self, group: str, stamp: int, level: str, rules: tuple[str, ...]) -> None:
         date = time.strftime("%Y-%m-%d", time.gmtime(stamp // 1000))
-        entry = self.days.setdefault(date, {}).setdefault(group, _empty_counts())
+        entry = self.days.setdefault(date, {}).setdefault(group, empty_counts())
         hour = stamp // HOUR_MS % 24
         error = level in ("ERROR", "CRITICAL")
         entry["events"] += 1
@@ -99,7 +86,7 @@ class Truth:
         return sum(group[key] for group in self.days.get(date, {}).values())
 
 
-def _empty_counts() -> dict[str, Any]:
+def empty_counts() -> dict[str, Any]:
     return {"events": 0, "errors": 0, "levels": {}, "security": {}, "hourly": [[0, 0] for _ in range(24)]}
 
 
@@ -160,232 +147,3 @@ def generate_day(
             truth.add(group, stamp, level, rules)
         payloads.append(compress(envelope(batch, log_group=group, log_stream=stream)))
     return Day(date, payloads, truth)
-
-
-# -- what a run produced ---------------------------------------------------------------------
-
-
-def merged_partials(s3: Any, bucket: str, date: str) -> aggregate.Partial:
-    """Every partial of the day under aggregates/, merged with each batch counted once (a bundle
-    overlapping batches already counted is rebuilt from its archive, as the daily job does)."""
-    from daily_report.source import Deduper
-    from tests.support.aws import list_keys
-
-    def read(key: str) -> bytes:
-        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return body
-
-    deduper = Deduper(read)
-    merged = aggregate.empty()
-    for key in list_keys(s3, bucket, f"aggregates/dt={date}/"):
-        partial = deduper.take(aggregate.decode(read(key)))
-        if partial is not None:
-            aggregate.merge_into(merged, partial)
-    return merged
-
-
-def partial_counts(merged: aggregate.Partial) -> dict[str, dict[str, Any]]:
-    """The truth's shape computed from merged partials."""
-    found: dict[str, dict[str, Any]] = {}
-    for group, hours in merged["windows"].items():
-        entry = found.setdefault(group, _empty_counts())
-        for hour, window in hours.items():
-            entry["events"] += window["events"]
-            entry["errors"] += window["errors"]
-            for level, n in window["levels"].items():
-                entry["levels"][level] = entry["levels"].get(level, 0) + n
-            for rule, sec in window["security"].items():
-                entry["security"][rule] = entry["security"].get(rule, 0) + sec["count"]
-            entry["hourly"][int(hour)] = [window["events"], window["errors"]]
-    return found
-
-
-def report_key(date: str, name: str = "log_review.json.gz") -> str:
-    return f"reports/{date.replace('-', '/')}/{name}"
-
-
-def read_report(s3: Any, bucket: str, date: str) -> dict[str, Any]:
-    body = s3.get_object(Bucket=bucket, Key=report_key(date))["Body"].read()
-    doc: dict[str, Any] = orjson.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
-    return doc
-
-
-def report_counts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The truth's shape computed from a daily report (log groups with events only)."""
-    found = {}
-    for group, entry in report["log_groups"].items():
-        if not entry["events"]:
-            continue
-        found[group] = {
-            "events": entry["events"],
-            "errors": entry["errors"],
-            "levels": {k: v for k, v in entry["levels"].items() if v},
-            "security": {k: v for k, v in entry["security_events"].items() if v},
-            "hourly": [[h["events"], h["errors"]] for h in entry["hourly"]],
-        }
-    return found
-
-
-def daily_report_available() -> bool:
-    try:
-        import daily_report.handler  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def assert_exact(s3: Any, bucket: str, truth: Truth, date: str, report: bool = True) -> None:
-    """The partials, and the daily report when asked (and built), equal the ground truth."""
-    expected = truth.days.get(date, {})
-    assert partial_counts(merged_partials(s3, bucket, date)) == expected
-    if report and daily_report_available():
-        from daily_report.handler import lambda_handler as daily
-
-        daily({"date": date}, None)
-        doc = read_report(s3, bucket, date)
-        assert report_counts(doc) == expected
-        assert doc["totals"]["events"] == truth.total(date)
-        assert doc["totals"]["errors"] == truth.total(date, "errors")
-
-
-# -- delivery the way Lambda does it --------------------------------------------------------
-
-
-def failure_record(event: dict[str, Any], error: BaseException, attempts: int = ATTEMPTS) -> dict[str, Any]:
-    """The on-failure destination record Lambda sends after the last async attempt fails."""
-    return {
-        "version": "1.0",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "requestContext": {
-            "requestId": str(uuid.uuid4()),
-            "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:StreamProcessor:$LATEST",
-            "condition": "RetriesExhausted",
-            "approximateInvokeCount": attempts,
-        },
-        "requestPayload": event,
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-        "responsePayload": {"errorMessage": str(error)[:200], "errorType": type(error).__name__},
-    }
-
-
-@dataclass
-class Delivery:
-    """Invokes a handler as Lambda's async invoker does; exhausted events go to the failure queue."""
-
-    handler: Callable[[dict[str, Any], Any], Any]
-    sqs: Any = None
-    queue_url: str = ""
-    attempts: list[int] = field(default_factory=list)
-    failures: list[BaseException] = field(default_factory=list)
-
-    def __call__(self, event: dict[str, Any]) -> bool:
-        """True when some attempt succeeded; False when the event went to the failure queue."""
-        error: BaseException | None = None
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                self.handler(event, None)
-            except Exception as exc:  # any error is what Lambda sees: it retries
-                error = exc
-                self.failures.append(exc)
-                continue
-            self.attempts.append(attempt)
-            return True
-        assert error is not None
-        if not self.queue_url:
-            raise error
-        self.sqs.send_message(
-            QueueUrl=self.queue_url, MessageBody=orjson.dumps(failure_record(event, error)).decode()
-        )
-        self.attempts.append(ATTEMPTS + 1)
-        return False
-
-
-def deliver_all(deliver: Delivery, events: list[dict[str, Any]], workers: int = 8) -> list[bool]:
-    """Deliver events concurrently, as Lambda runs concurrent invocations; results in event order."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(deliver, events))
-
-
-@contextlib.contextmanager
-def proxied(aws: dict[str, Any], seed: int = 7) -> Iterator[FaultProxy]:
-    """Route every boto3 client created inside through a fresh fault proxy (caches cleared)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from stream_processor import handler
-
-    previous = os.environ["AWS_ENDPOINT_URL"]
-    with FaultProxy(aws["endpoint"], seed=seed) as proxy:
-        os.environ["AWS_ENDPOINT_URL"] = proxy.endpoint
-        parameters.clear_caches()
-        handler._ingest.cache_clear()
-        try:
-            yield proxy
-        finally:
-            os.environ["AWS_ENDPOINT_URL"] = previous
-            parameters.clear_caches()
-            handler._ingest.cache_clear()
-
-
-def make_queue(name: str = "failures") -> tuple[Any, str]:
-    """A fresh SQS queue standing in for the on-failure destination (FailureQueue)."""
-    import boto3
-
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:10]}")["QueueUrl"]
-    return sqs, url
-
-
-def queue_depth(sqs: Any, queue_url: str) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
-    return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
-
-
-def redrive_status(queue_url: str) -> tuple[int, str]:
-    """`logreview replay --from-dlq QUEUE_URL` in-process: its exit status and summary output."""
-    from stream_processor.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = main(["replay", "--from-dlq", queue_url])
-    return status, out.getvalue()
-
-
-def redrive(queue_url: str) -> str:
-    """The re-drive of stream batches, which must succeed (exit status 0); its summary output."""
-    status, out = redrive_status(queue_url)
-    assert status == 0, out
-    return out
-
-
-@dataclass
-class Inbox:
-    """An SNS topic (ALERT_TOPIC_ARN) whose messages land raw in an SQS queue, to read them back."""
-
-    sqs: Any
-    queue_url: str
-    topic_arn: str
-
-    @classmethod
-    def create(cls, name: str) -> Inbox:
-        import boto3
-
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name=f"alerts-{name}")["TopicArn"]
-        queue = sqs.create_queue(QueueName=f"inbox-{name}")["QueueUrl"]
-        attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
-        raw = {"RawMessageDelivery": "true"}
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=attrs["QueueArn"], Attributes=raw)
-        return cls(sqs, queue, topic)
-
-    def messages(self) -> list[str]:
-        got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
-        return [message["Body"] for message in got.get("Messages", [])]
-
-
-def report_documents(s3: Any, bucket: str, date: str) -> dict[str, str]:
-    """The three report objects of a day as text: text report, JSON report, HTML page."""
-    found = {}
-    for name in ("log_review.gz", "log_review.json.gz", "log_review.html"):
-        body = s3.get_object(Bucket=bucket, Key=report_key(date, name))["Body"].read()
-        found[name] = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode("utf-8")
-    return found

@@ -12,7 +12,7 @@ from daily_report.rollup import lambda_handler as rollup_handler
 from stream_processor import aggregate
 from stream_processor.handler import lambda_handler
 from tests.support.aws import list_keys
-from tests.support.generated_day import read_report
+from tests.support.readers import read_report
 
 
 def relocate_unhoured(s3: Any, bucket: str) -> None:

@@ -19,17 +19,9 @@ from daily_report.rollup import Roller, RollupError, event_hours, lambda_handler
 from daily_report.rollup_doc import PartialObject
 from daily_report.source import PartialSource
 from tests.support.aws import list_keys
-from tests.support.generated_day import (
-    ATTEMPTS,
-    NEXT_DAY,
-    Day,
-    Delivery,
-    generate_day,
-    make_queue,
-    proxied,
-    queue_depth,
-    report_counts,
-)
+from tests.support.generated_day import NEXT_DAY, Day, generate_day
+from tests.support.lambda_delivery import ATTEMPTS, Delivery, make_queue, proxied, queue_depth
+from tests.support.readers import report_counts
 from tests.support.rollup_kit import content, direct_report, report, roll_up, rollup_doc, stream
 
 DATE = "2025-11-26"

@@ -27,7 +27,9 @@ from daily_report.rollup import lambda_handler as rollup_handler
 from stream_processor.config import load_config
 from tests.support.aws import list_keys
 from tests.support.fault_proxy import FaultProxy
-from tests.support.generated_day import Day, generate_day, proxied, read_report, report_counts
+from tests.support.generated_day import Day, generate_day
+from tests.support.lambda_delivery import proxied
+from tests.support.readers import read_report, report_counts
 from tests.support.rollup_kit import content, direct_report, stream
 
 DATE = "2025-11-26"

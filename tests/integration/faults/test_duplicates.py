@@ -20,7 +20,9 @@ from stream_processor.pipeline import DEFAULT_RULES, analyse_batch, decode_data
 from tests.support.alerting import AlertPlumbing, create_plumbing
 from tests.support.aws import list_keys
 from tests.support.builders import kinesis_event, subscription_event
-from tests.support.generated_day import NEXT_DAY, Delivery, assert_exact, deliver_all, generate_day, proxied
+from tests.support.generated_day import NEXT_DAY, generate_day
+from tests.support.lambda_delivery import Delivery, deliver_all, proxied
+from tests.support.readers import assert_exact
 
 
 def _storm(payloads: list[bytes], seed: int) -> list[dict[str, Any]]:

@@ -14,21 +14,9 @@ import pytest
 from daily_report.handler import lambda_handler as daily_handler
 from stream_processor.handler import lambda_handler
 from tests.support.fault_proxy import FaultProxy
-from tests.support.generated_day import (
-    ATTEMPTS,
-    Day,
-    Delivery,
-    Inbox,
-    generate_day,
-    make_queue,
-    merged_partials,
-    partial_counts,
-    proxied,
-    queue_depth,
-    read_report,
-    redrive_status,
-    report_counts,
-)
+from tests.support.generated_day import Day, generate_day
+from tests.support.lambda_delivery import ATTEMPTS, Delivery, make_queue, proxied, queue_depth, redrive_status
+from tests.support.readers import Inbox, merged_partials, partial_counts, read_report, report_counts
 
 EVENT = {"date": "2025-11-26"}
 

@@ -23,19 +23,17 @@ from stream_processor.sinks import S3Sink
 from stream_processor.sinks.metrics import emf_values
 from tests.support.aws import list_keys
 from tests.support.fault_proxy import FaultProxy
-from tests.support.generated_day import (
+from tests.support.generated_day import NEXT_DAY, Day, generate_day
+from tests.support.lambda_delivery import (
     ATTEMPTS,
-    NEXT_DAY,
-    Day,
     Delivery,
-    assert_exact,
     deliver_all,
-    generate_day,
     make_queue,
     proxied,
     queue_depth,
     redrive,
 )
+from tests.support.readers import assert_exact
 
 
 @pytest.fixture(scope="module")

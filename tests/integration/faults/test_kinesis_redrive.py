@@ -13,14 +13,9 @@ import orjson
 from stream_processor.handler import lambda_handler
 from tests.support.aws import list_keys
 from tests.support.builders import kinesis_event
-from tests.support.generated_day import (
-    assert_exact,
-    generate_day,
-    make_queue,
-    queue_depth,
-    redrive,
-    redrive_status,
-)
+from tests.support.generated_day import generate_day
+from tests.support.lambda_delivery import make_queue, queue_depth, redrive, redrive_status
+from tests.support.readers import assert_exact
 
 
 def _stream_with(records: list[bytes]) -> tuple[str, str, list[str]]:

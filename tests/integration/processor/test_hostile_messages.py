@@ -16,7 +16,8 @@ import pytest
 from daily_report.handler import lambda_handler as daily_handler
 from stream_processor.handler import lambda_handler
 from tests.support.builders import envelope, log_event, subscription_event
-from tests.support.generated_day import Inbox, day_start_ms, generate_day, report_documents
+from tests.support.generated_day import day_start_ms, generate_day
+from tests.support.readers import Inbox, report_documents
 
 DATE = "2025-11-26"
 BASE = day_start_ms(DATE) + 60_000  # before the benign events: its samples are the ones kept

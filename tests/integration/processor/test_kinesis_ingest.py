@@ -19,7 +19,8 @@ from stream_processor.decode import split_members
 from stream_processor.handler import lambda_handler
 from tests.support.aws import list_keys
 from tests.support.builders import kinesis_event
-from tests.support.generated_day import NEXT_DAY, assert_exact, generate_day
+from tests.support.generated_day import NEXT_DAY, generate_day
+from tests.support.readers import assert_exact
 
 
 def snapshot(s3: Any, bucket: str, *prefixes: str) -> dict[str, bytes]:

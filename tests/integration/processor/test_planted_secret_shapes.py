@@ -15,9 +15,10 @@ from stream_processor.handler import lambda_handler
 from stream_processor.pipeline import process_data
 from stream_processor.redact import MASK
 from tests.support.builders import compress, envelope, log_event, subscription_event
-from tests.support.generated_day import Inbox, day_start_ms
+from tests.support.generated_day import day_start_ms
 from tests.support.leaks import leaks, rendered_texts, stored_texts
 from tests.support.planted_secrets import Planted, plant
+from tests.support.readers import Inbox
 
 DATE = "2025-11-26"
 

@@ -21,8 +21,9 @@ from stream_processor.handler import lambda_handler
 from stream_processor.pipeline import process_data
 from tests.support.aws import list_keys
 from tests.support.builders import compress, envelope, log_event, subscription_event
-from tests.support.generated_day import Inbox, day_start_ms
+from tests.support.generated_day import day_start_ms
 from tests.support.leaks import leaks, rendered_texts, stored_texts
+from tests.support.readers import Inbox
 
 DATE = "2025-11-26"
 _B32 = string.ascii_uppercase + "234567"
