@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit test-py312 demo bench cost soak package clean
+.PHONY: test lint typecheck unit integration suite test-py312 demo bench cost soak package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,12 +19,35 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
-	$(BIN)/pytest
+# Tests run in parallel with pytest-xdist, one worker per core (WORKERS=1 for a serial run).
+# --dist loadgroup: tests that share a module- or session-scoped fixture (a deployed stack, a built
+# package, a generated day) stay on one worker (tests/conftest.py groups them); the rest spread.
+WORKERS ?= auto
+XDIST   := -n $(WORKERS) --dist loadgroup --durations=15
 
-test: lint typecheck unit template-check test-py312
+unit: $(STAMP)  # tests/unit/: pure code, no endpoint
+	$(BIN)/pytest -m unit $(XDIST)
 
-# The Lambda runtime is python3.12: run the suite on it too when this machine has one.
+integration: $(STAMP)  # tests/integration/ (moto's server) and tests/deployed/ (the template in moto)
+	$(BIN)/pytest -m "integration or deployed" $(XDIST)
+
+suite: $(STAMP)  # every test in one run, so one scheduler keeps every core busy to the end
+	$(BIN)/pytest $(XDIST)
+
+test: lint typecheck suite template-check test-py312
+
+# The Lambda runtime is python3.12: when this machine has one, the code runs on it too. Not the
+# whole suite a second time: every unit test (all of the pure code) and the integration tests that
+# take each function end to end through boto3 and moto (processor, daily report, rollup, replay,
+# alerts). The rest of tests/integration and tests/deployed (faults, load, duplicates, the
+# deployed stack, the browser, the package build) test our logic and the template, which do not
+# depend on the interpreter, and take most of the suite's time; they run on 3.11 above.
+PY312_TESTS := tests/unit \
+	tests/integration/processor/test_handler_integration.py \
+	tests/integration/daily_report/test_daily_e2e.py \
+	tests/integration/daily_report/test_rollup.py \
+	tests/integration/replay/test_replay_archive.py \
+	tests/integration/alerts/test_alerts.py
 PY312 ?= $(shell for p in $$(command -v python3.12) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12); do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo "$$p"; break; }; done)
 test-py312:
@@ -32,7 +55,7 @@ test-py312:
 	test -x .venv312/bin/python || $(PY312) -m venv .venv312; \
 	.venv312/bin/python -m pip install --quiet --upgrade pip && \
 	.venv312/bin/python -m pip install --quiet -e '.[dev]' && \
-	.venv312/bin/python -m pytest -p no:cacheprovider
+	.venv312/bin/python -m pytest -p no:cacheprovider $(XDIST) $(PY312_TESTS)
 
 demo: $(STAMP)
 	$(BIN)/logreview demo

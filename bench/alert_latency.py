@@ -27,8 +27,8 @@ from typing import Any
 import boto3
 import orjson
 
-from tests.builders import compress, envelope, log_event, subscription_event
-from tests.faultproxy import FaultProxy
+from tests.support.builders import compress, envelope, log_event, subscription_event
+from tests.support.fault_proxy import FaultProxy
 
 BEFORE_PUBLISH = 5
 TRAIL_RULE = r'"eventName"\s*:\s*"(?:StopLogging|DeleteTrail)"'

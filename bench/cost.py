@@ -1,6 +1,6 @@
 """`make cost`: what the StreamProcessor costs per GB of logs, Direct vs Kinesis mode, measured.
 
-The real handler runs against moto's server through a loopback proxy (tests/faultproxy.py) that
+The real handler runs against moto's server through a loopback proxy (tests/support/fault_proxy.py) that
 counts every request by kind and adds a round trip (`--rtt`, default 15 ms) to each. The fleet
 (streams, events/s per stream, the CloudWatch agent's flush interval, message size) fixes the
 batches: one batch per stream per flush. Measured per invocation: requests by kind and wall
@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.cost_model import Fleet, Measured
 from bench.cost_report import report
-from tests.faultproxy import FaultProxy
+from tests.support.fault_proxy import FaultProxy
 
 START_MS = 1_764_158_400_000  # 2025-11-26T12:00:00Z
 CONTEXT = (

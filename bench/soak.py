@@ -7,7 +7,7 @@ report's totals must equal the ground truth. Prints throughput (events/s) and pe
 
 Workers are threads by default; `--processes` runs each worker in its own process (as separate
 Lambda instances would) and reports the largest worker's peak RSS. `make test` runs the same
-scenario at 50,000 events (tests/test_load.py). Not part of `make bench` (no `main`).
+scenario at 50,000 events (tests/integration/processor/test_load.py). Not part of `make bench` (no `main`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tests.builders import subscription_event
-from tests.faults import Day, generate_day, read_report, report_counts
+from tests.support.builders import subscription_event
+from tests.support.generated_day import Day, generate_day
+from tests.support.readers import read_report, report_counts
 
 CHUNK = 64  # payloads handed to a worker process at a time
 

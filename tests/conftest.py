@@ -1,20 +1,26 @@
-"""Shared fixtures: a real HTTP AWS endpoint (moto's ThreadedMotoServer) and a provisioned bucket."""
+"""Settings every test shares, and the suite's map: a test's folder says what it touches.
+
+- tests/unit/: pure code, no endpoint (marker `unit`);
+- tests/integration/: moto's server over HTTP, fixtures in its conftest (marker `integration`);
+- tests/deployed/: template.yaml created in moto's CloudFormation (marker `deployed`);
+- tests/support/: builders, the generated day, the fault proxy and other helpers (no tests).
+
+Markers come from the folder, never from the file. Under pytest-xdist (`make test`, `--dist
+loadgroup`) a test whose file or folder shares a costly fixture (module or session scope) is
+grouped with the tests it shares it with, so each worker builds it at most once.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
-import uuid
-from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
-import boto3
 import pytest
 from hypothesis import settings
 
-from stream_processor.config import clear_caches, default_config_json
-
 # A noisy, shared 2-core VM: a property test's speed is not what it checks (benchmarks do that).
+# The example database stays the default .hypothesis/ directory: it writes each example as its
+# own file with an atomic rename, so parallel workers can share it.
 settings.register_profile("logreview", deadline=None)
 settings.load_profile("logreview")
 
@@ -24,56 +30,35 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "LogProcessor")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+TESTS = Path(__file__).resolve().parent
+KINDS = ("unit", "integration", "deployed")
+SHARED_PER_WORKER = {"moto_endpoint"}  # cheap to start once in every worker
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """One moto server for the session, reached over real HTTP through AWS_ENDPOINT_URL."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    previous = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:
-        yield endpoint
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = previous
+def kind_of(path: Path) -> str:
+    """The test's kind: the first folder under tests/; anything else is a misplaced test."""
+    parts = path.resolve().relative_to(TESTS).parts
+    if len(parts) < 2 or parts[0] not in KINDS:
+        raise pytest.UsageError(f"{path}: a test module belongs under tests/{{{','.join(KINDS)}}}/")
+    return parts[0]
 
 
-@pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """A fresh bucket and config parameter per test; environment pointed at them."""
-    from stream_processor import handler
-
-    bucket = f"logreview-test-{uuid.uuid4().hex[:12]}"
-    parameter = f"/log-processor/config-{uuid.uuid4().hex[:8]}"
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket=bucket)
-    boto3.client("ssm").put_parameter(Name=parameter, Type="String", Value=default_config_json(bucket))
-    monkeypatch.setenv("REPORT_BUCKET", bucket)
-    monkeypatch.setenv("CONFIG_PARAMETER", parameter)
-    monkeypatch.setenv("USER_RULES_PARAMETER", parameter + "-user-rules")  # absent unless a test writes it
-    clear_caches()
-    handler._ingest.cache_clear()
-    yield {"bucket": bucket, "parameter": parameter, "s3": s3, "endpoint": moto_endpoint}
-    handler._ingest.cache_clear()
+def shared_fixture_home(item: pytest.Item) -> str | None:
+    """Where the broadest costly fixture the test uses is defined (a folder or a module), if any."""
+    info = getattr(item, "_fixtureinfo", None)
+    homes = [
+        definitions[-1].baseid
+        for name, definitions in (info.name2fixturedefs.items() if info else ())
+        if name not in SHARED_PER_WORKER and definitions and definitions[-1].scope != "function"
+    ]
+    return min(homes, key=len) if homes else None
 
 
-def list_keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
-    """Every key under a prefix (paginated)."""
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.extend(obj["Key"] for obj in page.get("Contents", []))
-    return sorted(keys)
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        kind = kind_of(item.path)
+        item.add_marker(getattr(pytest.mark, kind))
+        group = "tests/deployed" if kind == "deployed" else shared_fixture_home(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,29 @@ import pytest
 from stream_processor.replay.days import DayRange
 from stream_processor.replay.queue import encode_message
 from stream_processor.replay.select import SourceObject
-from tests.builders import stop_logging
-from tests.conftest import list_keys
+from tests.support import aws as moto_fixtures
+from tests.support.aws import list_keys
+from tests.support.builders import stop_logging
+from tests.support.rollup_kit import set_moto_config
 
 from .emulator import install, poll_kinesis_mappings
 from .observe import Metric, emf_metrics, function_log_lines, put_metrics
 from .stack import Stack, deploy, sam_template
+
+moto_endpoint = moto_fixtures.moto_endpoint  # the session's moto server, as in tests/integration/
+
+
+RUN_FUNCTIONS = {"lambda": {"use_docker": True}}  # moto's Lambda that runs functions (see emulator)
+
+
+@pytest.fixture(autouse=True)
+def lambda_runs_functions(moto_endpoint: str) -> None:
+    """The stack's functions run (in process, `emulator.install`): an integration test that ran
+    before on this worker's server may have switched moto to its docker-less Lambda, whose invokes
+    run nothing (`tests.support.rollup_kit.moto_function`); the fan-out would then wait out its
+    whole budget for rollups that never come."""
+    set_moto_config(moto_endpoint, RUN_FUNCTIONS)
+
 
 REGIONS = ("eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1")
 
@@ -130,6 +148,8 @@ def fed_once(index: int) -> Fed:
     with principals of their own, IAM users) is kept apart from the test day's objects."""
     name, overrides = deployments()[index]
     if name not in _FED:
+        # its functions must be created in the Lambda backend that runs them (see the autouse fixture)
+        set_moto_config(os.environ["AWS_ENDPOINT_URL"], RUN_FUNCTIONS)
         _FED[name] = deploy_fed(name, REGIONS[index], overrides)
     return _FED[name]
 

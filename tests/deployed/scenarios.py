@@ -16,7 +16,14 @@ from typing import Any
 
 import boto3
 
-from tests.builders import compress, envelope, kinesis_event, log_event, stop_logging, subscription_event
+from tests.support.builders import (
+    compress,
+    envelope,
+    kinesis_event,
+    log_event,
+    stop_logging,
+    subscription_event,
+)
 
 from .conftest import Fed
 from .emulator import captured_output

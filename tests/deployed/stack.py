@@ -20,7 +20,7 @@ from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from tests.cfn_conditions import evaluate
+from tests.support.cfn_conditions import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

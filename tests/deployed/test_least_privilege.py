@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import list_keys
+from tests.support.aws import list_keys
 
 from .conftest import Fed, fed_once
 from .emulator import (

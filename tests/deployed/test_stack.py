@@ -14,7 +14,7 @@ from typing import Any
 
 from stream_processor.decode import iter_members
 from stream_processor.sinks.metrics import NAMESPACE
-from tests.conftest import list_keys
+from tests.support.aws import list_keys
 
 from .conftest import Fed, Run, processor_name
 from .emulator import INVOCATIONS, install

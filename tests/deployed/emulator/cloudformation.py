@@ -72,7 +72,7 @@ def enforceable(document: dict[str, Any]) -> dict[str, Any]:
     """A bucket policy without its conditioned Deny statements.
 
     moto evaluates bucket policies (even with IAM enforcement off) but ignores Conditions, so the
-    TLS-only and SSE-only denies would deny every request. tests/test_template.py checks them.
+    TLS-only and SSE-only denies would deny every request. tests/unit/template/test_template.py checks them.
     """
     kept = [s for s in document["Statement"] if not (s["Effect"] == "Deny" and "Condition" in s)]
     return {**document, "Statement": kept}

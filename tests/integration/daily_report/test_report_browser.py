@@ -1,0 +1,48 @@
+"""The HTML report in a real browser (headless Chromium): no console error, no CSP violation, key
+figures visible, prints to PDF. `.ci/run` installs Debian's chromium when it is absent."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daily_report.handler import lambda_handler as report_handler
+from stream_processor.demo.browser import available, check_page
+from stream_processor.handler import lambda_handler as stream_handler
+from tests.support.builders import ADMIN, compress, envelope, log_event, subscription_event
+
+pytestmark = pytest.mark.skipif(
+    not available() and not os.environ.get("CI"), reason="needs Debian's chromium and Playwright"
+)
+DAY = date(2026, 9, 14)
+
+
+def test_html_report_loads_cleanly_shows_the_figures_and_prints(
+    aws: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)
+    start = int(datetime.combine(DAY, datetime.min.time(), UTC).timestamp() * 1000)
+    messages = ["INFO user=alice action=deploy latency_ms=12 ok"] * 1234 + [
+        "ERROR <script>alert(1)</script>"
+    ] * 56
+    events = [log_event(message, start + i * 1000) for i, message in enumerate(messages)]
+    stream_handler(subscription_event(compress(envelope(events, log_group=ADMIN))), None)
+    report_handler({"date": DAY.isoformat()}, None)
+    page = tmp_path / "log_review.html"
+    key = f"reports/{DAY:%Y/%m/%d}/log_review.html"
+    page.write_bytes(aws["s3"].get_object(Bucket=aws["bucket"], Key=key)["Body"].read())
+    picture = tmp_path / "log_review.png"
+    found = check_page(page, picture)
+    assert found.errors == []
+    assert [
+        text for kind, text in found.console if kind in ("error", "warning")
+    ] == []  # CSP violations are errors
+    for figure in ("Needs attention", "1,290", "56", "4.34 %", ADMIN):  # events, errors, error rate
+        assert figure in found.text, figure
+    assert "alert(1)" in found.text  # shown as text, never run
+    assert found.pdf.startswith(b"%PDF") and len(found.pdf) > 10_000
+    assert picture.read_bytes().startswith(b"\x89PNG")

@@ -1,0 +1,148 @@
+"""The redaction patterns: linear by construction, the one-regex token scan pinned to the shapes,
+and docs/redaction.md listing exactly the shapes the code has."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream_processor import redact, secret_names
+from stream_processor.command_secrets import COMMAND_SHAPES, HTPASSWD
+from stream_processor.secret_shapes import TOKEN_SHAPES
+from tests.support.planted_secrets import plant
+
+DOCS = Path(__file__).resolve().parents[4] / "docs" / "redaction.md"
+_QUANTIFIER = re.compile(r"\*|\+|\?|\{(\d*)(,?)(\d*)\}")
+
+
+def nested_unbounded(pattern: str) -> list[str]:
+    """Groups under an unbounded quantifier (`*`, `+`, `{m,}`) that themselves hold a quantifier.
+
+    Those are the shapes of catastrophic backtracking (`(a+)+`); a pattern without them matches in
+    time linear in the text (bounded repeats cost a constant factor). Escapes and character
+    classes are skipped; lazy/possessive suffixes do not change the verdict.
+    """
+    found: list[str] = []
+    stack: list[tuple[int, bool]] = []  # (start of group, holds a quantifier)
+    holds = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char == "(":
+            stack.append((i, holds))
+            holds = False
+            i += 1
+            continue
+        if char == ")":
+            start, outer = stack.pop()
+            quantifier = _QUANTIFIER.match(pattern, i + 1)
+            if quantifier and _unbounded(quantifier) and holds:
+                found.append(pattern[start : quantifier.end()])
+            holds = outer or holds or (quantifier is not None and quantifier.group() != "?")
+            i = quantifier.end() if quantifier else i + 1
+            continue
+        quantifier = _QUANTIFIER.match(pattern, i)
+        if quantifier and i > 0 and pattern[i - 1] != "(":
+            holds = holds or quantifier.group() != "?"
+            i = quantifier.end()
+            continue
+        i += 1
+    return found
+
+
+def _class_end(pattern: str, i: int) -> int:
+    i += 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
+
+
+def _unbounded(quantifier: re.Match[str]) -> bool:
+    text = quantifier.group()
+    return text in ("*", "+") or (
+        text.startswith("{") and quantifier.group(2) == "," and not quantifier.group(3)
+    )
+
+
+def _all_patterns() -> dict[str, str]:
+    found = {f"token:{s.id}": s.pattern for s in TOKEN_SHAPES}
+    found.update({f"command:{s.id}": s.pattern for s in COMMAND_SHAPES})
+    found["htpasswd"] = HTPASSWD
+    for module in (redact, secret_names):
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern):
+                found[f"{module.__name__}.{name}"] = value.pattern
+            elif isinstance(value, redact._AnyCase):
+                found[f"{module.__name__}.{name}"] = value.lower.pattern
+    return found
+
+
+def test_the_checker_flags_nested_quantifiers() -> None:
+    assert nested_unbounded(r"(a+)+$") == ["(a+)+"]
+    assert nested_unbounded(r"(?:\s+-x)*") == [r"(?:\s+-x)*"]
+    assert nested_unbounded(r"(?:[a+]|\\.)*(?:\d-)?(?:-\d{3}){1,4}[(]+") == []
+
+
+@pytest.mark.parametrize(("name", "pattern"), sorted(_all_patterns().items()))
+def test_no_pattern_can_backtrack_catastrophically(name: str, pattern: str) -> None:
+    re.compile(pattern)
+    assert nested_unbounded(pattern) == [], name
+
+
+COMMAND_PIECES = st.sampled_from(
+    ["mysql", "mariadb-dump", "sshpass", "htpasswd", "curl", "redis-cli", "ldapsearch", "docker login",
+     "useradd", "ssh-keygen", "zip", "7z", "vault login", "echo", "chpasswd", "sudo", "mongosh", "openssl",
+     "-p", "-P", "-b", "-nb", "-u", "-a", "-w", "-N", "-S", "-U", "--password", "-storepass", "--token",
+     "pass:", "user:", "u%", "S3cr3t!x", "file", " ", " ", "  ", "\t", "\n", ";", "|", "'", '"', "="]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(COMMAND_PIECES, max_size=14).map("".join))
+def test_command_gating_changes_nothing(text: str) -> None:
+    """`_commands` skips shapes by marks and triggers; the plain reading applies every shape."""
+    plain = text
+    for shape in COMMAND_SHAPES:
+        plain = re.sub(shape.pattern, rf"\1{redact.MASK}", plain)
+    plain = re.sub(HTPASSWD, redact._htpasswd, plain)
+    assert redact._commands(text) == plain
+
+
+TOKENS = st.sampled_from(TOKEN_SHAPES).flatmap(lambda shape: st.from_regex(shape.pattern, fullmatch=True))
+PIECES = st.one_of(TOKENS, st.sampled_from([" ", "_", "-", "=", "/", ".", "x", "A", "0", redact.MASK]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=8).map("".join))
+def test_the_one_token_regex_leaves_nothing_any_shape_matches(text: str) -> None:
+    """`_TOKENS` (one branching regex) against the plain reading: each shape's own regex in turn."""
+    masked = redact._TOKENS.sub(redact.MASK, text)
+    for shape in TOKEN_SHAPES:
+        assert re.search(shape.pattern, masked) is None, (shape.id, masked)
+    if any(re.search(shape.pattern, text) for shape in TOKEN_SHAPES):
+        assert masked != text
+
+
+def test_docs_list_exactly_the_shapes_in_the_code() -> None:
+    text = DOCS.read_text()
+    section = text.split("<!-- redaction-shapes -->")[1]
+    documented = re.findall(r"^\| `([A-Za-z0-9:.-]+)` \|", section, re.M)
+    assert documented == redact.shape_ids()
+    assert f"{len(documented)} shapes: {len(redact.TEXT_SHAPES)} text shapes" in text
+    readme = (DOCS.parents[1] / "README.md").read_text()
+    assert f"Secrets of the {len(documented)} covered shapes" in readme
+    assert f"{len(plant(0))} generated shapes planted" in readme
