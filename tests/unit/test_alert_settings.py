@@ -8,7 +8,7 @@ from stream_processor.alerting.detections import Detection
 from stream_processor.alerting.policy import AlertSettings, rule_policy
 from stream_processor.alerting.render import finding, notification, subject
 from stream_processor.alerting.settings import parse_alerts
-from stream_processor.alerting.state import admit
+from stream_processor.alerting.state import fold, view
 from stream_processor.config import DEFAULT_DOCUMENT, parse_config
 from stream_processor.errors import ConfigError
 
@@ -55,15 +55,15 @@ def trail_detection(principal: str) -> Detection:
 def test_subject_is_short_printable_ascii_and_the_text_has_the_context() -> None:
     found = trail_detection("arn:aws:iam::123456789012:user/" + "ü" * 200)
     line = subject(found)
-    assert len(line) <= 100 and line.isascii() and "\n" not in line
-    admission = admit(None, found, HOUR + 6000, "t")
-    assert admission.state is not None
-    note = notification(found, admission.state, None, "bucket")
+    assert len(line) < 100 and line.isascii() and "\n" not in line
+    state = view(fold(None, [found], HOUR + 6000, "t").document, found)
+    assert state is not None
+    note = notification(found, state, None, "bucket")
     for expected in ("cis_root_account_usage (critical)", "CIS AWS", "stream 123_CloudTrail",
                      "action StopLogging", "source 198.51.100.23", "s3://bucket/archive/dt=x/a.gz",
                      "Next:"):  # fmt: skip
         assert expected in note.text, expected
-    asff = finding(note, admission.state, "123456789012", "eu-west-1")
+    asff = finding(note, state, "123456789012", "eu-west-1")
     assert asff["Severity"] == {"Label": "CRITICAL"} and asff["Id"].startswith(
         "logreview/cis_root_account_usage/"
     )
