@@ -176,7 +176,9 @@ def moto_with_config(bucket: str, parameter: str = "/log-processor/config") -> t
     upstream = f"http://{host}:{port}"
     os.environ["AWS_ENDPOINT_URL"] = upstream
     boto3.client("s3").create_bucket(Bucket=bucket)
-    boto3.client("ssm").put_parameter(Name=parameter, Type="String", Value=default_config_json(bucket))
+    boto3.client("ssm").put_parameter(  # moto's state is per process: a second server sees the first's
+        Name=parameter, Type="String", Value=default_config_json(bucket), Overwrite=True
+    )
     os.environ.update(REPORT_BUCKET=bucket, CONFIG_PARAMETER=parameter)
     return server, upstream
 
@@ -185,10 +187,10 @@ def moto_with_config(bucket: str, parameter: str = "/log-processor/config") -> t
 def endpoint(rtt: float, bucket: str = "logreview-cost") -> Iterator[RoundTripProxy]:
     """moto's server behind the counting proxy; a bucket and the config parameter provisioned;
     the handler's cached clients and config dropped (they may point at an earlier server)."""
+    server, upstream = moto_with_config(bucket)  # sets the environment before stream_processor loads
     from stream_processor import handler
     from stream_processor.config import clear_caches
 
-    server, upstream = moto_with_config(bucket)
     handler._ingest.cache_clear()
     clear_caches()
     proxy = RoundTripProxy(upstream, rtt)

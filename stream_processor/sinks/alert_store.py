@@ -3,9 +3,10 @@ writes (`If-None-Match: *` to create, `If-Match: etag` to replace).
 
 A warm container remembers the ETag and body of the documents it wrote last, so its next update
 of the same window skips the GET when nobody else wrote in between (Kinesis mode: one container
-per shard, so nearly always). A 412/409 means another writer was first: read again, fold again,
-retry after a random pause, at most MAX_ATTEMPTS times (then the invocation fails and Lambda
-retries it; the batch ids in the document make that harmless).
+per shard, so nearly always), and makes it a conditional GET (304, no body) otherwise. A 412/409
+means another writer was first: read again, fold again, retry after a random, exponentially
+growing pause, at most MAX_ATTEMPTS times (then the invocation fails and Lambda retries it; the
+batch ids in the document make that harmless).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ALERTS_ROOT = "alerts/"
 # pyproject.toml declares the same floor (tests/unit/test_alert_sdk_floor.py checks it).
 MIN_BOTOCORE = "1.35.69"
 MAX_ATTEMPTS = 12  # conditional-write conflicts before giving up (then Lambda retries)
+MAX_PAUSE_S = 1.0  # the longest pause before a retry (12 attempts wait at most ~6 s in all)
 CACHED_DOCUMENTS = 8
 _CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
@@ -55,9 +57,13 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _conflict(exc: ClientError) -> bool:
+def _status(exc: ClientError) -> int | None:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return _code(exc) in _CONFLICT or status in (409, 412)
+    return None if status is None else int(status)
+
+
+def _conflict(exc: ClientError) -> bool:
+    return _code(exc) in _CONFLICT or _status(exc) in (409, 412)
 
 
 @dataclass(slots=True)
@@ -74,9 +80,9 @@ class AlertStore:
     """Reads and conditionally writes the window documents; remembers what it wrote last."""
 
     store: S3Sink
-    pause_s: float = 0.02  # the first retry's mean pause; the n-th waits up to 2 n times it
+    pause_s: float = 0.02  # the first retry waits up to this; the n-th up to 2**n times it
     requests: Requests = field(default_factory=Requests)
-    _cache: OrderedDict[str, tuple[str, Document]] = field(default_factory=OrderedDict, repr=False)
+    _cache: OrderedDict[str, tuple[str, Document, bool]] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -88,12 +94,16 @@ class AlertStore:
         with self._lock:
             self._cache.clear()
 
-    def read(self, key: str) -> tuple[Document | None, str | None]:
-        """(document, ETag), or (None, None) when there is none yet."""
+    def read(self, key: str, etag: str | None = None) -> tuple[Document | None, str | None]:
+        """(document, ETag), or (None, None) when there is none yet. With `etag`: (None, etag)
+        when the object still has it (a conditional GET: 304, no body)."""
         self.requests.gets += 1
+        extra = {} if etag is None else {"IfNoneMatch": etag}
         try:
-            response = self.s3.get_object(Bucket=self.store.bucket, Key=key)
+            response = self.s3.get_object(Bucket=self.store.bucket, Key=key, **extra)  # type: ignore[arg-type]
         except ClientError as exc:
+            if etag is not None and (_code(exc) in ("304", "NotModified") or _status(exc) == 304):
+                return None, etag
             if _code(exc) in _ABSENT:
                 return None, None
             raise
@@ -128,33 +138,48 @@ class AlertStore:
     def update(self, key: str, change: Callable[[Document | None], Document | None]) -> Document | None:
         """Read-change-write until the conditional write holds. Returns the document as stored
         after the update (None: there is none). `change` returns None when it changes nothing;
-        that answer is trusted only from a fresh read, never from the remembered copy."""
+        that answer is trusted only from a read, never from the remembered copy alone.
+
+        The remembered copy is used without a read while it is trusted: our last update of the
+        document met nobody else's write. Otherwise the read is conditional on the remembered
+        ETag (a 304 costs no body and restores the trust); a conflict or a changed document
+        withdraws it. So a container that writes alone (Kinesis mode, one shard) needs one PUT
+        per update, and one that shares the document (Direct mode) a GET and a PUT, with a PUT
+        wasted on a stale ETag only when another writer came after a quiet spell.
+        """
         with self._lock:
             remembered = self._cache.get(key)
+        trusted = remembered is not None and remembered[2]
         for attempt in range(MAX_ATTEMPTS):
-            if remembered is not None:
+            alone = trusted
+            if remembered is not None and trusted:
                 etag: str | None = remembered[0]
                 document: Document | None = remembered[1]
             else:
-                document, etag = self.read(key)
+                document, etag = self.read(key, None if remembered is None else remembered[0])
+                if document is None and remembered is not None and etag == remembered[0]:
+                    document, alone = remembered[1], True  # 304: nobody wrote since our last write
+                elif etag is None:
+                    alone = True  # nobody has written it yet
             wanted = change(document)
             if wanted is None:
-                if remembered is None:
+                if not trusted:
                     return document
-                remembered = None  # the remembered copy may be stale: decide on a fresh read
+                trusted = False  # decide "nothing to change" on a read, not on the remembered copy
                 continue
             written = self._write(key, wanted, etag)
             if written is not None:
-                self._remember(key, written, wanted)
+                self._remember(key, written, wanted, alone and attempt == 0)
                 return wanted
-            remembered = None
+            remembered, trusted = None, False
             self._drop(key)
-            time.sleep(random.uniform(0, 2 * self.pause_s * (attempt + 1)))  # noqa: S311  # jitter, not a secret
+            pause = min(MAX_PAUSE_S, self.pause_s * 2**attempt)  # full jitter, exponential, capped
+            time.sleep(random.uniform(0, pause))  # noqa: S311  # jitter, not a secret
         raise AlertError(f"alert state {key}: {MAX_ATTEMPTS} conflicting writes in a row")
 
-    def _remember(self, key: str, etag: str, document: Document) -> None:
+    def _remember(self, key: str, etag: str, document: Document, trusted: bool) -> None:
         with self._lock:
-            self._cache[key] = (etag, document)
+            self._cache[key] = (etag, document, trusted)
             self._cache.move_to_end(key)
             while len(self._cache) > CACHED_DOCUMENTS:
                 self._cache.popitem(last=False)
