@@ -33,8 +33,9 @@ ALERTS_ROOT = "alerts/"
 # The first botocore whose S3 model has PutObject's IfMatch (IfNoneMatch came in 1.35.0);
 # pyproject.toml declares the same floor (tests/unit/test_alert_sdk_floor.py checks it).
 MIN_BOTOCORE = "1.35.69"
-MAX_ATTEMPTS = 12  # conditional-write conflicts before giving up (then Lambda retries)
-MAX_PAUSE_S = 1.0  # the longest pause before a retry (12 attempts wait at most ~6 s in all)
+MAX_ATTEMPTS = 40  # conditional-write conflicts before giving up (then Lambda retries)
+MAX_PAUSE_S = 0.5  # the longest pause before a retry (40 attempts wait ~10 s on average in all)
+DEADLINE_RESERVE_MS = 10_000  # stop retrying when less is left of the invocation (publish, settle)
 CACHED_DOCUMENTS = 8
 _CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
@@ -81,6 +82,7 @@ class AlertStore:
 
     store: S3Sink
     pause_s: float = 0.02  # the first retry waits up to this; the n-th up to 2**n times it
+    deadline_ms: int | None = None  # when the running invocation is stopped (epoch ms), if known
     requests: Requests = field(default_factory=Requests)
     _cache: OrderedDict[str, tuple[str, Document, bool]] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -174,8 +176,16 @@ class AlertStore:
             remembered, trusted = None, False
             self._drop(key)
             pause = min(MAX_PAUSE_S, self.pause_s * 2**attempt)  # full jitter, exponential, capped
+            if self._late(pause):
+                break
             time.sleep(random.uniform(0, pause))  # noqa: S311  # jitter, not a secret
-        raise AlertError(f"alert state {key}: {MAX_ATTEMPTS} conflicting writes in a row")
+        raise AlertError(f"alert state {key}: {attempt + 1} conflicting writes in a row; batch retried")
+
+    def _late(self, pause: float) -> bool:
+        """True when another attempt would eat the time the invocation needs to finish."""
+        if self.deadline_ms is None:
+            return False
+        return time.time() * 1000 + pause * 1000 + DEADLINE_RESERVE_MS > self.deadline_ms
 
     def _remember(self, key: str, etag: str, document: Document, trusted: bool) -> None:
         with self._lock:

@@ -85,7 +85,7 @@ class AlertSink:
 
     def invoked_by(self, deadline_ms: int | None, function_arn: str | None) -> None:
         """The running invocation's deadline (marks are held until then) and function ARN."""
-        self.deadline_ms = deadline_ms
+        self.deadline_ms = self.state.deadline_ms = deadline_ms
         self.channels.function_arn = function_arn
 
     def __call__(
