@@ -121,7 +121,7 @@ class AlertSink:
         try:
             ready()
         except BaseException:
-            self._settle(windows, token, [], owned)
+            self._settle(windows, token, [], [(w, d, None) for w, d in owned])
             raise
         tally = AlertTally(untracked=untracked)
         for window in windows.values():
@@ -135,14 +135,17 @@ class AlertSink:
         tally.side_channel_failures = side.result()
         self._metrics(windows, tally)
         if failed:
-            raise AlertError(f"{len(failed)} notification(s) could not be published; the batch is retried")
+            first = failed[0][2]
+            raise AlertError(
+                f"{len(failed)} notification(s) could not be published ({first!r}); the batch is retried"
+            ) from first
         return tally
 
     def _release_quietly(self, windows: dict[str, _Window], token: str) -> None:
         """After a failed fold: release the marks the windows that did fold took (best effort)."""
         written = {key: w for key, w in windows.items() if w.stored is not None}
         try:
-            self._settle(written, token, [], _owned(written))
+            self._settle(written, token, [], [(w, d, None) for w, d in _owned(written)])
         except Exception:  # the fold's error is raised; the marks expire at `until`
             logger.warning("alert marks not released after a failed fold", exc_info=True)
 
@@ -158,7 +161,7 @@ class AlertSink:
         owned: list[tuple[_Window, Detection]],
         previous: dict[str, Document | None],
         settings: AlertSettings,
-    ) -> tuple[list[tuple[_Window, Sent]], list[tuple[_Window, Detection]]]:
+    ) -> tuple[list[tuple[_Window, Sent]], list[tuple[_Window, Detection, Exception | None]]]:
         """Publish each owned notification to the topic (in parallel): (sent, failed)."""
 
         def one(item: tuple[_Window, Detection]) -> tuple[_Window, Sent]:
@@ -171,13 +174,13 @@ class AlertSink:
             return window, Sent(detection, note, state, message_id)
 
         sent: list[tuple[_Window, Sent]] = []
-        failed: list[tuple[_Window, Detection]] = []
+        failed: list[tuple[_Window, Detection, Exception | None]] = []
         futures = [(item, _pool().submit(one, item)) for item in owned]
-        for item, future in futures:
+        for (window, detection), future in futures:
             try:
                 sent.append(future.result())
-            except Exception:  # counted, released, raised after the others settle
-                failed.append(item)
+            except Exception as exc:  # released, raised after the others settle
+                failed.append((window, detection, exc))
         return sent, failed
 
     def _settle(
@@ -185,7 +188,7 @@ class AlertSink:
         windows: dict[str, _Window],
         token: str,
         sent: list[tuple[_Window, Sent]],
-        failed: list[tuple[_Window, Detection]],
+        failed: list[tuple[_Window, Detection, Exception | None]],
     ) -> None:
         """One write per window: our marks `sent` (with message ids) or released."""
 
@@ -193,7 +196,7 @@ class AlertSink:
             ids: dict[EntryRef, str | None] = {
                 _ref(s.detection): s.message_id for w, s in sent if w is window
             }
-            released = [_ref(d) for w, d in failed if w is window]
+            released = [_ref(d) for w, d, _ in failed if w is window]
             if ids or released:
                 self.state.update(window.key, lambda doc: settle(doc, token, ids, released) if doc else None)
 
@@ -222,14 +225,15 @@ class AlertSink:
                 metrics.add_metadata(key="LogGroup", value=groups[value])  # a property, not a dimension
                 metrics.flush_metrics()
         untracked = tally.untracked + tally.outcomes["untracked"]
-        failures = sum(tally.side_channel_failures.values())
-        if tally.outcomes["repeat"] or untracked or failures:
+        if tally.outcomes["repeat"] or untracked or tally.published:
             metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
             metrics.add_metric(
                 name="SuppressedRepeats", unit=MetricUnit.Count, value=tally.outcomes["repeat"]
             )
             metrics.add_metric(name="UntrackedDetectionKeys", unit=MetricUnit.Count, value=untracked)
-            metrics.add_metric(name="SideChannelFailures", unit=MetricUnit.Count, value=failures)
+            if tally.published:  # the side channels ran: 0, or the deliveries they refused
+                failures = sum(tally.side_channel_failures.values())
+                metrics.add_metric(name="SideChannelFailures", unit=MetricUnit.Count, value=failures)
             metrics.flush_metrics()
 
 
