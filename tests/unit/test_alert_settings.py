@@ -69,3 +69,14 @@ def test_subject_is_short_printable_ascii_and_the_text_has_the_context() -> None
     )
     assert asff["ProductArn"] == "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
     assert len(asff["Description"]) <= 1024 and asff["FirstObservedAt"].endswith("Z")
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 50])
+def test_subject_stays_under_sns_limit_of_100_at_the_boundary(extra: int) -> None:
+    """SNS: a subject "must be less than 100 characters": 98 and 99 pass unchanged, 100 and more
+    are cut to 99."""
+    head = len(subject(trail_detection("")))  # "[CRITICAL] cis_root_account_usage in /aws/cloudtrail: "
+    found = trail_detection("x" * (99 - head + extra))
+    line = subject(found)
+    assert len(line) == min(99 + extra, 99)
+    assert line == f"[CRITICAL] cis_root_account_usage in /aws/cloudtrail: {'x' * (99 - head + extra)}"[:99]
