@@ -9,6 +9,7 @@ wall time per batch. The document serialises its writers, so the rate levels off
 the fleet size past which Direct mode needs Kinesis mode (docs/alerts.md).
 
     python -m bench.cost_contention [--rtt 0.015] [--containers 1,2,4,8,16] [--seconds 20]
+    python -m bench.cost_contention --document     the size of an hour's document, and its CPU
 """
 
 from __future__ import annotations
@@ -67,6 +68,52 @@ def container(raws: list[bytes], until: float, tally: Tally) -> None:
         tally.puts += requests.puts
 
 
+def document_size() -> str:
+    """An hour of the security-heavy fleet's alert state (40 streams x 240 flushes = 9,600
+    batches, 1.8 new source addresses each), folded as Kinesis invocations of 160 batches: the
+    document's size and what reading, writing and folding it cost in CPU."""
+    import orjson
+
+    from stream_processor.alerting.detections import Detection
+    from stream_processor.alerting.policy import rule_policy
+    from stream_processor.alerting.state import fold
+
+    window = 1_764_158_400_000
+    policy = rule_policy("ssh_failed_login")
+    found = []
+    for batch in range(9600):
+        for _ in range(1 if batch % 5 == 0 else 2):
+            n = len(found)
+            source = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+            stamp = window + n % 3_600_000
+            found.append(Detection(
+                policy, f"source:{source}", window, 3600, "/admin/logs", "i-1", "123456789012", None, "sshd",
+                source, 1, stamp, stamp, "Failed password", f"{batch:016x}" * 2, "archive/x.gz", str(n),
+                {str(stamp // 300_000 * 300_000): 1},
+            ))  # fmt: skip
+    document = None
+    for at in range(0, len(found), 320):
+        document = fold(document, found[at : at + 320], window, f"t{at}").document or document
+    assert document is not None
+    body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+    def cpu_ms(work: object, times: int = 10) -> float:
+        started = time.process_time()
+        for _ in range(times):
+            work()  # type: ignore[operator]
+        return (time.process_time() - started) / times * 1000
+
+    keys = sum(len(entries) for entries in document["keys"].values())
+    parse = cpu_ms(lambda: orjson.loads(body))
+    write = cpu_ms(lambda: orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
+    again = cpu_ms(lambda: fold(document, found[-320:], window + 1, "x"))
+    return (
+        f"an hour's document: {keys:,} keys, {len(document['batches']):,} batch ids, {len(body):,} bytes; "
+        f"CPU: parse {parse:.1f} ms, serialise {write:.1f} ms, fold 320 detections {again:.1f} ms "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -74,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtt", type=float, default=0.015)
     parser.add_argument("--containers", default="1,2,4,8,16")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--document", action="store_true", help="only the size of an hour's document")
     args = parser.parse_args(argv)
+    if args.document:
+        print(document_size())
+        return 0
     fleet = SECURITY_FLEET
     print(
         f"one alert window document, security-heavy Direct batches ({fleet.events_per_batch} events, "
