@@ -6,13 +6,17 @@ the GET when a container writes alone, never wastes a PUT when it does not."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import boto3
 import pytest
 
-from stream_processor.handler import lambda_handler
+from stream_processor.handler import _rules, lambda_handler
+from stream_processor.ingest import Ingest
 from stream_processor.sinks import S3Sink
 from stream_processor.sinks.alert_store import AlertStore
+from stream_processor.sinks.alerts import AlertSink
 from tests.alerting import AlertPlumbing, alert_entries
 from tests.builders import compress, envelope, kinesis_event, log_event
 from tests.faultproxy import FaultProxy
@@ -83,8 +87,6 @@ def test_five_thousand_addresses_cost_a_constant_and_the_notifications(
 def test_a_container_writing_alone_skips_the_get_and_after_another_writer_reads_until_alone_again(
     aws: dict[str, Any], proxy: FaultProxy
 ) -> None:
-    import boto3
-
     def container() -> AlertStore:
         return AlertStore(S3Sink(aws["bucket"], boto3.client("s3")))
 
@@ -108,3 +110,42 @@ def test_a_container_writing_alone_skips_the_get_and_after_another_writer_reads_
     assert (b.requests.gets, b.requests.puts, b.requests.conflicts) == (2, 2, 0)
     document, _ = b.read(key)
     assert document == {"n": 7}
+
+
+def test_containers_writing_one_document_at_once_notify_each_attacker_once_with_exact_counts(
+    aws: dict[str, Any], plumbing: AlertPlumbing
+) -> None:
+    """Four containers (each its own clients and remembered ETags) take 48 Kinesis-style
+    invocations at once, a third of them redeliveries of another's: 6 attackers of 30 failures
+    each cross the threshold once; 360 one-off addresses never do; every count is exact."""
+    attackers = [f"203.0.113.{i}" for i in range(6)]
+
+    def batch(n: int) -> bytes:
+        lines = [
+            f"sshd[{n}]: Failed password for invalid user admin from {attackers[(n + k) % 6]} port 1 ssh2"
+            for k in range(5)
+        ] + [
+            f"sshd[{n}]: Failed password for invalid user x from 198.51.{n}.{k} port 1 ssh2"
+            for k in range(10)
+        ]
+        events = [log_event(line, START + n * 1000 + i, f"{n}-{i}") for i, line in enumerate(lines)]
+        return compress(envelope(events, log_stream=f"i-{n}"))
+
+    batches = [batch(n) for n in range(36)]  # 36 x 5 = 180 attacker events: 30 per attacker
+    invocations = [batches[i : i + 3] for i in range(0, 36, 3)]
+    invocations += [invocations[i] for i in (0, 3, 5, 7, 11, 2)] * 2 + invocations[:12]  # redeliveries
+
+    def container() -> Ingest:
+        store = S3Sink(aws["bucket"], boto3.client("s3"))
+        return Ingest(store, _rules, alerts=AlertSink.from_environment(store))
+
+    ingests = [container() for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: ingests[i % 4].invocation((raw, "kinesis") for raw in invocations[i]),
+                      range(len(invocations))))  # fmt: skip
+    subjects = sorted(m["Subject"] for m in plumbing.notifications(wait=2))
+    assert subjects == sorted(f"[HIGH] auth_failure in /admin/logs: {a}" for a in attackers)
+    entries = alert_entries(aws["s3"], aws["bucket"])
+    counts = sorted(e["n"] for e in entries)
+    assert counts == [1] * 360 + [30] * 6
+    assert len(entries[0]["batches"]) == 36
