@@ -21,38 +21,25 @@ import contextlib
 import functools
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-
 from ..alerting.detections import Detection
 from ..alerting.policy import AlertSettings, at_least
-from ..alerting.render import Notification, notification
-from ..alerting.state import EntryRef, Folded, entry_id, fold, settle, view
+from ..alerting.render import notification
+from ..alerting.state import LEASE_MS, EntryRef, Folded, entry_id, fold, settle, view
 from ..observability import logger
 from .alert_channels import Channels, Sent
-from .alert_store import AlertError, AlertStore, Document, document_key
-from .metrics import metrics_namespace
+from .alert_metrics import AlertTally, emit_metrics
+from .alert_store import DEADLINE_RESERVE_MS, AlertError, AlertStore, Document, document_key
 from .s3 import S3Sink
 
 __all__ = ["AlertError", "AlertSink", "AlertTally"]
 
 DEADLINE_MARGIN_MS = 30_000  # clock skew between Lambdas, on top of the writer's own deadline
 THREADS = 16
-
-
-@dataclass(slots=True)
-class AlertTally:
-    """What the sink did with one invocation's detections."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-    published: list[Notification] = field(default_factory=list)
-    untracked: int = 0
-    side_channel_failures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -112,6 +99,7 @@ class AlertSink:
 
         try:
             _all(fold_window, list(windows.values()))
+            self._outwait(windows, token, fold_window)
         except BaseException:
             self._release_quietly(windows, token)
             _settle_quietly(ready)
@@ -133,13 +121,39 @@ class AlertSink:
         side = _pool().submit(self.channels.side_channels, [item for _, item in sent])
         self._settle(windows, token, sent, failed)
         tally.side_channel_failures = side.result()
-        self._metrics(windows, tally)
+        emit_metrics(tally, [d for _, d in _owned(windows)])
         if failed:
             first = failed[0][2]
             raise AlertError(
                 f"{len(failed)} notification(s) could not be published ({first!r}); the batch is retried"
             ) from first
         return tally
+
+    def _outwait(
+        self, windows: dict[str, _Window], token: str, fold_window: Callable[[_Window], None]
+    ) -> None:
+        """A key still marked by an earlier attempt at one of our batches (it died after taking the
+        mark and before publishing; Kinesis retries at once, within the mark's `until`): when that
+        `until` comes before our own deadline less a reserve, wait for it and fold again, so this
+        retry takes the mark over and notifies instead of leaving it to the key's next event. Once;
+        never without a deadline; never for another batch's mark (a live writer settles its own)."""
+        if self.deadline_ms is None:
+            return
+        held = {key: _held(w, token) for key, w in windows.items()}
+        latest = max((until for until in held.values() if until is not None), default=None)
+        if latest is None or latest + 1000 > self.deadline_ms - DEADLINE_RESERVE_MS:
+            return
+        time.sleep(max(0.0, (latest + 1000 - self.now_ms()) / 1000))
+        again = [w for key, w in windows.items() if held[key] is not None]
+        first = {id(w): w.folded for w in again}
+        _all(fold_window, again)
+        for window in again:
+            before, after = first[id(window)], window.folded
+            if before is not None and after is not None:  # keep the first fold's counts, add takeovers
+                outcomes = [
+                    b if a != "notify" else a for b, a in zip(before.outcomes, after.outcomes, strict=True)
+                ]
+                window.folded = Folded(after.document, outcomes, after.ours)
 
     def _release_quietly(self, windows: dict[str, _Window], token: str) -> None:
         """After a failed fold: release the marks the windows that did fold took (best effort)."""
@@ -202,39 +216,18 @@ class AlertSink:
 
         _all(one, list(windows.values()))
 
-    def _metrics(self, windows: dict[str, _Window], tally: AlertTally) -> None:
-        """`Detections` (new ones, i.e. notified) by Severity and by Rule; `SuppressedRepeats`,
-        `UntrackedDetectionKeys`; `SideChannelFailures`."""
-        by_severity: Counter[str] = Counter()
-        by_rule: Counter[str] = Counter()
-        groups: dict[str, str] = {}
-        for window in windows.values():
-            if window.folded is None:
-                continue
-            for index in window.folded.ours:
-                detection = window.detections[index]
-                by_severity[detection.severity] += 1
-                by_rule[detection.rule] += 1
-                groups.setdefault(detection.severity, detection.log_group)
-                groups.setdefault(detection.rule, detection.log_group)
-        for name, counts in (("Severity", by_severity), ("Rule", by_rule)):
-            for value, count in sorted(counts.items()):
-                metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
-                metrics.add_dimension(name=name, value=value)
-                metrics.add_metric(name="Detections", unit=MetricUnit.Count, value=count)
-                metrics.add_metadata(key="LogGroup", value=groups[value])  # a property, not a dimension
-                metrics.flush_metrics()
-        untracked = tally.untracked + tally.outcomes["untracked"]
-        if tally.outcomes["repeat"] or untracked or tally.published:
-            metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
-            metrics.add_metric(
-                name="SuppressedRepeats", unit=MetricUnit.Count, value=tally.outcomes["repeat"]
-            )
-            metrics.add_metric(name="UntrackedDetectionKeys", unit=MetricUnit.Count, value=untracked)
-            if tally.published:  # the side channels ran: 0, or the deliveries they refused
-                failures = sum(tally.side_channel_failures.values())
-                metrics.add_metric(name="SideChannelFailures", unit=MetricUnit.Count, value=failures)
-            metrics.flush_metrics()
+
+def _held(window: _Window, token: str) -> int | None:
+    """The latest `until` of a pending mark taken by an earlier attempt at one of our own batches
+    (another writer's token, but `by` a batch of this call: a retry of the attempt that died)."""
+    latest = None
+    ours = {detection.batch_id for detection in window.detections}
+    for detection in window.detections:
+        mark = (view(window.stored, detection) or {}).get("notified") or {}
+        if mark.get("state") == "pending" and mark.get("token") != token and mark.get("by") in ours:
+            until = int(mark.get("until", mark["at"] + LEASE_MS))
+            latest = until if latest is None else max(latest, until)
+    return latest
 
 
 def _owned(windows: dict[str, _Window]) -> list[tuple[_Window, Detection]]:

@@ -140,3 +140,39 @@ def test_the_finding_json_stays_importable(aws: dict[str, Any], hub: Any) -> Non
     (found,) = hub.get_findings()["Findings"]
     assert found["Id"].startswith("logreview/cis_cloudtrail_stopped/")
     assert json.loads(json.dumps(found["ProductFields"]))["logreview/rule"] == "cis_cloudtrail_stopped"
+
+
+def test_a_retry_outwaits_the_mark_its_dead_attempt_left_and_notifies(
+    aws: dict[str, Any], plumbing: AlertPlumbing
+) -> None:
+    """An attempt that died after marking a key and before publishing (a timeout; Kinesis retries
+    at once): the retry waits for the mark's `until` when its own deadline allows, takes the mark
+    over and publishes; without a known deadline it leaves the mark alone."""
+    import time
+
+    import orjson
+
+    from stream_processor import handler
+
+    event = cross_account_trail()
+    lambda_handler(event, None)
+    assert len(plumbing.notifications(wait=2)) == 1
+    s3, bucket = aws["s3"], aws["bucket"]
+    (entry,) = alert_entries(s3, bucket)
+    document = orjson.loads(s3.get_object(Bucket=bucket, Key=entry["document"])["Body"].read())
+    (rule,) = document["keys"]
+    (eid,) = document["keys"][rule]
+    until = int(time.time() * 1000) + 2000
+    mark = {**entry["notified"], "state": "pending", "token": "dead", "until": until, "message_id": None}
+    document["keys"][rule][eid]["notified"] = mark  # what the dead attempt left
+    s3.put_object(Bucket=bucket, Key=entry["document"], Body=orjson.dumps(document))
+    handler._ingest.cache_clear()  # a new container
+    lambda_handler(event, None)  # no deadline known: the mark may be a live writer's
+    assert plumbing.notifications(wait=0.5) == []
+    started = time.monotonic()
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:logreview-stream-processor"
+    lambda_handler(event, Context(arn))  # type: ignore[arg-type]
+    assert time.monotonic() - started >= 1.5  # it waited for the mark's `until`
+    assert len(plumbing.notifications(wait=2)) == 1
+    (after,) = alert_entries(s3, bucket)
+    assert after["notified"]["state"] == "sent" and after["notified"]["token"] != "dead"
