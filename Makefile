@@ -45,7 +45,8 @@ test-min-sdk:
 		pytest pytest-timeout hypothesis "moto[server]==5.2.5"
 	$(MINSDK)/bin/python -c 'import botocore, sys; sys.exit(botocore.__version__ != "$(SDK_FLOOR)")'
 	$(MINSDK)/bin/python -m pytest -p no:cacheprovider -q tests/integration/test_alerts.py \
-		tests/integration/test_alert_channels.py tests/integration/test_alert_sdk_floor.py
+		tests/integration/test_alert_channels.py tests/integration/test_alert_sdk_floor.py \
+		tests/unit/test_alert_sdk_floor.py
 
 demo: $(STAMP)
 	$(BIN)/logreview demo
