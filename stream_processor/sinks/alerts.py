@@ -121,7 +121,7 @@ class AlertSink:
         side = _pool().submit(self.channels.side_channels, [item for _, item in sent])
         self._settle(windows, token, sent, failed)
         tally.side_channel_failures = side.result()
-        emit_metrics(tally, [d for _, d in _owned(windows)])
+        emit_metrics(tally, [item.detection for _, item in sent])  # a failed one counts on its retry
         if failed:
             first = failed[0][2]
             raise AlertError(

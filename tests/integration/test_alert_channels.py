@@ -117,10 +117,11 @@ def test_side_channels_that_fail_are_counted_and_never_repeat_the_notification(
 
 
 def test_a_failed_topic_publish_fails_the_invocation_and_its_retry_publishes_once(
-    aws: dict[str, Any], plumbing: AlertPlumbing, faulty: FaultProxy
+    aws: dict[str, Any], plumbing: AlertPlumbing, faulty: FaultProxy, capsys: pytest.CaptureFixture[str]
 ) -> None:
     faulty.inject("sns:Publish", "error")
     event = cross_account_trail()
+    capsys.readouterr()
     with pytest.raises(AlertError, match="could not be published"):
         lambda_handler(event, None)
     assert plumbing.notifications(wait=1) == []
@@ -131,6 +132,8 @@ def test_a_failed_topic_publish_fails_the_invocation_and_its_retry_publishes_onc
     lambda_handler(event, None)  # Lambda's retry
     lambda_handler(event, None)  # and a redelivery
     assert len(plumbing.notifications(wait=2)) == 1
+    detections = [d for d in emf_objects(capsys.readouterr().out.splitlines()) if d.get("Rule")]
+    assert [d["Detections"] for d in detections] == [[1.0]]  # counted once, by the retry
     assert [e["detail"]["rule"] for e in plumbing.events(wait=1)] == ["cis_cloudtrail_stopped"]
 
 
