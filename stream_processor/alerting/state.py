@@ -79,7 +79,7 @@ def fold(
     known = set(doc["batches"])
     keys: dict[str, dict[str, Entry]] = dict(doc["keys"])
     copied: set[str] = set()
-    added: list[str] = []
+    added: dict[str, None] = {}  # new batch ids, in order (a dict: an ordered set)
     claimed: set[EntryRef] = set()
     outcomes: list[str] = []
     ours: list[int] = []
@@ -89,8 +89,8 @@ def fold(
     for index, detection in enumerate(detections):
         batch = detection.batch_id[:ID_CHARS]
         seen = batch in known
-        if not seen and batch not in added:
-            added.append(batch)
+        if not seen:
+            added[batch] = None
         if detection.rule not in copied:
             keys[detection.rule] = dict(keys.get(detection.rule, {}))
             copied.add(detection.rule)
@@ -119,7 +119,7 @@ def fold(
         changed = True
         room = max(0, MAX_BATCH_IDS - len(known))
         counters["uncounted"] += max(0, len(added) - room)
-        known.update(added[:room])
+        known.update(list(added)[:room])
     if not changed:
         return Folded(None, outcomes, ours)
     written = {**doc, **counters, "keys": keys, "batches": sorted(known)}
