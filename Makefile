@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit integration suite test-py312 demo bench cost soak package clean
+.PHONY: test lint typecheck unit integration suite test-py312 test-min-sdk demo bench cost soak package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ integration: $(STAMP)  # tests/integration/ (moto's server) and tests/deployed/ 
 suite: $(STAMP)  # every test in one run, so one scheduler keeps every core busy to the end
 	$(BIN)/pytest $(XDIST)
 
-test: lint typecheck suite template-check test-py312
+test: lint typecheck suite template-check test-py312 test-min-sdk
 
 # The Lambda runtime is python3.12: when this machine has one, the code runs on it too. Not the
 # whole suite a second time: every unit test (all of the pure code) and the integration tests that
@@ -56,6 +56,20 @@ test-py312:
 	.venv312/bin/python -m pip install --quiet --upgrade pip && \
 	.venv312/bin/python -m pip install --quiet -e '.[dev]' && \
 	.venv312/bin/python -m pytest -p no:cacheprovider $(XDIST) $(PY312_TESTS)
+
+# The alert state's conditional writes need PutObject's IfMatch: run the alert tests against the
+# oldest boto3/botocore pyproject.toml declares (read from it), in a virtualenv of their own.
+SDK_FLOOR = $(shell sed -n 's/^ *"botocore>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+MINSDK    := .venv-minsdk
+test-min-sdk:
+	test -x $(MINSDK)/bin/python || $(PYTHON) -m venv $(MINSDK)
+	$(MINSDK)/bin/python -m pip install --quiet --upgrade pip
+	$(MINSDK)/bin/python -m pip install --quiet -e . "boto3==$(SDK_FLOOR)" "botocore==$(SDK_FLOOR)" \
+		pytest pytest-timeout hypothesis "moto[server]==5.2.5"
+	$(MINSDK)/bin/python -c 'import botocore, sys; sys.exit(botocore.__version__ != "$(SDK_FLOOR)")'
+	$(MINSDK)/bin/python -m pytest -p no:cacheprovider -q tests/integration/alerts/test_alerts.py \
+		tests/integration/alerts/test_alert_channels.py tests/integration/alerts/test_alert_sdk_floor.py \
+		tests/unit/stream_processor/alerting/test_alert_sdk_floor.py
 
 demo: $(STAMP)
 	$(BIN)/logreview demo
@@ -82,4 +96,4 @@ template-check: $(STAMP)
 	$(BIN)/checkov --framework cloudformation --file template.yaml --quiet --compact --skip-download
 
 clean:
-	rm -rf $(VENV) .venv312 build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output
+	rm -rf $(VENV) .venv312 $(MINSDK) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output

@@ -25,12 +25,17 @@ FLEETS = (10, 100, 1_000, 10_000)
 @dataclass(frozen=True, slots=True)
 class Fleet:
     """Streams (instances), each logging `events_per_s` events of `message_bytes`, flushed by the
-    CloudWatch agent every `flush_s`: one CloudWatch batch per stream per flush."""
+    CloudWatch agent every `flush_s`: one CloudWatch batch per stream per flush. `auth_failures`
+    and `sudo` are the shares of lines that are sshd "Failed password for invalid user … from
+    <random address>" and sudo commands (a security-heavy, internet-facing fleet)."""
 
     streams: int
     events_per_s: float = 2.0
     flush_s: float = 15.0
     message_bytes: int = 200
+    auth_failures: float = 0.0
+    sudo: float = 0.0
+    name: str = "quiet"
 
     @property
     def events_per_batch(self) -> int:

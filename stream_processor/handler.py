@@ -50,8 +50,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict
 
         return consume(event, context)
     ingest = current_ingest()
-    if ingest.alerts is not None:  # a notification mark is held until this invocation is stopped
-        ingest.alerts.deadline_ms = deadline_ms(context)
+    if ingest.alerts is not None:  # marks are held until this invocation stops; findings use its account
+        ingest.alerts.invoked_by(deadline_ms(context), getattr(context, "invoked_function_arn", None))
     done = ingest.invocation((payload.data, payload.origin) for payload in payloads(event))
     counts = {status: done.count(status) for status in ("processed", "skipped", "quarantined")}
     counts["events"] = done.events

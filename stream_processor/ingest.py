@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import aggregate
-from .alerting.detections import find_detections
+from .alerting.detections import Detection, find_detections
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
@@ -101,11 +101,10 @@ class Ingest:
                 accepted[decoded[1].batch_id] = (position, *decoded)
                 outcomes.append(Outcome("processed"))  # completed below, once written
         made, analysed = self._write(writes, [(raw, batch) for _, raw, batch in accepted.values()])
-        keys = tuple(writes.confirm())
-        if self.alerts is not None and analysed is not None:  # after the bundles are safe
-            rules, archived, analyses = analysed
-            for batch, analysis in analyses:
-                self._alert(self.alerts, batch, analysis, rules, archived)
+        if self.alerts is not None and analysed is not None:  # publishes once the bundles are safe
+            keys = self._alert(self.alerts, writes, *analysed)
+        else:
+            keys = tuple(writes.confirm())
         written = tuple(key for key in keys if not key.startswith("quarantine/"))
         for position, _, batch in accepted.values():
             outcomes[position] = Outcome("processed", len(batch.events), batch.batch_id, keys=written)
@@ -177,17 +176,35 @@ class Ingest:
         return made, (rules, archive, analyses)
 
     def _alert(
-        self, alerts: AlertSink, batch: Batch, analysis: Analysed, rules: Rules, archived: str
-    ) -> None:
-        """Detections → the alert sink (after the bundles are safe, before metrics)."""
-        found, untracked = find_detections(
-            batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting, rules.detector
-        )
-        if found or untracked:
-            tally = alerts(found, rules.alerting, untracked)
-            logger.info(
-                "detections", extra={"batch_id": batch.batch_id, **tally.outcomes, "untracked": untracked}
+        self,
+        alerts: AlertSink,
+        writes: Writes,
+        rules: Rules,
+        archived: str,
+        analyses: list[tuple[Batch, Analysed]],
+    ) -> tuple[str, ...]:
+        """Every batch's detections → the alert sink, in one call: it writes the alert state while
+        the bundles are being put and publishes only after `writes.confirm()`; the keys written."""
+        found: list[Detection] = []
+        untracked = 0
+        for batch, analysis in analyses:
+            detections, left_out = find_detections(
+                batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting, rules.detector
             )
+            found.extend(detections)
+            untracked += left_out
+        confirmed: list[str] = []
+        if not found:
+            if untracked:
+                alerts([], rules.alerting, untracked)
+            return tuple(writes.confirm())
+        tally = alerts(found, rules.alerting, untracked, ready=lambda: confirmed.extend(writes.confirm()))
+        logger.info(
+            "detections",
+            extra={"batches": len(analyses), **tally.outcomes, "untracked": tally.untracked,
+                   "side_channel_failures": tally.side_channel_failures},
+        )  # fmt: skip
+        return tuple(confirmed)
 
 
 def _as_bytes(data: str | bytes) -> bytes:

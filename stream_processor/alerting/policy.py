@@ -62,7 +62,7 @@ class AlertSettings:
     window_s: int = 3600  # one notification per (rule, key, window)
     severities: Mapping[str, Severity] = field(default_factory=dict)  # rule or group id -> severity
     thresholds: Mapping[str, int] = field(default_factory=dict)  # group id -> count
-    max_keys: int = 64  # thresholded (group, key) pairs tracked per batch, largest first
+    max_keys: int = 10_000  # thresholded (group, key) pairs kept per batch (<= 10,000 events)
 
     def __hash__(self) -> int:
         return hash((self.floor, self.window_s, tuple(sorted(self.severities.items())),

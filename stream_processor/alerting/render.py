@@ -14,7 +14,7 @@ from typing import Any
 from .detections import Detection
 from .state import repeats
 
-SUBJECT_LIMIT = 100  # SNS: at most 100 printable ASCII characters, no line breaks
+SUBJECT_LIMIT = 99  # SNS: printable ASCII, no line breaks, "must be less than 100 characters"
 DESCRIPTION_LIMIT = 1024  # ASFF Description
 ASFF_LABELS = {"critical": "CRITICAL", "high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
 
@@ -112,10 +112,17 @@ def notification(
 
 
 def finding(
-    note: Notification, state: dict[str, Any], account: str, region: str, partition: str = "aws"
+    note: Notification,
+    state: dict[str, Any],
+    account: str,
+    region: str,
+    partition: str = "aws",
+    source_account: str = "",
 ) -> dict[str, Any]:
     """The AWS Security Finding Format record (BatchImportFindings); its Id is the dedup key, so a
-    second import updates the same finding instead of adding one."""
+    second import updates the same finding instead of adding one. `account` must be the calling
+    account (Security Hub refuses others); `source_account`, the log batch's owner, is kept in
+    ProductFields."""
     found = note.detail
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     finding_id = f"logreview/{found['rule']}/{state['key_hash']}/{state['window_start']}"
@@ -138,5 +145,6 @@ def finding(
             "logreview/rule": found["rule"],
             "logreview/batch_id": found["batch_id"],
             "logreview/archive_key": found["archive_key"][:2048],
+            **({"logreview/source_account": source_account} if source_account else {}),
         },
     }

@@ -1,273 +1,264 @@
-"""The alert sink: one notification per (rule, key, window), deduplicated through S3.
+"""The alert sink: one notification per (rule, key, window), deduplicated through one S3 document
+per alert window.
 
-For each Detection of a batch: fold it into the window's state object
-`alerts/dt=DAY/{rule}/{keyhash}/{HHMM}.json` with conditional writes (create with
-`If-None-Match: *`, update with `If-Match: etag`, retry on 412), so redelivered batches and
-concurrent Lambdas agree on one owner of the notification. The owner publishes to the alert
-topic (severity >= floor), to EventBridge (every detection) and, when enabled, to Security Hub,
-then marks the state `sent`. A publish failure releases the mark and raises (Lambda retries).
+One call per invocation, with every detection of its batches:
+1. fold them into their window's document (`alerting.state.fold`), one conditional write per
+   window touched (`AlertStore`), the windows in parallel, while the bundles are still being put;
+2. wait for `ready` (the invocation's archive and bundles confirmed);
+3. publish the notifications this call owns to the alert topic, in parallel;
+4. settle the marks in one write per window (`sent`, or released for a failed publish), and send
+   the side channels (EventBridge, Security Hub) at the same time; a side channel's failure is a
+   metric, never a raise;
+5. raise AlertError if a topic publish failed (Lambda retries; the released mark lets it publish).
+Requests per invocation: one state PUT per window (plus a GET when another writer changed it),
+and with notifications a GET of the previous window, the publishes and one more PUT per window.
 Replays build their Ingest without this sink: a backfill never notifies anyone.
 """
 
 from __future__ import annotations
 
-import os
-import random
+import contextlib
+import functools
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import orjson
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from botocore.exceptions import ClientError
+from typing import Any
 
 from ..alerting.detections import Detection
 from ..alerting.policy import AlertSettings, at_least
-from ..alerting.render import Notification, finding, notification
-from ..alerting.state import Admission, admit, confirm, release
-from ..errors import LogReviewError
-from .metrics import metrics_namespace
+from ..alerting.render import notification
+from ..alerting.state import LEASE_MS, EntryRef, Folded, entry_id, fold, settle, view
+from ..observability import logger
+from .alert_channels import Channels, Sent
+from .alert_metrics import AlertTally, emit_metrics
+from .alert_store import DEADLINE_RESERVE_MS, AlertError, AlertStore, Document, document_key
 from .s3 import S3Sink
 
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+__all__ = ["AlertError", "AlertSink", "AlertTally"]
 
-ALERTS_ROOT = "alerts/"
-MAX_ATTEMPTS = 12  # conditional-write conflicts before giving up (then Lambda retries)
-_CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
-_ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
-WORKERS = 8
 DEADLINE_MARGIN_MS = 30_000  # clock skew between Lambdas, on top of the writer's own deadline
-
-
-def state_key(rule: str, key_hash: str, window_start: int) -> str:
-    """`alerts/dt=DAY/{rule}/{keyhash}/{HHMM}.json` of the window starting at `window_start` (ms)."""
-    stamp = time.gmtime(window_start // 1000)
-    day, hhmm = time.strftime("%Y-%m-%d", stamp), time.strftime("%H%M", stamp)
-    return f"{ALERTS_ROOT}dt={day}/{rule}/{key_hash}/{hhmm}.json"
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-class AlertError(LogReviewError):
-    """A notification could not be sent (after the AWS client's retries); the batch is retried."""
+THREADS = 16
 
 
 @dataclass(slots=True)
-class AlertTally:
-    """What the sink did with one batch's detections."""
+class _Window:
+    """One window's detections, the fold that wrote them and the document as stored after it."""
 
-    outcomes: Counter[str] = field(default_factory=Counter)
-    published: list[Notification] = field(default_factory=list)
-    untracked: int = 0
+    key: str
+    detections: list[Detection]
+    folded: Folded | None = None
+    stored: Document | None = None
 
 
 @dataclass(slots=True)
 class AlertSink:
-    """Dedup state in the report bucket; SNS, EventBridge and Security Hub for the notifications."""
+    """Window documents in the report bucket; the topic and side channels for the notifications."""
 
     store: S3Sink
-    topic_arn: str = ""
-    event_bus: str = "default"
-    security_hub: bool = False
+    channels: Channels = field(default_factory=Channels)
     now_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
     deadline_ms: int | None = None  # when the running Lambda invocation is stopped (per invocation)
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    state: AlertStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = AlertStore(self.store)
 
     @classmethod
     def from_environment(cls, store: S3Sink) -> AlertSink:
         """ALERT_TOPIC_ARN, ALERT_EVENT_BUS (default `default`; empty: off), SECURITY_HUB_IMPORT."""
-        return cls(
-            store,
-            topic_arn=os.environ.get("ALERT_TOPIC_ARN", ""),
-            event_bus=os.environ.get("ALERT_EVENT_BUS", "default"),
-            security_hub=os.environ.get("SECURITY_HUB_IMPORT", "").lower() in ("1", "true", "yes"),
-        )
+        return cls(store, Channels.from_environment())
 
-    def client(self, service: str) -> Any:
-        """A boto3 client per service (created on first use; honours AWS_ENDPOINT_URL)."""
-        found = self._clients.get(service)
-        if found is None:
-            import boto3
-            from botocore.config import Config
-
-            config = Config(retries={"max_attempts": 5, "mode": "adaptive"}, max_pool_connections=16)
-            found = self._clients[service] = boto3.client(service, config=config)  # type: ignore[call-overload]
-        return found
-
-    @property
-    def s3(self) -> S3Client:
-        return self.store.client
+    def invoked_by(self, deadline_ms: int | None, function_arn: str | None) -> None:
+        """The running invocation's deadline (marks are held until then) and function ARN."""
+        self.deadline_ms = self.state.deadline_ms = deadline_ms
+        self.channels.function_arn = function_arn
 
     def __call__(
-        self, detections: Sequence[Detection], settings: AlertSettings, untracked: int = 0
+        self,
+        detections: Sequence[Detection],
+        settings: AlertSettings,
+        untracked: int = 0,
+        ready: Callable[[], object] = lambda: None,
     ) -> AlertTally:
-        """Fold every detection into its window's state; notify the ones this call owns."""
+        """Fold, wait for `ready`, publish what this call owns, settle; see the module docstring."""
+        token = uuid.uuid4().hex
+        until = None if self.deadline_ms is None else self.deadline_ms + DEADLINE_MARGIN_MS
+        windows: dict[str, _Window] = {}
+        for detection in detections:
+            key = document_key(detection.window_start, detection.window_s)
+            windows.setdefault(key, _Window(key, [])).detections.append(detection)
+
+        def fold_window(window: _Window) -> None:
+            def change(document: Document | None) -> Document | None:
+                window.folded = fold(document, window.detections, self.now_ms(), token, until)
+                return window.folded.document
+
+            window.stored = self.state.update(window.key, change)
+
+        try:
+            _all(fold_window, list(windows.values()))
+            self._outwait(windows, token, fold_window)
+        except BaseException:
+            self._release_quietly(windows, token)
+            _settle_quietly(ready)
+            raise
+        owned = _owned(windows)
+        previous = {w.key: _pool().submit(self._previous, w) for w in {id(w): w for w, _ in owned}.values()}
+        try:
+            ready()
+        except BaseException:
+            self._settle(windows, token, [], [(w, d, None) for w, d in owned])
+            raise
         tally = AlertTally(untracked=untracked)
-        if len(detections) == 1:
-            results = [self._one(detections[0], settings)]
-        else:
-            with ThreadPoolExecutor(max_workers=min(WORKERS, len(detections)) or 1) as pool:
-                results = list(pool.map(lambda d: self._one(d, settings), detections))
-        for outcome, note in results:
-            tally.outcomes[outcome] += 1
-            if note is not None:
-                tally.published.append(note)
-        self._metrics(detections, results, untracked)
+        for window in windows.values():
+            if window.folded is not None:
+                tally.outcomes.update(window.folded.outcomes)
+        before = {key: future.result() for key, future in previous.items()}
+        sent, failed = self._publish(owned, before, settings)
+        tally.published = [item.note for _, item in sent]
+        side = _pool().submit(self.channels.side_channels, [item for _, item in sent])
+        self._settle(windows, token, sent, failed)
+        tally.side_channel_failures = side.result()
+        emit_metrics(tally, [item.detection for _, item in sent])  # a failed one counts on its retry
+        if failed:
+            first = failed[0][2]
+            raise AlertError(
+                f"{len(failed)} notification(s) could not be published ({first!r}); the batch is retried"
+            ) from first
         return tally
 
-    # ------------------------------------------------------------------ state
+    def _outwait(
+        self, windows: dict[str, _Window], token: str, fold_window: Callable[[_Window], None]
+    ) -> None:
+        """A key still marked by an earlier attempt at one of our batches (it died after taking the
+        mark and before publishing; Kinesis retries at once, within the mark's `until`): when that
+        `until` comes before our own deadline less a reserve, wait for it and fold again, so this
+        retry takes the mark over and notifies instead of leaving it to the key's next event. Once;
+        never without a deadline; never for another batch's mark (a live writer settles its own)."""
+        if self.deadline_ms is None:
+            return
+        held = {key: _held(w, token) for key, w in windows.items()}
+        latest = max((until for until in held.values() if until is not None), default=None)
+        if latest is None or latest + 1000 > self.deadline_ms - DEADLINE_RESERVE_MS:
+            return
+        time.sleep(max(0.0, (latest + 1000 - self.now_ms()) / 1000))
+        again = [w for key, w in windows.items() if held[key] is not None]
+        first = {id(w): w.folded for w in again}
+        _all(fold_window, again)
+        for window in again:
+            before, after = first[id(window)], window.folded
+            if before is not None and after is not None:  # keep the first fold's counts, add takeovers
+                outcomes = [
+                    b if a != "notify" else a for b, a in zip(before.outcomes, after.outcomes, strict=True)
+                ]
+                window.folded = Folded(after.document, outcomes, after.ours)
 
-    def _read(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
+    def _release_quietly(self, windows: dict[str, _Window], token: str) -> None:
+        """After a failed fold: release the marks the windows that did fold took (best effort)."""
+        written = {key: w for key, w in windows.items() if w.stored is not None}
         try:
-            response = self.s3.get_object(Bucket=self.store.bucket, Key=key)
-        except ClientError as exc:
-            if _code(exc) in _ABSENT:
-                return None, None
-            raise
-        return orjson.loads(response["Body"].read()), response["ETag"]
+            self._settle(written, token, [], [(w, d, None) for w, d in _owned(written)])
+        except Exception:  # the fold's error is raised; the marks expire at `until`
+            logger.warning("alert marks not released after a failed fold", exc_info=True)
 
-    def _write(self, key: str, state: dict[str, Any], etag: str | None) -> bool:
-        """Create (etag None) or replace the state if unchanged; False when someone else wrote first."""
-        condition = {"IfNoneMatch": "*"} if etag is None else {"IfMatch": etag}
-        try:
-            self.store.put(
-                key,
-                orjson.dumps(state, option=orjson.OPT_SORT_KEYS),
-                ContentType="application/json",
-                **condition,
-            )
-        except ClientError as exc:
-            if _code(exc) in _CONFLICT or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (
-                409,
-                412,
-            ):
-                return False
-            raise
-        return True
-
-    def _update(
-        self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None], optimistic: bool
-    ) -> dict[str, Any] | None:
-        """Read-change-write until the conditional write holds; the state written (None: no change).
-
-        `optimistic` first tries to create the object without reading it (a new window is the
-        common case on the notification path, and it saves a round trip).
-        """
-        state: dict[str, Any] | None = None
-        etag: str | None = None
-        read = not optimistic
-        for attempt in range(MAX_ATTEMPTS):
-            if read:
-                state, etag = self._read(key)
-            read = True
-            wanted = change(state)
-            if wanted is None:
-                return None
-            if self._write(key, wanted, etag):
-                return wanted
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311  # jitter, not a secret
-        raise AlertError(f"alert state {key}: {MAX_ATTEMPTS} conflicting writes in a row")
-
-    # ----------------------------------------------------------------- notify
-
-    def _one(self, detection: Detection, settings: AlertSettings) -> tuple[str, Notification | None]:
-        key = state_key(detection.rule, detection.key_hash, detection.window_start)
-        token = uuid.uuid4().hex
-        decided: list[tuple[Admission, dict[str, Any] | None]] = []
-
-        until = None if self.deadline_ms is None else self.deadline_ms + DEADLINE_MARGIN_MS
-
-        def fold(state: dict[str, Any] | None) -> dict[str, Any] | None:
-            admission = admit(state, detection, self.now_ms(), token, until)
-            decided[:] = [(admission, state)]
-            return admission.state
-
-        written = self._update(key, fold, optimistic=True)
-        admission, current = decided[-1]
-        state = written or current  # None written: our own earlier write already holds the mark
-        if not admission.notify or state is None:
-            return admission.outcome, None
-        previous_start = detection.window_start - detection.window_s * 1000
-        previous, _ = self._read(state_key(detection.rule, detection.key_hash, previous_start))
-        note = notification(detection, state, previous, self.store.bucket)
-        try:
-            message_id = self._publish(detection, note, state, settings)
-        except Exception:
-            self._update(key, lambda found: release(found, token) if found else None, optimistic=False)
-            raise
-        self._update(
-            key, lambda found: confirm(found, token, message_id) if found else None, optimistic=False
+    def _previous(self, window: _Window) -> Document | None:
+        first = window.detections[0]
+        document, _ = self.state.read(
+            document_key(first.window_start - first.window_s * 1000, first.window_s)
         )
-        return admission.outcome, note
+        return document
 
     def _publish(
-        self, detection: Detection, note: Notification, state: dict[str, Any], settings: AlertSettings
-    ) -> str | None:
-        message_id: str | None = None
-        if self.topic_arn and at_least(detection.severity, settings.floor):
-            response = self.client("sns").publish(
-                TopicArn=self.topic_arn,
-                Subject=note.subject,
-                Message=note.text,
-                MessageAttributes={
-                    "severity": {"DataType": "String", "StringValue": detection.severity},
-                    "rule": {"DataType": "String", "StringValue": detection.rule},
-                },
-            )
-            message_id = response.get("MessageId")
-        if self.event_bus:
-            entry = {
-                "Source": "logreview",
-                "DetailType": "Detection",
-                "Detail": orjson.dumps(note.detail).decode(),
-                "EventBusName": self.event_bus,
-            }
-            response = self.client("events").put_events(Entries=[entry])
-            if response.get("FailedEntryCount"):
-                raise AlertError(f"EventBridge refused the detection: {response['Entries']}")
-        if self.security_hub:
-            account = detection.owner or "000000000000"
-            region = self.client("securityhub").meta.region_name
-            response = self.client("securityhub").batch_import_findings(
-                Findings=[finding(note, state, account, region)]
-            )
-            if response.get("FailedCount"):
-                raise AlertError(f"Security Hub refused the finding: {response.get('FailedFindings')}")
-        return message_id
+        self,
+        owned: list[tuple[_Window, Detection]],
+        previous: dict[str, Document | None],
+        settings: AlertSettings,
+    ) -> tuple[list[tuple[_Window, Sent]], list[tuple[_Window, Detection, Exception | None]]]:
+        """Publish each owned notification to the topic (in parallel): (sent, failed)."""
 
-    # ---------------------------------------------------------------- metrics
+        def one(item: tuple[_Window, Detection]) -> tuple[_Window, Sent]:
+            window, detection = item
+            state = view(window.stored, detection)
+            assert state is not None  # noqa: S101 - we own its mark, so it is in the document
+            before = view(previous[window.key], detection)
+            note = notification(detection, state, before, self.store.bucket)
+            message_id = self.channels.publish(detection, note, at_least(detection.severity, settings.floor))
+            return window, Sent(detection, note, state, message_id)
 
-    def _metrics(
-        self, detections: Sequence[Detection], results: list[tuple[str, Notification | None]], untracked: int
+        sent: list[tuple[_Window, Sent]] = []
+        failed: list[tuple[_Window, Detection, Exception | None]] = []
+        futures = [(item, _pool().submit(one, item)) for item in owned]
+        for (window, detection), future in futures:
+            try:
+                sent.append(future.result())
+            except Exception as exc:  # released, raised after the others settle
+                failed.append((window, detection, exc))
+        return sent, failed
+
+    def _settle(
+        self,
+        windows: dict[str, _Window],
+        token: str,
+        sent: list[tuple[_Window, Sent]],
+        failed: list[tuple[_Window, Detection, Exception | None]],
     ) -> None:
-        """`Detections` (new ones, i.e. notified) by Severity and by Rule; `SuppressedRepeats`."""
-        by_severity: Counter[str] = Counter()
-        by_rule: Counter[str] = Counter()
-        repeats = 0
-        for detection, (outcome, _) in zip(detections, results, strict=True):
-            if outcome == "notify":
-                by_severity[detection.severity] += 1
-                by_rule[detection.rule] += 1
-            elif outcome == "repeat":
-                repeats += 1
-        for name, counts in (("Severity", by_severity), ("Rule", by_rule)):
-            for value, count in sorted(counts.items()):
-                metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
-                metrics.add_dimension(name=name, value=value)
-                metrics.add_metric(name="Detections", unit=MetricUnit.Count, value=count)
-                metrics.add_metadata(
-                    key="LogGroup", value=detections[0].log_group
-                )  # a property, not a dimension
-                metrics.flush_metrics()
-        if repeats or untracked:
-            metrics = EphemeralMetrics(namespace=metrics_namespace(), service="")
-            metrics.add_metric(name="SuppressedRepeats", unit=MetricUnit.Count, value=repeats)
-            metrics.add_metric(name="UntrackedDetectionKeys", unit=MetricUnit.Count, value=untracked)
-            metrics.flush_metrics()
+        """One write per window: our marks `sent` (with message ids) or released."""
+
+        def one(window: _Window) -> None:
+            ids: dict[EntryRef, str | None] = {
+                _ref(s.detection): s.message_id for w, s in sent if w is window
+            }
+            released = [_ref(d) for w, d, _ in failed if w is window]
+            if ids or released:
+                self.state.update(window.key, lambda doc: settle(doc, token, ids, released) if doc else None)
+
+        _all(one, list(windows.values()))
+
+
+def _held(window: _Window, token: str) -> int | None:
+    """The latest `until` of a pending mark taken by an earlier attempt at one of our own batches
+    (another writer's token, but `by` a batch of this call: a retry of the attempt that died)."""
+    latest = None
+    ours = {detection.batch_id for detection in window.detections}
+    for detection in window.detections:
+        mark = (view(window.stored, detection) or {}).get("notified") or {}
+        if mark.get("state") == "pending" and mark.get("token") != token and mark.get("by") in ours:
+            until = int(mark.get("until", mark["at"] + LEASE_MS))
+            latest = until if latest is None else max(latest, until)
+    return latest
+
+
+def _owned(windows: dict[str, _Window]) -> list[tuple[_Window, Detection]]:
+    """The detections whose notification this call owns, with their window."""
+    return [(w, w.detections[i]) for w in windows.values() if w.folded and w.stored for i in w.folded.ours]
+
+
+def _ref(detection: Detection) -> EntryRef:
+    return (detection.rule, entry_id(detection))
+
+
+def _settle_quietly(ready: Callable[[], object]) -> None:
+    """Wait for the invocation's puts; the error being raised already fails the invocation."""
+    with contextlib.suppress(Exception):
+        ready()
+
+
+def _all(work: Callable[[Any], None], items: list[Any]) -> None:
+    """`work` on every item, in parallel when there are several; the first error is raised after
+    all have finished."""
+    if len(items) == 1:
+        work(items[0])
+        return
+    futures = [_pool().submit(work, item) for item in items]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """The alert sink's threads (leaf tasks only: none of them waits on another)."""
+    return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="alerts")

@@ -84,3 +84,17 @@ def plumbing(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[A
     handler._ingest.cache_clear()
     yield found
     handler._ingest.cache_clear()
+
+
+def alert_entries(s3: Any, bucket: str) -> list[dict[str, Any]]:
+    """Every (rule, key) entry of every alert window document under alerts/, with its rule and the
+    document's batch ids (`batches`) beside the entry's own fields."""
+    from tests.support.aws import list_keys
+
+    found = []
+    for key in list_keys(s3, bucket, "alerts/"):
+        doc = orjson.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        for rule, entries in doc["keys"].items():
+            for entry in entries.values():
+                found.append({**entry, "rule": rule, "batches": doc["batches"], "document": key})
+    return found

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from stream_processor.config import default_config_json
 from stream_processor.handler import lambda_handler
-from tests.support.alerting import AlertPlumbing
+from tests.support.alerting import AlertPlumbing, alert_entries
 from tests.support.aws import list_keys
 from tests.support.builders import compress, envelope, log_event, stop_logging, subscription_event
 
@@ -144,9 +144,8 @@ def test_the_notification_mark_is_held_until_the_invocation_is_stopped(
 ) -> None:
     before = int(time.time() * 1000)
     lambda_handler(subscription_event(trail_batch()), KinesisModeContext())  # type: ignore[arg-type]
-    (key,) = [k for k in list_keys(aws["s3"], aws["bucket"], "alerts/") if "cis_cloudtrail_stopped" in k]
-    body = aws["s3"].get_object(Bucket=aws["bucket"], Key=key)["Body"].read()
-    held = orjson.loads(body)["notified"]["until"] - before
+    (entry,) = [e for e in alert_entries(aws["s3"], aws["bucket"]) if e["rule"] == "cis_cloudtrail_stopped"]
+    held = entry["notified"]["until"] - before
     assert 330_000 <= held < 340_000  # 300 s left + 30 s margin, not the 90 s default lease
 
 
@@ -165,9 +164,8 @@ def test_failures_spread_over_many_small_batches_reach_the_threshold_once(
         list(pool.map(lambda e: lambda_handler(e, None), batches))
     (message,) = plumbing.notifications(wait=2)
     assert f"{ATTACKER}" in message["Subject"]
-    (state_key,) = list_keys(aws["s3"], aws["bucket"], "alerts/")
-    state = orjson.loads(aws["s3"].get_object(Bucket=aws["bucket"], Key=state_key)["Body"].read())
-    assert state["count"] == 25 and len(state["batches"]) == 25
+    (state,) = alert_entries(aws["s3"], aws["bucket"])
+    assert state["n"] == 25 and len(state["batches"]) == 25
     assert state["notified"]["state"] == "sent" and state["notified"]["count"] >= 20
 
 

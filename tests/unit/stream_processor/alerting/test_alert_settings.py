@@ -8,7 +8,7 @@ from stream_processor.alerting.detections import Detection
 from stream_processor.alerting.policy import AlertSettings, rule_policy
 from stream_processor.alerting.render import finding, notification, subject
 from stream_processor.alerting.settings import parse_alerts
-from stream_processor.alerting.state import admit
+from stream_processor.alerting.state import fold, view
 from stream_processor.config import DEFAULT_DOCUMENT, parse_config
 from stream_processor.errors import ConfigError
 
@@ -55,17 +55,28 @@ def trail_detection(principal: str) -> Detection:
 def test_subject_is_short_printable_ascii_and_the_text_has_the_context() -> None:
     found = trail_detection("arn:aws:iam::123456789012:user/" + "ü" * 200)
     line = subject(found)
-    assert len(line) <= 100 and line.isascii() and "\n" not in line
-    admission = admit(None, found, HOUR + 6000, "t")
-    assert admission.state is not None
-    note = notification(found, admission.state, None, "bucket")
+    assert len(line) < 100 and line.isascii() and "\n" not in line
+    state = view(fold(None, [found], HOUR + 6000, "t").document, found)
+    assert state is not None
+    note = notification(found, state, None, "bucket")
     for expected in ("cis_root_account_usage (critical)", "CIS AWS", "stream 123_CloudTrail",
                      "action StopLogging", "source 198.51.100.23", "s3://bucket/archive/dt=x/a.gz",
                      "Next:"):  # fmt: skip
         assert expected in note.text, expected
-    asff = finding(note, admission.state, "123456789012", "eu-west-1")
+    asff = finding(note, state, "123456789012", "eu-west-1")
     assert asff["Severity"] == {"Label": "CRITICAL"} and asff["Id"].startswith(
         "logreview/cis_root_account_usage/"
     )
     assert asff["ProductArn"] == "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
     assert len(asff["Description"]) <= 1024 and asff["FirstObservedAt"].endswith("Z")
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 50])
+def test_subject_stays_under_sns_limit_of_100_at_the_boundary(extra: int) -> None:
+    """SNS: a subject "must be less than 100 characters": 98 and 99 pass unchanged, 100 and more
+    are cut to 99."""
+    head = len(subject(trail_detection("")))  # "[CRITICAL] cis_root_account_usage in /aws/cloudtrail: "
+    found = trail_detection("x" * (99 - head + extra))
+    line = subject(found)
+    assert len(line) == min(99 + extra, 99)
+    assert line == f"[CRITICAL] cis_root_account_usage in /aws/cloudtrail: {'x' * (99 - head + extra)}"[:99]
