@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 
 from ..config import load_config
 from ..errors import UnknownEventShape
@@ -41,6 +42,11 @@ def is_create_event(event: dict[str, Any]) -> bool:
 
 def is_sweep(event: dict[str, Any]) -> bool:
     return not event or event.get("detail-type") == "Scheduled Event"
+
+
+# A sweep makes one DescribeSubscriptionFilters call per selected group; CloudWatch Logs' control
+# plane throttles at a few calls a second, so the client slows down instead of failing the run.
+LOGS_CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 
 def selection() -> Selection:
@@ -71,7 +77,8 @@ def report(outcomes: list[Outcome]) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     if not isinstance(event, dict):
         raise UnknownEventShape(f"onboard event must be an object, got {type(event).__name__}")
-    subscriber = Subscriber(boto3.client("logs"), selection(), target_from_environment())
+    logs = boto3.client("logs", config=LOGS_CLIENT_CONFIG)
+    subscriber = Subscriber(logs, selection(), target_from_environment())
     if is_create_event(event):
         group = created_group(event)
         outcomes = [subscriber.onboard(group)] if group and subscriber.selection.selects(group) else []

@@ -207,3 +207,20 @@ def test_the_filter_name_the_code_writes_is_the_one_the_delivery_errors_alarm_wa
     resources, _ = render()
     (query,) = resources["SubscriptionDeliveryErrorsAlarm"]["Properties"]["Metrics"]
     assert f"FilterName = '${{AWS::StackName}}-{ONBOARD_SUFFIX}'" in query["Expression"]["Fn::Sub"]
+
+
+def test_the_report_may_count_extra_groups_with_insights_only_when_there_are_some() -> None:
+    """The report reconciles LogConfig.LogGroups too (Config.log_groups): its Insights fallback
+    needs StartQuery on them; without extra groups it stays on the two seed groups."""
+
+    def start_query(resources: dict[str, Any]) -> list[Any]:
+        (statement,) = [
+            s
+            for s in role_statements(resources, "DailyReportRole").values()
+            if s["Sid"] == "CountWithInsights"
+        ]
+        return list(statement["Resource"])
+
+    seeds = [{"Fn::GetAtt": ["AdminLogGroup", "Arn"]}, {"Fn::GetAtt": ["OperatorLogGroup", "Arn"]}]
+    assert start_query(render()[0]) == seeds
+    assert start_query(render(ExtraLogGroupNames=["/app/api"])[0]) == [*seeds, ANY_GROUP]
