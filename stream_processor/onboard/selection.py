@@ -9,7 +9,7 @@ and the onboarded ones (`<stack>-onboard`) alike, so a seed group never gets a s
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # CloudWatch Logs' quota of subscription filters per log group (PutSubscriptionFilter answers
@@ -75,11 +75,22 @@ class GroupState:
         return f"{self.group}  {self.state.value}{detail}"
 
 
-def decide(selection: Selection, target: Target, group: str, filters: Sequence[str]) -> GroupState:
-    """The state of `group` given the names of the subscription filters it has now."""
+def decide(
+    selection: Selection,
+    target: Target,
+    group: str,
+    filters: Sequence[str],
+    destinations: Mapping[str, str] | None = None,
+) -> GroupState:
+    """The state of `group` given the names of the subscription filters it has now (and, when
+    known, where each delivers). Our onboard filter delivering elsewhere than the stack does now
+    (IngestMode switched: the function and the stream swap) is to be put again, under its name."""
     names = tuple(filters)
     if selection.own(group):
         return GroupState(group, State.EXCLUDED, "the stack's own function log group (it would loop)", names)
+    old = (destinations or {}).get(target.filter_name, "")
+    if old and target.destination_arn and old != target.destination_arn:
+        return GroupState(group, State.TO_SUBSCRIBE, f"filter {target.filter_name} delivers to {old}", names)
     mine = [name for name in names if target.ours(name)]
     if mine:
         return GroupState(group, State.SUBSCRIBED, f"filter {mine[0]}", names)

@@ -67,8 +67,9 @@ class Subscriber:
 
     def state(self, group: str) -> GroupState:
         response = self.logs.describe_subscription_filters(logGroupName=group)
-        filters = [f["filterName"] for f in response.get("subscriptionFilters", [])]
-        return decide(self.selection, self.target, group, filters)
+        found = response.get("subscriptionFilters", [])
+        destinations = {f["filterName"]: f.get("destinationArn", "") for f in found}
+        return decide(self.selection, self.target, group, list(destinations), destinations)
 
     def check(self) -> list[GroupState]:
         """The state of every selected group, named ones that do not exist included (no writes)."""

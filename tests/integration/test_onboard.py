@@ -242,3 +242,23 @@ def test_kinesis_mode_passes_the_stream_role(
     assert handler.lambda_handler(create_event(group), None)["subscribed"] == [group]
     (found,) = boto3.client("logs").describe_subscription_filters(logGroupName=group)["subscriptionFilters"]
     assert (found["destinationArn"], found["roleArn"]) == (stream, role)
+
+
+def test_onboarded_filters_follow_an_ingest_mode_switch(
+    onboarding: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Direct → Kinesis: the `<stack>-onboard` filters still deliver to the function, whose
+    any-group permission the switch removed; the next sweep puts them again to the stream."""
+    group = f"{onboarding['prefix']}switch"
+    boto3.client("logs").create_log_group(logGroupName=group)
+    assert handler.lambda_handler(create_event(group), None)["subscribed"] == [group]
+    kinesis = boto3.client("kinesis")
+    name = f"lr-switch-{onboarding['tag']}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    stream = kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
+    monkeypatch.setenv("SUBSCRIPTION_DESTINATION_ARN", stream)
+    monkeypatch.setenv("SUBSCRIPTION_ROLE_ARN", f"arn:aws:iam::123456789012:role/{name}")
+    swept = handler.lambda_handler(SCHEDULED, None)
+    assert group in swept["subscribed"] and swept["failed"] == {}
+    assert filters(group) == {f"{STACK}-onboard": stream}  # replaced under its name, not added
+    assert group not in handler.lambda_handler(SCHEDULED, None)["subscribed"]

@@ -87,3 +87,14 @@ def test_the_stacks_own_function_groups_are_excluded_whatever_selects_them() -> 
     selection = Selection(prefixes=("/aws/lambda/",), own_prefix="/aws/lambda/lr-")
     assert decide(selection, Target("lr-"), "/aws/lambda/lr-stream-processor", []).state is State.EXCLUDED
     assert decide(selection, Target("lr-"), "/aws/lambda/other", []).state is State.TO_SUBSCRIBE
+
+
+def test_our_onboard_filter_delivering_elsewhere_is_put_again() -> None:
+    target = Target("lr-", destination_arn="arn:stream")
+    moved = decide(Selection(prefixes=("/",)), target, "/g", ["lr-onboard"], {"lr-onboard": "arn:function"})
+    assert moved.state is State.TO_SUBSCRIBE and "delivers to arn:function" in moved.reason
+    same = decide(Selection(prefixes=("/",)), target, "/g", ["lr-onboard"], {"lr-onboard": "arn:stream"})
+    assert same.state is State.SUBSCRIBED
+    # a template filter (CloudFormation's) is never re-pointed by the sweep
+    seed = decide(Selection(prefixes=("/",)), target, "/g", ["lr-admin"], {"lr-admin": "arn:function"})
+    assert seed.state is State.SUBSCRIBED
