@@ -12,6 +12,7 @@ import pytest
 from cfnlint.decode.cfn_yaml import load
 
 from stream_processor.config import parse_config
+from stream_processor.errors import ConfigError
 from stream_processor.onboard.selection import ONBOARD_SUFFIX
 from tests.test_template import PSEUDO, TEMPLATE_PATH, defaults, of_type, resolve, statements
 from tests.unit.test_template_modes import _joined, render
@@ -224,3 +225,20 @@ def test_the_report_may_count_extra_groups_with_insights_only_when_there_are_som
     seeds = [{"Fn::GetAtt": ["AdminLogGroup", "Arn"]}, {"Fn::GetAtt": ["OperatorLogGroup", "Arn"]}]
     assert start_query(render()[0]) == seeds
     assert start_query(render(ExtraLogGroupNames=["/app/api"])[0]) == [*seeds, ANY_GROUP]
+
+
+@pytest.mark.parametrize("parameter", ["ExtraLogGroupNames", "LogGroupPrefixes"])
+@pytest.mark.parametrize("value", ["/app/api", "/aws/ecs/", "a#b.c-d_e", 'x", "y', "bad name", "/" * 513])
+def test_each_listed_value_is_what_the_config_accepts(parameter: str, value: str) -> None:
+    """CloudFormation checks each value of the list against AllowedPattern: the same names the
+    config document accepts, so a deploy can never write a document the functions refuse."""
+    pattern = dict(load(str(TEMPLATE_PATH)))["Parameters"][parameter]["AllowedPattern"]
+    key = "LogGroups" if parameter == "ExtraLogGroupNames" else "LogGroupPrefixes"
+    doc = _config_document()
+    doc["LogConfig"][key] = [value]
+    try:
+        parse_config(doc)
+        accepted = True
+    except ConfigError:
+        accepted = False
+    assert bool(re.fullmatch(pattern, value)) == accepted
