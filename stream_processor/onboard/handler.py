@@ -3,8 +3,10 @@
 Events: an EventBridge rule's CloudTrail `CreateLogGroup` call (`detail.requestParameters.
 logGroupName`) onboards that group if the configuration selects it; a scheduled event (or `{}`)
 sweeps every selected group, which subscribes the existing ones after a deploy or a configuration
-change and catches any CreateLogGroup event that was missed. Each group that cannot be subscribed
-is logged as an error and counted in the `OnboardFailures` metric (the OnboardFailures alarm).
+change and catches any CreateLogGroup event that was missed; so does the stack's own
+`CloudFormation Stack Status Change` (create or update complete), so a deploy sweeps at once.
+Each group that cannot be subscribed is logged as an error and counted in the `OnboardFailures`
+metric (the OnboardFailures alarm).
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ def is_create_event(event: dict[str, Any]) -> bool:
     return isinstance(detail, dict) and detail.get("eventName") == "CreateLogGroup"
 
 
+# A schedule, or the stack's own create/update completing (the template's rule matches only those).
+SWEEP_DETAIL_TYPES = frozenset({"Scheduled Event", "CloudFormation Stack Status Change"})
+
+
 def is_sweep(event: dict[str, Any]) -> bool:
-    return not event or event.get("detail-type") == "Scheduled Event"
+    return not event or event.get("detail-type") in SWEEP_DETAIL_TYPES
 
 
 # A sweep makes one DescribeSubscriptionFilters call per selected group; CloudWatch Logs' control

@@ -35,8 +35,15 @@ def test_a_create_call_without_a_name_is_refused() -> None:
         handler.created_group(call(eventName="CreateLogGroup", requestParameters=None))
 
 
+DEPLOYED = {
+    "detail-type": "CloudFormation Stack Status Change",
+    "source": "aws.cloudformation",
+    "detail": {"stack-id": "arn:aws:cloudformation:eu-west-1:1:stack/logreview/x", "status-details": {}},
+}
+
+
 @pytest.mark.parametrize(
-    "event", [{}, {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}]
+    "event", [{}, {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}, DEPLOYED]
 )
 def test_a_schedule_or_an_empty_event_sweeps(event: dict[str, Any]) -> None:
     assert handler.is_sweep(event) and not handler.is_create_event(event)

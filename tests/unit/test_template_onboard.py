@@ -242,3 +242,20 @@ def test_each_listed_value_is_what_the_config_accepts(parameter: str, value: str
     except ConfigError:
         accepted = False
     assert bool(re.fullmatch(pattern, value)) == accepted
+
+
+def test_every_deploy_of_this_stack_ends_in_a_sweep() -> None:
+    resources, _ = render()
+    rule = resources["OnboardAfterDeployRule"]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.cloudformation"],
+        "detail-type": ["CloudFormation Stack Status Change"],
+        "detail": {
+            "stack-id": [{"Ref": "AWS::StackId"}],  # this stack only
+            "status-details": {"status": ["CREATE_COMPLETE", "UPDATE_COMPLETE"]},
+        },
+    }
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["OnboardFunction", "Arn"]}
+    permission = resources["OnboardAfterDeployPermission"]["Properties"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["OnboardAfterDeployRule", "Arn"]}
