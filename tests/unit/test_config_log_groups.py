@@ -54,7 +54,7 @@ def test_extra_groups_follow_the_seed_groups_and_prefixes_are_kept() -> None:
     ],
 )
 def test_bad_lists_are_refused_naming_the_key(log_config: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError, match=None) as caught:
+    with pytest.raises(ConfigError) as caught:
         parse_config(_doc(**log_config))
     assert message in str(caught.value)
 
