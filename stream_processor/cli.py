@@ -82,6 +82,11 @@ COMMANDS: dict[str, Command] = {
         "check a day's signed evidence digest and every archive and report object against it",
         "logreview verify --date 2026-11-28",
     ),
+    "onboard": Command(
+        "stream_processor.onboard.cli",
+        "list the log groups the config selects: subscribed, not yet, or refused and why",
+        "logreview onboard --check",
+    ),
     "hold": Command(
         "daily_report.evidence.hold_cli",
         "place (or --release) a legal hold on a day's archive, reports and digest",

@@ -32,6 +32,8 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     "LogConfig": {
         "AdminLogGroup": "/admin/logs",
         "OperatorLogGroup": "/operator/logs",
+        "LogGroups": [],
+        "LogGroupPrefixes": [],
         "ReportBucket": "",
         "RetentionDays": 30,
         "QueryTimeoutSeconds": 300,
@@ -49,6 +51,8 @@ class Config:
 
     admin_log_group: str = "/admin/logs"
     operator_log_group: str = "/operator/logs"
+    extra_log_groups: tuple[str, ...] = ()  # LogConfig.LogGroups: reviewed besides the two seed groups
+    log_group_prefixes: tuple[str, ...] = ()  # LogConfig.LogGroupPrefixes: every group whose name starts so
     report_bucket: str = ""
     retention_days: int = 30
     query_timeout_seconds: int = 300
@@ -65,8 +69,9 @@ class Config:
     rules: Rules = field(default_factory=Rules, compare=False)
 
     @property
-    def log_groups(self) -> tuple[str, str]:
-        return (self.admin_log_group, self.operator_log_group)
+    def log_groups(self) -> tuple[str, ...]:
+        """The groups reviewed by name: the two seed groups, then `LogConfig.LogGroups`."""
+        return (self.admin_log_group, self.operator_log_group, *self.extra_log_groups)
 
 
 def _get(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], default: Any) -> Any:
@@ -148,6 +153,27 @@ def _log_group(doc: Mapping[str, Any], path: str, default: str) -> str:
     return str(name)
 
 
+MAX_LISTED_GROUPS = 1000  # names or prefixes: each one costs a DescribeLogGroups call per sweep
+
+
+def _log_group_list(doc: Mapping[str, Any], path: str, seeds: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A list of distinct log group names (or name prefixes) at `path`, none repeating a seed group."""
+    values = _get(doc, path, list, [])
+    if len(values) > MAX_LISTED_GROUPS:
+        raise ConfigError(f"config key {path!r} holds {len(values)} entries; at most {MAX_LISTED_GROUPS}")
+    seen: list[str] = []
+    for index, value in enumerate(values):
+        where = f"{path}[{index}]"
+        if not isinstance(value, str) or not _LOG_GROUP.fullmatch(value):
+            raise ConfigError(
+                f"config key {where!r} must be a log group name (1-512 of A-Za-z0-9._-/#), got {value!r}"
+            )
+        if value in seen or value in seeds:
+            raise ConfigError(f"config key {where!r}: {value!r} is already listed")
+        seen.append(value)
+    return tuple(seen)
+
+
 def _retention(doc: Mapping[str, Any]) -> int:
     days: int = _number(doc, "LogConfig.RetentionDays", 30)
     if days not in RETENTION_DAYS:
@@ -176,6 +202,8 @@ def parse_config(doc: object) -> Config:
     return Config(
         admin_log_group=admin,
         operator_log_group=operator,
+        extra_log_groups=_log_group_list(doc, "LogConfig.LogGroups", (admin, operator)),
+        log_group_prefixes=_log_group_list(doc, "LogConfig.LogGroupPrefixes"),
         report_bucket=_get(doc, "LogConfig.ReportBucket", str, ""),
         retention_days=_retention(doc),
         query_timeout_seconds=_number(doc, "LogConfig.QueryTimeoutSeconds", 300, most=MAX_QUERY_SECONDS),

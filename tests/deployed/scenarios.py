@@ -169,10 +169,46 @@ def forget_digest(fed: Fed) -> None:
     fed.stack.client("s3").delete_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
 
 
+ONBOARD_PREFIX = "/onboard-scenario/"
+_created: list[str] = []  # the group `new_group_to_onboard` made for the next onboard scenario
+
+
+def new_group_to_onboard(fed: Fed) -> None:
+    """Run as the deployer before each onboard scenario: the stack's config selects ONBOARD_PREFIX
+    (added to the deployed document, which the other functions read unchanged otherwise), and a new
+    group under it exists, not subscribed yet."""
+    ssm, name = fed.stack.client("ssm"), fed.stack.physical["ConfigParameter"]
+    doc = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    if ONBOARD_PREFIX not in doc["LogConfig"].get("LogGroupPrefixes", []):
+        doc["LogConfig"]["LogGroupPrefixes"] = [*doc["LogConfig"].get("LogGroupPrefixes", []), ONBOARD_PREFIX]
+        ssm.put_parameter(Name=name, Value=json.dumps(doc), Type="String", Overwrite=True)
+    group = f"{ONBOARD_PREFIX}{uuid.uuid4().hex[:8]}"
+    fed.stack.client("logs").create_log_group(logGroupName=group)
+    _created[:] = [group]
+
+
+def onboard(fed: Fed) -> None:
+    """A new group from its CreateLogGroup event (config read, filters read, filter put), then the
+    sweep (every selected group listed: the seed groups found subscribed by the stack)."""
+    from stream_processor.onboard.handler import lambda_handler
+
+    (group,) = _created
+    created = {
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.logs",
+        "detail": {"eventName": "CreateLogGroup", "requestParameters": {"logGroupName": group}},
+    }
+    assert lambda_handler(created, None)["subscribed"] == [group]
+    swept = lambda_handler({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}, None)
+    assert swept["failed"] == {} and swept["subscribed"] == [], swept
+    assert swept["groups"] >= 3  # the two seed groups and at least this one
+
+
 # Set-up a scenario needs before each run, done with the deployer's rights (not the role's).
 PREPARE: dict[str, Callable[[Fed], None]] = {
     "daily_report.rollup.lambda_handler": forget_overlap_rollup,
     "daily_report.evidence.handler.lambda_handler": forget_digest,
+    "stream_processor.onboard.handler.lambda_handler": new_group_to_onboard,
 }
 
 SCENARIOS: dict[str, Callable[[Fed], None]] = {
@@ -180,6 +216,7 @@ SCENARIOS: dict[str, Callable[[Fed], None]] = {
     "stream_processor.handler.lambda_handler": stream_processor,
     "daily_report.handler.lambda_handler": daily_report,
     "daily_report.evidence.handler.lambda_handler": evidence,
+    "stream_processor.onboard.handler.lambda_handler": onboard,
 }
 
 ELSEWHERE = "logreview-iam-elsewhere"  # a bucket outside the stack
@@ -259,6 +296,29 @@ FORBIDDEN: dict[str, list[tuple[str, Callable[[Fed], Any]]]] = {
         ("PutObject another bucket", _put("reports/x", ELSEWHERE)),
         ("SendMessage replay queue", _send("ReplayQueue")),
         ("ReceiveMessage replay queue", _receive("ReplayQueue")),
+        ("PutParameter", _put_parameter),
+    ],
+    "OnboardRole": [
+        # it adds filters; it never removes or replaces another's, nor touches the groups themselves
+        (
+            "DeleteSubscriptionFilter",
+            lambda fed: _client("logs").delete_subscription_filter(
+                logGroupName=fed.groups["AdminLogGroup"], filterName=f"{fed.stack.name}-admin"
+            ),
+        ),
+        (
+            "DeleteLogGroup",
+            lambda fed: _client("logs").delete_log_group(logGroupName=fed.groups["AdminLogGroup"]),
+        ),
+        (
+            "PutRetentionPolicy",
+            lambda fed: _client("logs").put_retention_policy(
+                logGroupName=fed.groups["AdminLogGroup"], retentionInDays=1
+            ),
+        ),
+        ("PutObject archive/", _put("archive/x")),
+        ("GetObject reports/", _get("reports/2020/01/01/log_review.html")),
+        ("SendMessage replay queue", _send("ReplayQueue")),
         ("PutParameter", _put_parameter),
     ],
     "EvidenceRole": [

@@ -62,6 +62,13 @@ EXEMPT = {
     ("EvidenceRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs) to its log group",
     ("EvidenceRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
     ("EvidenceRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
+    ("OnboardRole", "OwnLogGroup"): "Lambda writes the function's stdout (logs, EMF) to its log group",
+    ("OnboardRole", "WriteTraces"): "Lambda's X-Ray daemon sends the segments (Tracing: Active)",
+    ("OnboardRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
+    ("OnboardRole", "PassTheStreamRole"): (
+        "Kinesis mode only, and this suite runs the default (Direct) stack; moto does not check "
+        "iam:PassRole on PutSubscriptionFilter. tests/unit/test_template_onboard.py asserts the statement"
+    ),
     **{
         (role, sid): (
             "ObjectLockMode=NONE in the deployed stack, and moto authorizes a PutObject with Object Lock "

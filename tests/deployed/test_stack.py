@@ -36,6 +36,14 @@ NOT_SET_HERE = {
     # sinks.retention.lock_headers: only the archive, report and digest writers lock what they write
     ("RollupFunction", "OBJECT_LOCK_MODE"): "rollups are not evidence: nothing the rollup writes is locked",
     ("RollupFunction", "OBJECT_LOCK_DAYS"): "rollups are not evidence: nothing the rollup writes is locked",
+    (
+        "OnboardFunction",
+        "OBJECT_LOCK_MODE",
+    ): "the onboard function writes no object (sinks/ is imported for EMF)",
+    (
+        "OnboardFunction",
+        "OBJECT_LOCK_DAYS",
+    ): "the onboard function writes no object (sinks/ is imported for EMF)",
 }
 # Read by our code but rightly not set by the template.
 NOT_SET = {
@@ -63,6 +71,7 @@ OPTIONS_ON = {
     "ProcessorReservedConcurrency": "5",
     "ReportBucketName": "logreview-options-on-bucket",
     "WeeklyReport": "Enabled",
+    "LogGroupPrefixes": "/logreview-options/",
 }
 
 
@@ -72,7 +81,14 @@ def test_optional_resources_exist_when_switched_on(moto_endpoint: str) -> None:
     stack = deploy("logreview-options", "ap-south-1", OPTIONS_ON)
     expected = expected_resources(stack.template, stack.parameters)
     # resources of one ingest mode exclude the other's: each mode is deployed by the tests above
-    modes = {"IsDirect", "IsKinesis", "IsProvisionedStream", "HasSourceAccounts"}
+    modes = {
+        "IsDirect",
+        "IsKinesis",
+        "IsProvisionedStream",
+        "HasSourceAccounts",
+        "HasSourceOrganization",
+        "HasCrossAccountSources",  # the Logs destination needs the stream
+    }
     resources = stack.template["Resources"].items()
     conditioned = {n for n, r in resources if "Condition" in r and r["Condition"] not in modes}
     assert conditioned <= set(expected)

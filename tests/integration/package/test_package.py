@@ -61,7 +61,7 @@ def test_contains_the_handlers_the_template_names(names: list[str]) -> None:
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert len(handlers) == 4  # StreamProcessor, DailyReport, Rollup, Evidence
+    assert len(handlers) == 5  # StreamProcessor, DailyReport, Rollup, Evidence, Onboard
     for handler in handlers:
         module = handler.rsplit(".", 1)[0].replace(".", "/")
         assert f"{module}.py" in names or f"{module}/__init__.py" in names, handler

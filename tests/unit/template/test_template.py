@@ -170,6 +170,7 @@ def test_function_log_groups_declared_with_retention(resources: dict[str, Any]) 
         "DailyReportFunction",
         "RollupFunction",
         "EvidenceFunction",
+        "OnboardFunction",
     }
     for function in functions.values():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
@@ -194,11 +195,19 @@ def test_two_subscription_filters_per_mode_and_no_recursion(resources: dict[str,
 def test_invoke_permissions_restricted_to_each_log_group_and_account(
     resources: dict[str, Any],
 ) -> None:
-    permissions = {
-        p["Properties"]["SourceArn"]["Fn::GetAtt"][0]: p["Properties"]
-        for p in of_type(resources, "AWS::Lambda::Permission").values()
+    from_logs = {
+        name: p
+        for name, p in of_type(resources, "AWS::Lambda::Permission").items()
         if p["Properties"]["Principal"] == "logs.amazonaws.com"
     }
+    # onboarded groups (Direct mode with extra groups only): any group of this account and region
+    onboarded = from_logs.pop("OnboardedLogsInvokePermission")
+    assert onboarded["Condition"] == "OnboardsDirect"
+    assert onboarded["Properties"]["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+    }
+    assert onboarded["Properties"]["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    permissions = {p["Properties"]["SourceArn"]["Fn::GetAtt"][0]: p["Properties"] for p in from_logs.values()}
     assert set(permissions) == {"AdminLogGroup", "OperatorLogGroup"}
     for group, props in permissions.items():
         assert props["SourceArn"] == {"Fn::GetAtt": [group, "Arn"]}
@@ -288,7 +297,13 @@ def test_each_function_has_its_own_role(resources: dict[str, Any]) -> None:
         f["Properties"]["Role"]["Fn::GetAtt"][0]
         for f in of_type(resources, "AWS::Serverless::Function").values()
     ]
-    assert sorted(roles) == ["DailyReportRole", "EvidenceRole", "RollupRole", "StreamProcessorRole"]
+    assert sorted(roles) == [
+        "DailyReportRole",
+        "EvidenceRole",
+        "OnboardRole",
+        "RollupRole",
+        "StreamProcessorRole",
+    ]
 
 
 def test_s3_access_limited_to_each_functions_prefixes(template: dict[str, Any]) -> None:
@@ -390,6 +405,7 @@ def test_async_failures_go_to_an_encrypted_queue(resources: dict[str, Any]) -> N
         "DailyReportFunction",
         "RollupFunction",
         "EvidenceFunction",
+        "OnboardFunction",
     }
     for config in configs.values():
         props = config["Properties"]

@@ -32,6 +32,7 @@ NOT_EVIDENCE = {
     "RollupLogGroup": "the function's own operational logs",
     "DailyReportLogGroup": "the function's own operational logs",
     "EvidenceLogGroup": "the function's own operational logs (the digests are in evidence/)",
+    "OnboardLogGroup": "the function's own operational logs (group names and filter states)",
     "LogStream": "transport: records are archived to S3 as they are processed; billed per shard-hour",
     "FailureQueue": "pointers to failed invocations; the payloads are in archive/ or the stream",
     "ReplayQueue": "object keys to replay, recreated by 'logreview replay --via-queue'",

@@ -12,7 +12,7 @@ import pytest
 from cfnlint.decode.cfn_yaml import load
 
 from tests.support.cfn_conditions import evaluate
-from tests.unit.template.test_template import TEMPLATE_PATH, of_type, statements
+from tests.unit.template.test_template import PSEUDO, TEMPLATE_PATH, of_type, resolve, statements
 
 ACCOUNTS = ["111111111111", "222222222222"]
 
@@ -191,12 +191,13 @@ def test_source_accounts_get_a_logs_destination_they_may_subscribe_to(accounts: 
     assert "LogsDestination" not in direct  # a destination needs the stream
 
 
-def _joined(part: Any, accounts: list[str]) -> str:
-    """One part of the destination policy's Fn::Join, with the account list and ARN filled in."""
+def _joined(part: Any, accounts: list[str], organization: str = "") -> str:
+    """One part of the destination policy's Fn::Join, with the account list, organization and ARN
+    filled in (the stack `logreview` in eu-west-1 of 123456789012)."""
     if isinstance(part, str):
         return part
     if "Fn::Join" in part:
         delimiter, items = part["Fn::Join"]
         assert items == {"Ref": "SourceAccountIds"}
         return str(delimiter).join(accounts)
-    return "arn:aws:logs:eu-west-1:123456789012:destination:logreview-logs"  # the Fn::Sub
+    return str(resolve(part, {**PSEUDO, "SourceOrganizationId": organization}))  # the Fn::Sub

@@ -79,7 +79,8 @@ def test_reconcile_gap_and_delivery_errors_are_alarmed(resources: dict[str, Any]
     assert text.startswith("SELECT SUM(DeliveryErrors) FROM") and query["Period"] == 300
     named = set(re.findall(r"FilterName = '([^']*)'", text))
     filters = _of_type(resources, "AWS::Logs::SubscriptionFilter")
-    assert named == {f["Properties"]["FilterName"]["Fn::Sub"] for f in filters.values()}
+    onboarded = "${AWS::StackName}-onboard"  # stream_processor.onboard's filter (Target.filter_name)
+    assert named == {f["Properties"]["FilterName"]["Fn::Sub"] for f in filters.values()} | {onboarded}
 
 
 def test_rejected_emf_documents_of_every_function_are_alarmed(resources: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from tests.unit.template.test_template import (
 from tests.unit.template.test_template_modes import _joined, render
 
 ACCOUNTS = ["111111111111", "222222222222"]
+ORGANIZATION = "o-a1b2c3d4e5"
 SHAPES = {
     "defaults": {},
     "weekly": {"WeeklyReport": "Enabled"},
@@ -39,6 +40,13 @@ SHAPES = {
         "AlertEmail": "ops@example.com",
         "SecurityHubImport": "Enabled",
         "ProcessorReservedConcurrency": 5,
+    },
+    "onboarding": {"ExtraLogGroupNames": ["/app/api"], "LogGroupPrefixes": ["/team/", "/aws/ecs/"]},
+    "organization": {
+        "IngestMode": "Kinesis",
+        "SourceAccountIds": ACCOUNTS,
+        "SourceOrganizationId": ORGANIZATION,
+        "LogGroupPrefixes": ["/team/"],
     },
 }
 REGION, ACCOUNT = PSEUDO["AWS::Region"], PSEUDO["AWS::AccountId"]
@@ -212,6 +220,13 @@ def invocations(resources: dict[str, Any], values: dict[str, Any]) -> set[tuple[
         destination = ref(props["DestinationArn"])
         if destination in resources and resources[destination]["Type"].endswith("Function"):
             found.add((destination, "logs.amazonaws.com", f"<{ref(props['LogGroupName'])}.Arn>"))
+    # The Onboard function subscribes groups unknown at deploy time (any of this account and region)
+    # to its SUBSCRIPTION_DESTINATION_ARN; only selected groups (names, prefixes) beyond the seeds.
+    onboard = resources["OnboardFunction"]["Properties"]["Environment"]["Variables"]
+    destination = ref(onboard["SUBSCRIPTION_DESTINATION_ARN"])
+    selects = any(x for name in ("ExtraLogGroupNames", "LogGroupPrefixes") for x in as_list(values[name]))
+    if selects and destination in resources and resources[destination]["Type"].endswith("Function"):
+        found.add((destination, "logs.amazonaws.com", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"))
     return found
 
 
@@ -298,3 +313,20 @@ def test_logs_may_assume_the_stream_role_for_every_subscribed_group(shape: str) 
     assert not allowed_for(
         [trust], "logs.amazonaws.com", "sts:AssumeRole", {"aws:SourceArn": stranger}, values
     )
+
+
+def test_the_logs_destination_admits_the_organization_and_no_other() -> None:
+    resources, values = deployment("organization")
+    props = resources["LogsDestination"]["Properties"]
+    parts = props["DestinationPolicy"]["Fn::Join"][1]
+    policy = json.loads("".join(_joined(part, ACCOUNTS, ORGANIZATION) for part in parts))
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(by_sid) == {"SourceAccountsSubscribe", "OrganizationSubscribes"}
+    org = by_sid["OrganizationSubscribes"]
+    assert org["Principal"] == "*" and org["Effect"] == "Allow"
+    assert matches(org, {"aws:PrincipalOrgID": ORGANIZATION}, values)
+    assert not matches(org, {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}, values)
+    assert not matches(org, {}, values)  # a principal outside any organization
+    assert by_sid["SourceAccountsSubscribe"]["Principal"] == {"AWS": ACCOUNTS}
+    name = resolve(props["DestinationName"], values)
+    assert {s["Resource"] for s in by_sid.values()} == {f"arn:aws:logs:{REGION}:{ACCOUNT}:destination:{name}"}
