@@ -12,6 +12,7 @@ checked by both: a configuration that is valid here is valid on every platform.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress, count
 from types import ModuleType
 
 from . import fallback, syntax
@@ -124,14 +125,13 @@ class PatternSet:
         if self._set is None:
             match = self.match
             return {i: found for i, text in enumerate(texts) if (found := match(text))}
-        search = self._set.Match  # type: ignore[attr-defined]
-        hits: dict[int, list[int]] = {}
-        for index, text in enumerate(texts):  # the hot loop: UTF-8 bytes straight to RE2
-            try:
-                data = text.encode()
-            except UnicodeEncodeError:
-                data = _clean(text).encode()
-            found = search(data)
-            if found:
-                hits[index] = found if len(found) == 1 else sorted(found)
-        return hits
+        # The binding's own Set (the wrapper's `Match` is one more Python call per text), when present.
+        search = getattr(self._set, "_set", self._set).Match
+        try:  # the hot loop, in C: UTF-8 bytes straight to RE2
+            results = list(map(search, map(str.encode, texts)))
+        except UnicodeEncodeError:  # a lone surrogate somewhere: clean each text
+            results = [search(_clean(text).encode()) for text in texts]
+        return {
+            index: found if len(found) == 1 else sorted(found)
+            for index, found in zip(compress(count(), results), filter(None, results), strict=True)
+        }
