@@ -158,3 +158,46 @@ def test_level_word_colon_is_the_plain_search(text: str) -> None:
     else:  # the groups are numbered differently; the span and the word found are the same
         assert found.span() == expected.span()
         assert found.group(found.lastindex or 0) == expected.group(expected.lastindex or 0)
+
+
+def _reference_mapping(obj: dict[str, object], message: str, level: str | None = None) -> parse.Parsed:
+    """The field extraction `_from_mapping` inlines, written plainly: the first non-null key wins."""
+
+    def first(keys: tuple[str, ...]) -> object:
+        return next((obj[k] for k in keys if obj.get(k) is not None), None)
+
+    if level is None:
+        level = parse.normalise_level(first(parse._LEVEL_KEYS))
+    text = first(parse._TEXT_KEYS)
+    text = text if isinstance(text, str) else message
+    latency = first(parse._LATENCY_KEYS)
+    return parse.Parsed(
+        parse.line_level(text) if level is None else level,
+        None if latency is None else parse._latency(latency),
+        parse._principal(obj),  # type: ignore[arg-type]
+        parse._scalar(first(parse._ACTION_KEYS)),
+        parse._scalar(first(parse._STATUS_KEYS)),
+        text,
+    )
+
+
+field_keys = st.sampled_from(
+    [
+        *(*parse._LEVEL_KEYS, *parse._TEXT_KEYS, *parse._LATENCY_KEYS, *parse._PRINCIPAL_KEYS),
+        *(*parse._ACTION_KEYS, *parse._STATUS_KEYS, "userIdentity", "other"),
+    ]
+)
+field_values = st.one_of(
+    json_values,
+    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan"]),
+    st.floats(allow_nan=True),
+    st.fixed_dictionaries({"arn": json_values}),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.dictionaries(field_keys, field_values, max_size=8), st.sampled_from([None, "ERROR"]))
+def test_from_mapping_is_the_plain_first_key_search(obj: dict[str, object], level: str | None) -> None:
+    """`_from_mapping`'s plans and inlined reads give what reading every key in priority order gives."""
+    message = "line ERROR text"
+    assert parse._from_mapping(obj, message, level) == _reference_mapping(obj, message, level)
