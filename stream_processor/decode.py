@@ -28,6 +28,7 @@ GZIP_BACKEND = "zlib" if _inflate is zlib else "isal"
 
 DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
 CONTROL_MESSAGE = "CONTROL_MESSAGE"
+_MAX_TIMESTAMP = 2**53  # ms; past it a JSON number loses integer precision
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZLIB_SECOND = (b"\x01", b"\x5e", b"\x9c", b"\xda")  # after 0x78: the four levels zlib writes
 
@@ -196,20 +197,34 @@ def _events(raw_events: object) -> list[dict[str, Any]]:
     if not isinstance(raw_events, list):
         raise DecodeError("bad_envelope", "'logEvents' is missing or not a list")
     for index, event in enumerate(raw_events):
-        if not isinstance(event, dict):
-            raise DecodeError("bad_event", f"logEvents[{index}] is not an object")
-        stamp = event.get("timestamp")
-        if not isinstance(stamp, int) or isinstance(stamp, bool) or not 0 <= stamp < 2**53:
-            raise DecodeError("bad_event", f"logEvents[{index}].timestamp is not a valid integer")
-        event_id = event.get("id")
-        if not isinstance(event_id, str):
-            if event_id is None or isinstance(event_id, dict | list):
-                raise DecodeError("bad_event", f"logEvents[{index}].id is missing")
-            event["id"] = str(event_id)
-        message = event.get("message")
-        if not isinstance(message, str):
-            event["message"] = "" if message is None else orjson.dumps(message).decode()
+        if type(event) is dict:  # the usual event, already in shape: one test, nothing to change
+            stamp = event.get("timestamp")
+            if (
+                type(stamp) is int
+                and 0 <= stamp < _MAX_TIMESTAMP
+                and type(event.get("id")) is str
+                and type(event.get("message")) is str
+            ):
+                continue
+        _normalise(index, event)
     return raw_events
+
+
+def _normalise(index: int, event: object) -> None:
+    """Check one event (ids become strings, a non-string message text), or raise naming it."""
+    if not isinstance(event, dict):
+        raise DecodeError("bad_event", f"logEvents[{index}] is not an object")
+    stamp = event.get("timestamp")
+    if not isinstance(stamp, int) or isinstance(stamp, bool) or not 0 <= stamp < _MAX_TIMESTAMP:
+        raise DecodeError("bad_event", f"logEvents[{index}].timestamp is not a valid integer")
+    event_id = event.get("id")
+    if not isinstance(event_id, str):
+        if event_id is None or isinstance(event_id, dict | list):
+            raise DecodeError("bad_event", f"logEvents[{index}].id is missing")
+        event["id"] = str(event_id)
+    message = event.get("message")
+    if not isinstance(message, str):
+        event["message"] = "" if message is None else orjson.dumps(message).decode()
 
 
 def envelope_to_batch(envelope: object) -> Batch:

@@ -1,0 +1,57 @@
+"""The decoder's shortcut gives what the plain per-event check gives (property test).
+
+`_events` skips an event whose types are already right after one test; every other event goes
+through `_normalise`. The reference runs `_normalise` on every event: same events out, or the same
+error for the same event.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream_processor.decode import _events, _normalise
+from stream_processor.errors import DecodeError
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 2**54),
+    st.sampled_from([0, 2**53 - 1, 2**53, -1]),
+    st.floats(allow_nan=False),
+    st.text(max_size=3),
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=2),  # what orjson decodes
+    st.dictionaries(st.text(max_size=2), st.integers(-(2**63), 2**63 - 1), max_size=2),
+)
+events = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "id": st.text(max_size=4),
+            "timestamp": st.one_of(st.integers(0, 2**53 - 1), st.sampled_from([-1, 2**53 - 1, 2**53, True])),
+            "message": st.text(max_size=4),
+        }
+    ),
+    st.dictionaries(st.sampled_from(["id", "timestamp", "message", "extractedFields"]), values, max_size=4),
+    values,
+)
+
+
+def _outcome(run: object, batch: list[object]) -> object:
+    try:
+        return run(batch)  # type: ignore[operator]
+    except DecodeError as exc:
+        return (exc.reason, str(exc))
+
+
+def _plain(batch: list[object]) -> list[object]:
+    for index, event in enumerate(batch):
+        _normalise(index, event)
+    return batch
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(events, max_size=6))
+def test_events_is_the_plain_check_of_every_event(batch: list[object]) -> None:
+    assert _outcome(_events, copy.deepcopy(batch)) == _outcome(_plain, copy.deepcopy(batch))
