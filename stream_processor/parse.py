@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from .anchored import leftmost, occurrences
 from .formats import FIELD_WORDS, field_level, line_level, prefix_level, syslog_priority
 from .textlevel import text_level
 
@@ -250,36 +251,14 @@ def _text_latency(message: str) -> float | None:
 
 def _latency_phrase(lowered: str) -> re.Match[str] | None:
     """`_TEXT_LATENCY.search(lowered)`: its matches start where one of its words does."""
-    return _leftmost(_TEXT_LATENCY, lowered, _occurrences(lowered, _LATENCY_WORDS))
+    return leftmost(_TEXT_LATENCY, lowered, occurrences(lowered, _LATENCY_WORDS))
 
 
 def _syslog_user(body: str) -> re.Match[str] | None:
     """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user ` or 0."""
-    starts = _occurrences(body, _SYSLOG_USER_WORDS)
-    starts += (at for at in _occurrences(body, ("nvalid user ",), -1) if at >= 0)
-    return _leftmost(_SYSLOG_USER, body, [0, *starts])
-
-
-def _occurrences(text: str, words: tuple[str, ...], offset: int = 0) -> list[int]:
-    """Every position where one of `words` starts in `text`, plus `offset`."""
-    found = []
-    for word in words:
-        at = text.find(word)
-        while at >= 0:
-            found.append(at + offset)
-            at = text.find(word, at + 1)
-    return found
-
-
-def _leftmost(pattern: re.Pattern[str], text: str, starts: list[int]) -> re.Match[str] | None:
-    """`pattern.search(text)` when every match of `pattern` starts at one of `starts`: anchored
-    tries at those few places instead of one at every character (a match at a position sees the
-    text before it, so `\\b` and look-behinds behave as in a search)."""
-    for start in sorted(set(starts)) if len(starts) > 1 else starts:
-        found = pattern.match(text, start)
-        if found is not None:
-            return found
-    return None
+    starts = occurrences(body, _SYSLOG_USER_WORDS)
+    starts += (at for at in occurrences(body, ("nvalid user ",), -1) if at >= 0)
+    return leftmost(_SYSLOG_USER, body, [0, *starts])
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from . import anchored
 from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
 from .secret_names import looks_like_secret
 from .secret_shapes import TOKEN_SHAPES, Shape
@@ -53,16 +54,19 @@ class _AnyCase:
     text (where lower-casing may change lengths) uses the IGNORECASE compilation.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, stems: tuple[str, ...] = ()) -> None:
+        """`stems`: lower-case words every match starts with, when known (tried only there)."""
         self.lower = re.compile(source)
         self.any_case = re.compile(source, re.IGNORECASE)
+        self.stems = stems
 
     def sub(self, render: Callable[[str, re.Match[str]], str], text: str, lowered: str) -> str:
         if not text.isascii():
             return self.any_case.sub(lambda found: render(found.string, found), text)
         pieces: list[str] = []
         last = 0
-        for found in self.lower.finditer(lowered):
+        stems = self.stems
+        for found in anchored.matches(self.lower, lowered, stems) if stems else self.lower.finditer(lowered):
             pieces.append(text[last : found.start()])
             pieces.append(render(text, found))
             last = found.end()
@@ -75,7 +79,8 @@ class _AnyCase:
 _KEYED = _AnyCase(
     r"((?:password|passwd|pwd|passphrase|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)\w*"
     r"\\?\"?\s*[=:]\s*)"
-    r"(\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'&,;}\\]+)"
+    r"(\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'&,;}\\]+)",
+    ("pass", "pwd", "token", "secret", "api", "access", "private"),  # where its key words start
 )
 _AUTHORIZATION = _AnyCase(
     r"(authorization\\?\"?\s*[:=]\s*\\?\"?"
@@ -113,6 +118,22 @@ _NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
 _NAME_EDGES = "'\",;:"
 _NAME_KEY_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# ASCII bytes -> b"a" for a character of the shape, b"=" for `=`, b" " for any other: the shape
+# matches only where the translated text holds a run of exactly 40 b"a" between two b" " (or an end).
+_SHAPE_CHARS = bytes(
+    97 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+") else 61 if chr(c) == "=" else 32
+    for c in range(256)
+)
+_SHAPE_RUN = b" " + b"a" * 40 + b" "
+
+
+def _may_hold_secret_key(text: str) -> bool:
+    """False when `_SECRET_KEY_SHAPE` cannot match `text` (found by three C passes, no regex)."""
+    if len(text) < 40:
+        return False
+    if not text.isascii():
+        return True
+    return _SHAPE_RUN in b" " + text.encode().translate(_SHAPE_CHARS) + b" "
 
 
 def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
@@ -223,7 +244,7 @@ class Redactor:
             text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
-        if len(text) >= 40:
+        if _may_hold_secret_key(text):
             text = _SECRET_KEY_SHAPE.sub(_secret_key_shape, text)
         for pattern in self._extra:
             text = pattern.sub(MASK, text)

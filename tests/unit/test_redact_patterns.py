@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor import redact, secret_names
+from stream_processor import anchored, redact, secret_names
 from stream_processor.command_secrets import COMMAND_SHAPES, HTPASSWD
 from stream_processor.secret_shapes import TOKEN_SHAPES
 from tests.planted_secrets import plant
@@ -146,3 +146,42 @@ def test_docs_list_exactly_the_shapes_in_the_code() -> None:
     readme = (DOCS.parents[1] / "README.md").read_text()
     assert f"Secrets of the {len(documented)} covered shapes" in readme
     assert f"{len(plant(0))} generated shapes planted" in readme
+
+
+shape_runs = st.lists(
+    st.one_of(
+        st.integers(1, 42).map(lambda n: ("aB3/+" * 9)[:n]),
+        st.sampled_from(["=", " ", "-", "\n", "é", "/", "+", "Z9"]),
+        st.text(max_size=3),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(shape_runs)
+def test_the_secret_key_prefilter_never_hides_a_match(text: str) -> None:
+    """Where `_may_hold_secret_key` says no, the 40-character secret-key shape finds nothing."""
+    if not redact._may_hold_secret_key(text):
+        assert redact._SECRET_KEY_SHAPE.search(text) is None
+
+
+keyed_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["password", "passwd", "pwd", "passphrase", "token", "secret", "api_key", "apikey"]),
+        st.sampled_from(["access-key", "accesskey", "private_key", "pass", "api", "access", "private"]),
+        st.sampled_from(["=", ": ", '\\"', '"', "'", " ", "x", "_1", "\n", "&", ",", "}"]),
+        st.text(max_size=3),
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(keyed_texts)
+def test_keyed_values_are_found_where_their_key_words_start(text: str) -> None:
+    """`_KEYED` tried only at its stems finds exactly what its plain `finditer` finds."""
+    lowered = text.lower()
+    pattern = redact._KEYED.lower
+    found = [(m.span(), m.groups()) for m in anchored.matches(pattern, lowered, redact._KEYED.stems)]
+    assert found == [(m.span(), m.groups()) for m in pattern.finditer(lowered)]
