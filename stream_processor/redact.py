@@ -103,7 +103,7 @@ _COOKIE = _AnyCase(r"((?<![\w-])(?:set-)?cookie2?\\?\"?\s*[:=]\s*\\?\"?)[^\r\n\"
 _COMMANDS = tuple(re.compile(shape.pattern) for shape in COMMAND_SHAPES)
 _COMMAND_TRIGGERS = tuple(shape.triggers for shape in COMMAND_SHAPES)
 _HTPASSWD = re.compile(HTPASSWD)
-_OPTION = re.compile(r"\s--?[A-Za-z]")
+_OPTION = re.compile(r"-(?<=\s-)-?[A-Za-z]")  # `\s--?[A-Za-z]` somewhere, found from its literal `-`
 # The value must hold a character other than letters, `.`, `_` and `-`: names of only those never
 # look like a secret (`secret_names` rules 1-4 all need one), so common names skip the check.
 _SUSPECT = r"(?=[^\s\"\\,;&]*[^\sA-Za-z._\"\\,;&-])"
@@ -115,6 +115,7 @@ _KEYED_NAME = re.compile(  # the spellings logs use (case-sensitive, so the engi
     rf"\\?\"?\s*[=:]\s*\\?\"?){_SUSPECT}([^\s\"\\,;&]+)"
 )
 _NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
+_NAME_STEMS = ("user", "ruser", "User", "USER", "logname", "principal", "Principal")  # where it starts
 _NAME_EDGES = "'\",;:"
 _NAME_KEY_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -241,7 +242,7 @@ class Redactor:
         if "nvalid user " in text or "llegal user " in text or "FOR " in text:
             text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
         if any(map(text.__contains__, _NAME_KEYS)):
-            text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
+            text = anchored.sub(_KEYED_NAME, lambda found: _name(found.string, found), text, _NAME_STEMS)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
         if _may_hold_secret_key(text):
