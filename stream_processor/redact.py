@@ -15,11 +15,14 @@ cheap substring check says it could match, so clean text costs a few substring s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 
 from . import anchored
 from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
+from .detect import engine
+from .detect.engine import PatternSet
 from .secret_names import looks_like_secret
 from .secret_shapes import TOKEN_SHAPES, Shape
 
@@ -152,6 +155,25 @@ def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
 
 
 _TOKENS = _one_regex(TOKEN_SHAPES)
+_TOKEN_SCAN = 256  # from this length a text is first asked whether any token prefix occurs in it
+
+
+@functools.cache
+def _token_prefixes() -> PatternSet | None:
+    """Every token shape's prefixes as one RE2 alternation (linear, no per-position retries), or
+    None without google-re2 (the prefilter is then skipped: same results, `_TOKENS` alone)."""
+    if engine.re2 is None:
+        return None
+    prefixes = sorted({prefix for shape in TOKEN_SHAPES for prefix in shape.prefixes})
+    return PatternSet(["|".join(map(re.escape, prefixes))], validate=False)
+
+
+def _may_hold_token(text: str) -> bool:
+    """False when no token shape can match: every match of `_TOKENS` starts with a prefix."""
+    if len(text) < _TOKEN_SCAN:
+        return True
+    prefixes = _token_prefixes()
+    return prefixes is None or bool(prefixes.match(text))
 
 
 def _keyed(text: str, found: re.Match[str]) -> str:
@@ -235,7 +257,8 @@ class Redactor:
             text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
         if "://" in text:
             text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
-        text = _TOKENS.sub(MASK, text)
+        if _may_hold_token(text):
+            text = _TOKENS.sub(MASK, text)
         if "eyJ" in text:
             text = _JWT.sub(MASK, text)
         text = _key_words(_commands(text))

@@ -217,3 +217,35 @@ def _shout(found: re.Match[str]) -> str:
 def test_the_option_search_is_the_plain_one(text: str) -> None:
     """`_OPTION` (found from its `-`) finds an option exactly where `\\s--?[A-Za-z]` does."""
     assert (redact._OPTION.search(text) is None) == (re.search(r"\s--?[A-Za-z]", text) is None)
+
+
+PREFIXES = sorted({prefix for shape in TOKEN_SHAPES for prefix in shape.prefixes})
+token_texts = st.lists(
+    st.one_of(
+        st.sampled_from(PREFIXES),
+        st.sampled_from([p[:-1] for p in PREFIXES if len(p) > 2]),
+        st.text(alphabet="aZ09_-./=+", min_size=8, max_size=60),
+        st.sampled_from(["\ud800", "é", " ", "\n"]),
+    ),
+    max_size=30,
+).map(lambda parts: "x" * 256 + "".join(parts))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(token_texts)
+def test_the_token_prefilter_never_hides_a_token(text: str) -> None:
+    """Where the RE2 prefix scan finds no token prefix, the token shapes find nothing either."""
+    if not redact._may_hold_token(text):
+        assert redact._TOKENS.search(text) is None
+
+
+def test_the_token_prefilter_lets_every_planted_token_through() -> None:
+    """Every planted secret a token shape masks is let through by the prefix scan (long lines)."""
+    found = 0
+    for seed in range(60):
+        for planted in plant(seed):
+            text = "x " * 128 + planted.message
+            if redact._TOKENS.search(text) is not None:
+                found += 1
+                assert redact._may_hold_token(text), planted.shape
+    assert found >= 60
