@@ -90,7 +90,7 @@ class Detector:
                 ids = self._ids(self._resolve(messages[index], patterns))
             if ids:
                 hits[index] = ids
-        if self._statuses and statuses:
+        if self._statuses and statuses and not self._statuses.keys().isdisjoint(statuses):
             wanted = self._statuses
             extra = {i: wanted[status] for i, status in enumerate(statuses) if status in wanted}
             if extra:
