@@ -10,7 +10,7 @@ the text before it, so `\\b` and look-behinds behave as in a search).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 
 def occurrences(text: str, words: tuple[str, ...], offset: int = 0) -> list[int]:
@@ -42,18 +42,3 @@ def matches(pattern: re.Pattern[str], text: str, words: tuple[str, ...]) -> Iter
             if found is not None:
                 yield found
                 end = found.end()
-
-
-def sub(
-    pattern: re.Pattern[str], render: Callable[[re.Match[str]], str], text: str, words: tuple[str, ...]
-) -> str:
-    """`pattern.sub(render, text)` when every match is non-empty and starts where one of `words` does."""
-    pieces: list[str] = []
-    last = 0
-    for found in matches(pattern, text, words):
-        pieces += (text[last : found.start()], render(found))
-        last = found.end()
-    if not pieces:
-        return text
-    pieces.append(text[last:])
-    return "".join(pieces)

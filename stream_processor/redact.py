@@ -45,6 +45,7 @@ TEXT_SHAPES = (
 )
 
 _KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
+_ANCHORED_FROM = 512  # measured: below it the plain scan of `_KEYED` wins, above it the anchored one
 _SHORT = 64  # texts up to this length have their redaction remembered ...
 _REMEMBERED = 4096  # ... this many of them per Redactor
 
@@ -58,7 +59,9 @@ class _AnyCase:
     """
 
     def __init__(self, source: str, stems: tuple[str, ...] = ()) -> None:
-        """`stems`: lower-case words every match starts with, when known (tried only there)."""
+        """`stems`: lower-case words every match starts with, when known (in a text of at least
+        `_ANCHORED_FROM` characters the pattern is tried only there; in a shorter one the plain
+        scan is faster)."""
         self.lower = re.compile(source)
         self.any_case = re.compile(source, re.IGNORECASE)
         self.stems = stems
@@ -68,7 +71,7 @@ class _AnyCase:
             return self.any_case.sub(lambda found: render(found.string, found), text)
         pieces: list[str] = []
         last = 0
-        stems = self.stems
+        stems = self.stems if len(lowered) >= _ANCHORED_FROM else ()
         for found in anchored.matches(self.lower, lowered, stems) if stems else self.lower.finditer(lowered):
             pieces.append(text[last : found.start()])
             pieces.append(render(text, found))
@@ -118,7 +121,6 @@ _KEYED_NAME = re.compile(  # the spellings logs use (case-sensitive, so the engi
     rf"\\?\"?\s*[=:]\s*\\?\"?){_SUSPECT}([^\s\"\\,;&]+)"
 )
 _NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
-_NAME_STEMS = ("user", "ruser", "User", "USER", "logname", "principal", "Principal")  # where it starts
 _NAME_EDGES = "'\",;:"
 _NAME_KEY_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -265,7 +267,7 @@ class Redactor:
         if "nvalid user " in text or "llegal user " in text or "FOR " in text:
             text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
         if any(map(text.__contains__, _NAME_KEYS)):
-            text = anchored.sub(_KEYED_NAME, lambda found: _name(found.string, found), text, _NAME_STEMS)
+            text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
         if _may_hold_secret_key(text):

@@ -187,31 +187,6 @@ def test_keyed_values_are_found_where_their_key_words_start(text: str) -> None:
     assert found == [(m.span(), m.groups()) for m in pattern.finditer(lowered)]
 
 
-name_texts = st.lists(
-    st.one_of(
-        st.sampled_from(["user", "ruser", "User", "USER", "username", "userName", "user_name", "UserName"]),
-        st.sampled_from(["USERNAME", "logname", "principal", "Principal", "rincipal", "xuser", "-user"]),
-        st.sampled_from(["=", ": ", '\\"', '"', " ", "x", "1", "_", "\n", "&", ",", "é", "Hunter2!"]),
-        st.text(max_size=3),
-    ),
-    max_size=14,
-).map("".join)
-
-
-@settings(max_examples=2000, deadline=None)
-@given(name_texts)
-def test_keyed_names_are_found_where_their_keys_start(text: str) -> None:
-    """`_KEYED_NAME` tried only at its key words finds what its plain `finditer` finds."""
-    pattern = redact._KEYED_NAME
-    found = [(m.span(), m.groups()) for m in anchored.matches(pattern, text, redact._NAME_STEMS)]
-    assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)]
-    assert anchored.sub(pattern, _shout, text, redact._NAME_STEMS) == pattern.sub(_shout, text)
-
-
-def _shout(found: re.Match[str]) -> str:
-    return f"<{found[0].upper()}>"
-
-
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet=" \t\n\x0b\x1c\x85\xa0-aZ_1é", max_size=12))
 def test_the_option_search_is_the_plain_one(text: str) -> None:
