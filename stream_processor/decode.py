@@ -136,7 +136,14 @@ def split_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[t
 
 def decompress(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> bytes:
     """Decompress one subscription payload (a single gzip or zlib member)."""
-    members = iter_members(raw, cap)
+    if raw:  # the usual payload, one member: as `iter_members` inflates it, without the generator
+        inflater = _inflate.decompressobj(_wbits(raw))
+        out = _inflate_capped(inflater, raw, 0, cap)
+        if not inflater.eof:
+            raise DecodeError("truncated", "compressed stream ends before its end marker")
+        if not inflater.unused_data.lstrip(b"\x00"):
+            return out
+    members = iter_members(raw, cap)  # empty, or more follows: the member-by-member reading decides
     first = next(members, None)
     if first is None:
         raise DecodeError("empty", "payload is empty")
@@ -234,10 +241,12 @@ def envelope_to_batch(envelope: object) -> Batch:
     message_type = envelope.get("messageType", "DATA_MESSAGE")
     if message_type == CONTROL_MESSAGE:
         return Batch(CONTROL_MESSAGE, str(envelope.get("owner", "")), "", "", (), [], "")
-    owner, group, stream = (_text(envelope, k) for k in ("owner", "logGroup", "logStream"))
+    owner, group, stream = envelope.get("owner"), envelope.get("logGroup"), envelope.get("logStream")
+    if type(owner) is not str or type(group) is not str or type(stream) is not str:
+        owner, group, stream = (_text(envelope, k) for k in ("owner", "logGroup", "logStream"))
     events = _events(envelope.get("logEvents"))
     filters = envelope.get("subscriptionFilters")
-    filters_t = tuple(str(f) for f in filters) if isinstance(filters, list) else ()
+    filters_t = tuple(map(str, filters)) if isinstance(filters, list) else ()
     return Batch(
         str(message_type), owner, group, stream, filters_t, events, batch_id(owner, group, stream, events)
     )
