@@ -255,10 +255,13 @@ def _latency_phrase(lowered: str) -> re.Match[str] | None:
 
 
 def _syslog_user(body: str) -> re.Match[str] | None:
-    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user ` or 0."""
+    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user `, or
+    at 0 (sudo's `name : TTY=`, which needs a ` : `)."""
     starts = occurrences(body, _SYSLOG_USER_WORDS)
     starts += (at for at in occurrences(body, ("nvalid user ",), -1) if at >= 0)
-    return leftmost(_SYSLOG_USER, body, [0, *starts])
+    if " : " in body:
+        starts.append(0)
+    return leftmost(_SYSLOG_USER, body, starts)
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
