@@ -15,10 +15,10 @@ from .decode import GZIP_BACKEND
 from .detect.engine import BACKEND as ENGINE_BACKEND
 from .observability import logger
 
-# Measured with bench/peers.py's datasets, the fallback against the wheel in the same run (docs/processor.md)
+# Measured by bench/fallback.py (bench/peers.py's datasets, CPU time, fresh processes alternating)
 ENGINE_FALLBACK_COST = (
-    "google-re2 not importable: the pure-Python pattern engine makes processing about 3x slower "
-    "on short log lines and 9x on large JSON messages (pip install google-re2)"
+    "google-re2 not importable: the pure-Python pattern engine makes processing about 3-4x slower "
+    "on short log lines and 9-10x on large JSON messages (pip install google-re2)"
 )
 GZIP_FALLBACK_COST = (
     "isal not importable: the stdlib inflates 1.4-2x slower, a few percent end to end (pip install isal)"

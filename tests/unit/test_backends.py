@@ -65,7 +65,7 @@ def test_version_names_the_fallbacks_and_what_they_cost() -> None:
     assert line.startswith("pattern engine: python fallback; gzip: zlib; ")
     assert backends.ENGINE_FALLBACK_COST in line
     assert backends.GZIP_FALLBACK_COST in line
-    assert "3x slower" in line
+    assert "slower" in line and "pip install google-re2" in line
 
 
 @pytest.mark.skipif(backends.ENGINE_BACKEND != "re2", reason="google-re2 is not installed here")
