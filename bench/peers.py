@@ -17,7 +17,9 @@ with this project installed: `pip install -e . -r bench/peers-requirements.txt`)
 
 Datasets: "generator" (bench/decode.py's batches, 1 to 5,000 events) and "large" (CloudTrail
 records and long JSON application logs, 1.5 to 3 KB each). Every contender sees the same
-events in the same run; repeats are interleaved; medians. Also: the decode floor, and ours with
+events in the same run; repeats are interleaved (each round runs every contender back to back);
+rates are medians over the rounds with their range, ratios the median and range of the per-round
+ratios. Also: the decode floor, and ours with
 two pathological user rules (`(a+)+$`, `(x+x+)+y`), whose cost must stay linear.
 
     DATADOG_FORWARDER_DIR=... ESF_DIR=... python -m bench peers
@@ -98,6 +100,10 @@ def _events(batches: list[dict[str, Any]]) -> int:
     return sum(_count(b) for b in batches)
 
 
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} (rounds {min(values):.2f}..{max(values):.2f})"
+
+
 def main() -> None:
     repeats = int(os.environ.get("BENCH_REPEATS", "5"))
     contenders = _contenders()
@@ -110,15 +116,20 @@ def main() -> None:
             for name, run in contenders.items():
                 samples[name].append(events / _time(run, batches))
         rates = {name: statistics.median(values) for name, values in samples.items()}
-        print(f"dataset {label}: {len(batches)} batches, {events} events, median of {repeats} repeats")
+        print(f"dataset {label}: {len(batches)} batches, {events} events, {repeats} interleaved rounds")
         for name, rate in rates.items():
-            print(f"  {name:<11} {rate:>10,.0f} events/s  {1e6 / rate:7.2f} us/event")
-        ours_rate = rates["ours"]
-        print(f"  ours / floor        = {ours_rate / rates['floor']:.2f}   target >= 0.30")
-        print(f"  ours+patho / ours   = {ours_rate / rates['ours+patho']:.2f} x the time   target < 2")
+            spread = f"{min(samples[name]):,.0f}..{max(samples[name]):,.0f}"
+            print(f"  {name:<11} {rate:>10,.0f} events/s  {1e6 / rate:7.2f} us/event  (rounds {spread})")
+        # Each round's contenders ran back to back: a ratio per round, then their median and range.
+        ours = samples["ours"]
+        rounds = {
+            name: [a / b for a, b in zip(ours, values, strict=True)] for name, values in samples.items()
+        }
+        print(f"  ours / floor        = {_spread(rounds['floor'])}   target >= 0.30")
+        print(f"  ours+patho / ours   = {_spread(rounds['ours+patho'])} x the time   target < 2")
         for peer, target in (("datadog", 2.0), ("esf", 3.0)):
-            if peer in rates:
-                print(f"  ours / {peer:<12} = {ours_rate / rates[peer]:.2f}   target >= {target:.1f}")
+            if peer in rounds:
+                print(f"  ours / {peer:<12} = {_spread(rounds[peer])}   target >= {target:.1f}")
     sys.stdout.flush()
 
 

@@ -46,7 +46,7 @@ EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 PYTHON_VERSION = "3.12"
 # Top-level names of the vendored AWS SDK and what it pulls in (for the size report).
 SDK_TOP_LEVEL = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"})
-OPTIONAL_EXTRAS = ("fast",)  # isal, google-re2: native speed-ups, each with a pure-Python fallback
+OPTIONAL_EXTRAS: tuple[str, ...] = ()  # isal and google-re2 are core dependencies now
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's limit for code + layers, unzipped
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = frozenset({"__pycache__", "tests"})  # at any depth

@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Run 'logreview COMMAND --help' for a command's options.\n\n{EXIT_CODES}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"logreview {version()}")
+    from .backends import summary
+
+    parser.add_argument("--version", action="version", version=f"logreview {version()}\n{summary()}")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():

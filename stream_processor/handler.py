@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .backends import log_once as log_backends_once
 from .config import load_config
 from .ingest import Ingest
 from .observability import annotate, lambda_entry
@@ -44,6 +45,7 @@ def deadline_ms(context: LambdaContext | None) -> int | None:
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     """Process every payload in the event; raise on I/O failure so Lambda retries the event."""
+    log_backends_once()  # which pattern engine and gzip backend this cold start runs
     kind = event_kind(event)
     if kind == "sqs":  # replay messages (DESIGN §8): partial batch failures, not a raise
         from .replay.queue import consume  # imported on first use: it adds ~40 ms to every cold start

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from .anchored import leftmost, occurrences
 from .formats import FIELD_WORDS, field_level, line_level, prefix_level, syslog_priority
 from .textlevel import text_level
 
@@ -183,34 +184,51 @@ def _value(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -> Parsed:
     """`level`, when given, is the line's own level field (a prefix before logfmt pairs): it wins."""
-    # Only the keys the object has are looked at, found once per key layout (`_plan`).
+    # Only the keys the object has are looked at, found once per key layout (`_plan`); the first
+    # key of each field is read inline (`_value` only when it holds null and others may follow).
     shape = tuple(obj)
     level_keys, text_keys, latency_keys, principal_keys, action_keys, status_keys, identity = _PLANS.get(
         shape
     ) or _plan(shape)
     if level is None and level_keys:
-        value = _value(obj, level_keys)
+        value = obj[level_keys[0]]
+        if value is None:
+            value = _value(obj, level_keys)
         level = _LEVEL_WORDS_GET(value.strip().lower()) if type(value) is str else normalise_level(value)
-    text = _value(obj, text_keys) if text_keys else None
-    if not isinstance(text, str):
-        text = message
+    text = obj[text_keys[0]] if text_keys else None
+    if type(text) is not str:
+        if text is None and len(text_keys) > 1:
+            text = _first(obj, text_keys[1:])
+        if not isinstance(text, str):
+            text = message
     principal = None
     if identity:
         principal = _principal(obj, principal_keys)
     elif principal_keys:
-        value = _value(obj, principal_keys)
+        value = obj[principal_keys[0]]
+        if value is None:
+            value = _value(obj, principal_keys)
         principal = (value[:200] or None) if type(value) is str else _principal(obj, principal_keys)
-    return _new(
-        Parsed,
-        (
-            line_level(text) if level is None else level,
-            _latency(_value(obj, latency_keys)) if latency_keys else None,
-            principal,
-            _scalar(_value(obj, action_keys)) if action_keys else None,
-            _scalar(_value(obj, status_keys)) if status_keys else None,
-            text,
-        ),
-    )
+    latency = None
+    if latency_keys:
+        value = obj[latency_keys[0]]
+        if value is None:
+            value = _value(obj, latency_keys)
+        latency = _plausible(value) if type(value) is float else _latency(value)
+    action = None
+    if action_keys:
+        value = obj[action_keys[0]]
+        if value is None:
+            value = _value(obj, action_keys)
+        action = (value[:200] or None) if type(value) is str else _scalar(value)
+    status = None
+    if status_keys:
+        value = obj[status_keys[0]]
+        if value is None:
+            value = _value(obj, status_keys)
+        status = (value[:200] or None) if type(value) is str else _scalar(value)
+    level = line_level(text) if level is None else level
+    return _new(Parsed, (level, latency, principal, action, status, text))
 
 
 def _logfmt(message: str) -> dict[str, Any] | None:
@@ -233,36 +251,17 @@ def _text_latency(message: str) -> float | None:
 
 def _latency_phrase(lowered: str) -> re.Match[str] | None:
     """`_TEXT_LATENCY.search(lowered)`: its matches start where one of its words does."""
-    return _leftmost(_TEXT_LATENCY, lowered, _occurrences(lowered, _LATENCY_WORDS))
+    return leftmost(_TEXT_LATENCY, lowered, occurrences(lowered, _LATENCY_WORDS))
 
 
 def _syslog_user(body: str) -> re.Match[str] | None:
-    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user ` or 0."""
-    starts = _occurrences(body, _SYSLOG_USER_WORDS)
-    starts += (at for at in _occurrences(body, ("nvalid user ",), -1) if at >= 0)
-    return _leftmost(_SYSLOG_USER, body, [0, *starts])
-
-
-def _occurrences(text: str, words: tuple[str, ...], offset: int = 0) -> list[int]:
-    """Every position where one of `words` starts in `text`, plus `offset`."""
-    found = []
-    for word in words:
-        at = text.find(word)
-        while at >= 0:
-            found.append(at + offset)
-            at = text.find(word, at + 1)
-    return found
-
-
-def _leftmost(pattern: re.Pattern[str], text: str, starts: list[int]) -> re.Match[str] | None:
-    """`pattern.search(text)` when every match of `pattern` starts at one of `starts`: anchored
-    tries at those few places instead of one at every character (a match at a position sees the
-    text before it, so `\\b` and look-behinds behave as in a search)."""
-    for start in sorted(set(starts)) if len(starts) > 1 else starts:
-        found = pattern.match(text, start)
-        if found is not None:
-            return found
-    return None
+    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user `, or
+    at 0 (sudo's `name : TTY=`, which needs a ` : `)."""
+    starts = occurrences(body, _SYSLOG_USER_WORDS)
+    starts += (at for at in occurrences(body, ("nvalid user ",), -1) if at >= 0)
+    if " : " in body:
+        starts.append(0)
+    return leftmost(_SYSLOG_USER, body, starts)
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:

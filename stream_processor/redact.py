@@ -15,10 +15,14 @@ cheap substring check says it could match, so clean text costs a few substring s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 
+from . import anchored
 from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
+from .detect import engine
+from .detect.engine import PatternSet
 from .secret_names import looks_like_secret
 from .secret_shapes import TOKEN_SHAPES, Shape
 
@@ -41,6 +45,7 @@ TEXT_SHAPES = (
 )
 
 _KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
+_ANCHORED_FROM = 512  # measured: below it the plain scan of `_KEYED` wins, above it the anchored one
 _SHORT = 64  # texts up to this length have their redaction remembered ...
 _REMEMBERED = 4096  # ... this many of them per Redactor
 
@@ -53,16 +58,21 @@ class _AnyCase:
     text (where lower-casing may change lengths) uses the IGNORECASE compilation.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, stems: tuple[str, ...] = ()) -> None:
+        """`stems`: lower-case words every match starts with, when known (in a text of at least
+        `_ANCHORED_FROM` characters the pattern is tried only there; in a shorter one the plain
+        scan is faster)."""
         self.lower = re.compile(source)
         self.any_case = re.compile(source, re.IGNORECASE)
+        self.stems = stems
 
     def sub(self, render: Callable[[str, re.Match[str]], str], text: str, lowered: str) -> str:
         if not text.isascii():
             return self.any_case.sub(lambda found: render(found.string, found), text)
         pieces: list[str] = []
         last = 0
-        for found in self.lower.finditer(lowered):
+        stems = self.stems if len(lowered) >= _ANCHORED_FROM else ()
+        for found in anchored.matches(self.lower, lowered, stems) if stems else self.lower.finditer(lowered):
             pieces.append(text[last : found.start()])
             pieces.append(render(text, found))
             last = found.end()
@@ -75,7 +85,8 @@ class _AnyCase:
 _KEYED = _AnyCase(
     r"((?:password|passwd|pwd|passphrase|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)\w*"
     r"\\?\"?\s*[=:]\s*)"
-    r"(\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'&,;}\\]+)"
+    r"(\\\"(?:[^\"\\]|\\[^\"])*\\\"|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'&,;}\\]+)",
+    ("pass", "pwd", "token", "secret", "api", "access", "private"),  # where its key words start
 )
 _AUTHORIZATION = _AnyCase(
     r"(authorization\\?\"?\s*[:=]\s*\\?\"?"
@@ -98,7 +109,7 @@ _COOKIE = _AnyCase(r"((?<![\w-])(?:set-)?cookie2?\\?\"?\s*[:=]\s*\\?\"?)[^\r\n\"
 _COMMANDS = tuple(re.compile(shape.pattern) for shape in COMMAND_SHAPES)
 _COMMAND_TRIGGERS = tuple(shape.triggers for shape in COMMAND_SHAPES)
 _HTPASSWD = re.compile(HTPASSWD)
-_OPTION = re.compile(r"\s--?[A-Za-z]")
+_OPTION = re.compile(r"-(?<=\s-)-?[A-Za-z]")  # `\s--?[A-Za-z]` somewhere, found from its literal `-`
 # The value must hold a character other than letters, `.`, `_` and `-`: names of only those never
 # look like a secret (`secret_names` rules 1-4 all need one), so common names skip the check.
 _SUSPECT = r"(?=[^\s\"\\,;&]*[^\sA-Za-z._\"\\,;&-])"
@@ -113,6 +124,22 @@ _NAME_KEYS = ("user", "User", "USER", "logname", "rincipal")
 _NAME_EDGES = "'\",;:"
 _NAME_KEY_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 _SECRET_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# ASCII bytes -> b"a" for a character of the shape, b"=" for `=`, b" " for any other: the shape
+# matches only where the translated text holds a run of exactly 40 b"a" between two b" " (or an end).
+_SHAPE_CHARS = bytes(
+    97 if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "/+") else 61 if chr(c) == "=" else 32
+    for c in range(256)
+)
+_SHAPE_RUN = b" " + b"a" * 40 + b" "
+
+
+def _may_hold_secret_key(text: str) -> bool:
+    """False when `_SECRET_KEY_SHAPE` cannot match `text` (found by three C passes, no regex)."""
+    if len(text) < 40:
+        return False
+    if not text.isascii():
+        return True
+    return _SHAPE_RUN in b" " + text.encode().translate(_SHAPE_CHARS) + b" "
 
 
 def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
@@ -130,6 +157,25 @@ def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
 
 
 _TOKENS = _one_regex(TOKEN_SHAPES)
+_TOKEN_SCAN = 256  # from this length a text is first asked whether any token prefix occurs in it
+
+
+@functools.cache
+def _token_prefixes() -> PatternSet | None:
+    """Every token shape's prefixes as one RE2 alternation (linear, no per-position retries), or
+    None without google-re2 (the prefilter is then skipped: same results, `_TOKENS` alone)."""
+    if engine.re2 is None:
+        return None
+    prefixes = sorted({prefix for shape in TOKEN_SHAPES for prefix in shape.prefixes})
+    return PatternSet(["|".join(map(re.escape, prefixes))], validate=False)
+
+
+def _may_hold_token(text: str) -> bool:
+    """False when no token shape can match: every match of `_TOKENS` starts with a prefix."""
+    if len(text) < _TOKEN_SCAN:
+        return True
+    prefixes = _token_prefixes()
+    return prefixes is None or bool(prefixes.match(text))
 
 
 def _keyed(text: str, found: re.Match[str]) -> str:
@@ -213,7 +259,8 @@ class Redactor:
             text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
         if "://" in text:
             text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
-        text = _TOKENS.sub(MASK, text)
+        if _may_hold_token(text):
+            text = _TOKENS.sub(MASK, text)
         if "eyJ" in text:
             text = _JWT.sub(MASK, text)
         text = _key_words(_commands(text))
@@ -223,7 +270,7 @@ class Redactor:
             text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
-        if len(text) >= 40:
+        if _may_hold_secret_key(text):
             text = _SECRET_KEY_SHAPE.sub(_secret_key_shape, text)
         for pattern in self._extra:
             text = pattern.sub(MASK, text)

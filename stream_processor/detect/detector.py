@@ -25,7 +25,7 @@ _MEMO_SIZE = 4096  # distinct combinations of pattern hits remembered (few occur
 class Detector:
     """The rules in force (sorted by id) and the compiled engine that finds them."""
 
-    __slots__ = ("_by_id", "_engine", "_field_rules", "_memo", "_slots", "_statuses", "rules")
+    __slots__ = ("_by_id", "_checks", "_engine", "_field_rules", "_memo", "_slots", "_statuses", "rules")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
@@ -41,6 +41,7 @@ class Detector:
                 statuses.setdefault(status, []).append(position)
         self._statuses = {status: tuple(found) for status, found in statuses.items()}
         self._field_rules = tuple(p for p, rule in enumerate(self.rules) if rule.fields)
+        self._checks = {p: records.compile_rule(self.rules[p]) for p in self._field_rules}
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
@@ -89,7 +90,7 @@ class Detector:
                 ids = self._ids(self._resolve(messages[index], patterns))
             if ids:
                 hits[index] = ids
-        if self._statuses and statuses:
+        if self._statuses and statuses and not self._statuses.keys().isdisjoint(statuses):
             wanted = self._statuses
             extra = {i: wanted[status] for i, status in enumerate(statuses) if status in wanted}
             if extra:
@@ -128,10 +129,10 @@ class Detector:
             if kind == _TEXT:
                 if record is None or self.rules[position].scope != "logs":
                     positions.add(position)
-            elif kind == _NEEDLE and record is not None and records.holds(self.rules[position], record):
+            elif kind == _NEEDLE and record is not None and self._checks[position](record):
                 positions.add(position)
             elif kind == _ESCAPED and record is not None:  # needles may be hidden: check every rule
-                positions.update(p for p in self._field_rules if records.holds(self.rules[p], record))
+                positions.update(p for p in self._field_rules if self._checks[p](record))
         return positions
 
 

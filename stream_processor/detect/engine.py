@@ -11,7 +11,8 @@ checked by both: a configuration that is valid here is valid on every platform.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import compress, count
 from types import ModuleType
 
 from . import fallback, syntax
@@ -71,16 +72,21 @@ def _clean(text: str) -> str:
     return text
 
 
+def _no_search(data: bytes) -> None:
+    return None
+
+
 class PatternSet:
     """Compiled patterns; `match` gives the indices of those occurring in a text (ascending)."""
 
-    __slots__ = ("_dfa", "_set", "patterns")
+    __slots__ = ("_dfa", "_search", "_set", "patterns")
 
     def __init__(self, patterns: Sequence[str], use_re2: bool | None = None, validate: bool = True) -> None:
         """Compile `patterns`; `validate=False` skips the subset check (for patterns already checked,
         such as the built-in rules, which tests check, and configured rules, which config checks)."""
         self.patterns = tuple(patterns)
         self._set: object | None = None
+        self._search: Callable[[bytes], list[int] | None] = _no_search
         self._dfa: fallback.LazyDFA | None = None
         if validate:
             for index, pattern in enumerate(self.patterns):
@@ -96,6 +102,9 @@ class PatternSet:
                     raise PatternError(index, pattern, f"RE2 refuses it: {exc}") from None
             compiled.Compile()
             self._set = compiled
+            # The binding's own Set.Match, when the wrapper exposes it (its `Match` is one more
+            # Python call per text); same answers, a list instead of a list or None.
+            self._search = getattr(compiled, "_set", compiled).Match
         elif self.patterns:
             trees = []
             for index, pattern in enumerate(self.patterns):
@@ -124,14 +133,12 @@ class PatternSet:
         if self._set is None:
             match = self.match
             return {i: found for i, text in enumerate(texts) if (found := match(text))}
-        search = self._set.Match  # type: ignore[attr-defined]
-        hits: dict[int, list[int]] = {}
-        for index, text in enumerate(texts):  # the hot loop: UTF-8 bytes straight to RE2
-            try:
-                data = text.encode()
-            except UnicodeEncodeError:
-                data = _clean(text).encode()
-            found = search(data)
-            if found:
-                hits[index] = found if len(found) == 1 else sorted(found)
-        return hits
+        search = self._search
+        try:  # the hot loop, in C: UTF-8 bytes straight to RE2
+            results = list(map(search, map(str.encode, texts)))
+        except UnicodeEncodeError:  # a lone surrogate somewhere: clean each text
+            results = [search(_clean(text).encode()) for text in texts]
+        return {
+            index: found if len(found) == 1 else sorted(found)
+            for index, found in zip(compress(count(), results), filter(None, results), strict=True)
+        }

@@ -10,7 +10,7 @@ field. A record that escapes ASCII letters as `\\u00XX` could hide a needle, so 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .rules import Rule
@@ -80,6 +80,54 @@ def holds(rule: Rule, record: Mapping[str, Any]) -> bool:
         if any(_equals(text, wanted) for wanted in condition.values) != (condition.op == "in"):
             return False
     return True
+
+
+Check = Callable[[Mapping[str, Any]], bool]
+
+
+def _matcher(values: tuple[str, ...]) -> Callable[[str], bool]:
+    """`any(_equals(text, wanted) for wanted in values)` with the values sorted by wildcard kind."""
+    exact = frozenset(v for v in values if not v.startswith("*") and not v.endswith("*"))
+    inner = tuple(v[1:-1] for v in values if len(v) > 1 and v.startswith("*") and v.endswith("*"))
+    suffixes = tuple(v[1:] for v in values if v.startswith("*") and not (len(v) > 1 and v.endswith("*")))
+    prefixes = tuple(v[:-1] for v in values if v.endswith("*") and not v.startswith("*"))
+
+    def matches(text: str) -> bool:
+        return (
+            text in exact
+            or text.startswith(prefixes)
+            or text.endswith(suffixes)
+            or any(part in text for part in inner)
+        )
+
+    return matches
+
+
+def compile_rule(rule: Rule) -> Check:
+    """`holds(rule, record)` as one function, the paths split and the values sorted once."""
+    conditions = [
+        (tuple(f.path.split(".")), f.op == "missing", f.op == "in", _matcher(f.values)) for f in rule.fields
+    ]
+
+    def check(record: Mapping[str, Any]) -> bool:
+        for parts, missing, wanted, matches in conditions:
+            node: Any = record
+            for part in parts:
+                if not isinstance(node, Mapping) or part not in node:
+                    break
+                node = node[part]
+            else:
+                if missing:
+                    return False
+                text = _text(node)
+                if text is None or matches(text) != wanted:
+                    return False
+                continue
+            if not missing:
+                return False
+        return True
+
+    return check
 
 
 def is_record(obj: object) -> bool:

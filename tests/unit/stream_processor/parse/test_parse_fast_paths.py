@@ -8,11 +8,13 @@ from the fragments the patterns look for, in any order and with any neighbours.
 
 from __future__ import annotations
 
+import re
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor import parse
+from stream_processor import parse, textlevel
 from stream_processor.pipeline import Rules
 from stream_processor.window import Kept, Texts
 
@@ -131,3 +133,71 @@ def test_signature_then_sample_is_the_sample_alone(lines: list[str]) -> None:
         text = line + " password=hunter2 AKIAABCDEFGHIJKLMNOP"
         assert shared.signature(text) == alone.signature(text)
         assert shared.sample(text) == Kept(rules.redact, Texts()).sample(text)
+
+
+# The colon form of a level word as one plain alternation of look-behinds (what `_COLON` replaced).
+PLAIN_COLON = re.compile(":(?:" + "|".join(rf"(?<=\b({w}):)" for w in textlevel._WORDS) + ")", re.IGNORECASE)
+level_texts = st.lists(
+    st.one_of(
+        st.sampled_from([*textlevel._WORDS, *(w.upper() for w in textlevel._WORDS)]),
+        st.sampled_from([":", '":', " ", "x", "_"]),
+        st.text(max_size=3),
+        st.sampled_from(["İ", "ı", "ſ", "K", "ﬀ", "Ω"]),
+    ),
+    max_size=24,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(level_texts)
+def test_level_word_colon_is_the_plain_search(text: str) -> None:
+    """`_COLON` tries only the words ending in the character before each `:`; same matches."""
+    found, expected = textlevel._COLON.search(text), PLAIN_COLON.search(text)
+    if found is None or expected is None:
+        assert found is expected
+    else:  # the groups are numbered differently; the span and the word found are the same
+        assert found.span() == expected.span()
+        assert found.group(found.lastindex or 0) == expected.group(expected.lastindex or 0)
+
+
+def _reference_mapping(obj: dict[str, object], message: str, level: str | None = None) -> parse.Parsed:
+    """The field extraction `_from_mapping` inlines, written plainly: the first non-null key wins."""
+
+    def first(keys: tuple[str, ...]) -> object:
+        return next((obj[k] for k in keys if obj.get(k) is not None), None)
+
+    if level is None:
+        level = parse.normalise_level(first(parse._LEVEL_KEYS))
+    text = first(parse._TEXT_KEYS)
+    text = text if isinstance(text, str) else message
+    latency = first(parse._LATENCY_KEYS)
+    return parse.Parsed(
+        parse.line_level(text) if level is None else level,
+        None if latency is None else parse._latency(latency),
+        parse._principal(obj),  # type: ignore[arg-type]
+        parse._scalar(first(parse._ACTION_KEYS)),
+        parse._scalar(first(parse._STATUS_KEYS)),
+        text,
+    )
+
+
+field_keys = st.sampled_from(
+    [
+        *(*parse._LEVEL_KEYS, *parse._TEXT_KEYS, *parse._LATENCY_KEYS, *parse._PRINCIPAL_KEYS),
+        *(*parse._ACTION_KEYS, *parse._STATUS_KEYS, "userIdentity", "other"),
+    ]
+)
+field_values = st.one_of(
+    json_values,
+    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan"]),
+    st.floats(allow_nan=True),
+    st.fixed_dictionaries({"arn": json_values}),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.dictionaries(field_keys, field_values, max_size=8), st.sampled_from([None, "ERROR"]))
+def test_from_mapping_is_the_plain_first_key_search(obj: dict[str, object], level: str | None) -> None:
+    """`_from_mapping`'s plans and inlined reads give what reading every key in priority order gives."""
+    message = "line ERROR text"
+    assert parse._from_mapping(obj, message, level) == _reference_mapping(obj, message, level)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor import redact, secret_names
+from stream_processor import anchored, redact, secret_names
 from stream_processor.command_secrets import COMMAND_SHAPES, HTPASSWD
 from stream_processor.secret_shapes import TOKEN_SHAPES
 from tests.support.planted_secrets import plant
@@ -146,3 +146,81 @@ def test_docs_list_exactly_the_shapes_in_the_code() -> None:
     readme = (DOCS.parents[1] / "README.md").read_text()
     assert f"Secrets of the {len(documented)} covered shapes" in readme
     assert f"{len(plant(0))} generated shapes planted" in readme
+
+
+shape_runs = st.lists(
+    st.one_of(
+        st.integers(1, 42).map(lambda n: ("aB3/+" * 9)[:n]),
+        st.sampled_from(["=", " ", "-", "\n", "é", "/", "+", "Z9"]),
+        st.text(max_size=3),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(shape_runs)
+def test_the_secret_key_prefilter_never_hides_a_match(text: str) -> None:
+    """Where `_may_hold_secret_key` says no, the 40-character secret-key shape finds nothing."""
+    if not redact._may_hold_secret_key(text):
+        assert redact._SECRET_KEY_SHAPE.search(text) is None
+
+
+keyed_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["password", "passwd", "pwd", "passphrase", "token", "secret", "api_key", "apikey"]),
+        st.sampled_from(["access-key", "accesskey", "private_key", "pass", "api", "access", "private"]),
+        st.sampled_from(["=", ": ", '\\"', '"', "'", " ", "x", "_1", "\n", "&", ",", "}"]),
+        st.text(max_size=3),
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(keyed_texts)
+def test_keyed_values_are_found_where_their_key_words_start(text: str) -> None:
+    """`_KEYED` tried only at its stems finds exactly what its plain `finditer` finds."""
+    lowered = text.lower()
+    pattern = redact._KEYED.lower
+    found = [(m.span(), m.groups()) for m in anchored.matches(pattern, lowered, redact._KEYED.stems)]
+    assert found == [(m.span(), m.groups()) for m in pattern.finditer(lowered)]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t\n\x0b\x1c\x85\xa0-aZ_1é", max_size=12))
+def test_the_option_search_is_the_plain_one(text: str) -> None:
+    """`_OPTION` (found from its `-`) finds an option exactly where `\\s--?[A-Za-z]` does."""
+    assert (redact._OPTION.search(text) is None) == (re.search(r"\s--?[A-Za-z]", text) is None)
+
+
+PREFIXES = sorted({prefix for shape in TOKEN_SHAPES for prefix in shape.prefixes})
+token_texts = st.lists(
+    st.one_of(
+        st.sampled_from(PREFIXES),
+        st.sampled_from([p[:-1] for p in PREFIXES if len(p) > 2]),
+        st.text(alphabet="aZ09_-./=+", min_size=8, max_size=60),
+        st.sampled_from(["\ud800", "é", " ", "\n"]),
+    ),
+    max_size=30,
+).map(lambda parts: "x" * 256 + "".join(parts))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(token_texts)
+def test_the_token_prefilter_never_hides_a_token(text: str) -> None:
+    """Where the RE2 prefix scan finds no token prefix, the token shapes find nothing either."""
+    if not redact._may_hold_token(text):
+        assert redact._TOKENS.search(text) is None
+
+
+def test_the_token_prefilter_lets_every_planted_token_through() -> None:
+    """Every planted secret a token shape masks is let through by the prefix scan (long lines)."""
+    found = 0
+    for seed in range(60):
+        for planted in plant(seed):
+            text = "x " * 128 + planted.message
+            if redact._TOKENS.search(text) is not None:
+                found += 1
+                assert redact._may_hold_token(text), planted.shape
+    assert found >= 60
