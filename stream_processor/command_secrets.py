@@ -70,4 +70,6 @@ def htpasswd_secret(flags: str, args: list[str]) -> int | None:
     return position if len(args) > position else None
 
 
-HTPASSWD = r"htpasswd((?:[ \t]+-[a-zA-Z]+){1,4})((?:[ \t]+[^\s;|&]+){2,3})"
+# An argument never starts at `[`: a mask already there ("[REDACTED PRIVATE KEY]") is not re-read
+# as user and password words, so masking twice gives what masking once gave.
+HTPASSWD = r"htpasswd((?:[ \t]+-[a-zA-Z]+){1,4})((?:[ \t]+[^\s;|&\[][^\s;|&]*){2,3})"
