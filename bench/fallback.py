@@ -1,8 +1,8 @@
 """What the pure-Python fallbacks cost: `process_data` with and without the google-re2 and isal wheels.
 
 Each variant runs in a fresh process (a fallback is forced by blocking the wheel's import, as
-tests/unit/test_backends.py does) on bench/peers.py's two datasets; the variants alternate, so
-machine load hits them alike; each times its CPU (`time.process_time`), which other processes on
+tests/unit/stream_processor/test_backends.py does) on bench/peers.py's two datasets; the variants
+alternate, so machine load hits them alike; each times its CPU (`time.process_time`), which other processes on
 a busy machine disturb less than the clock. Prints events/s (median of the rounds) and each
 variant's time against the native one. The cost stated by `stream_processor.backends` comes from this.
 

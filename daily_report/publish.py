@@ -189,7 +189,7 @@ def link_seconds(credentials: Any, now: datetime) -> tuple[int, bool]:
 
 
 def daily_metric_data(report: Report, now: datetime) -> list[dict[str, Any]]:
-    """The datums of DESIGN §10: per log group and in total, timestamped at the reported day.
+    """The datums of docs/design.md §10: per log group and in total, timestamped at the reported day.
 
     `ReportGenerated` is timestamped now, because the ReportMissing alarm asks whether a report
     was generated in the last 24 hours. Values of days CloudWatch no longer accepts are left out.

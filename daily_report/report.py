@@ -1,4 +1,4 @@
-"""The JSON report of DESIGN §7, built from a day's merged partial (pure: no I/O, no clock).
+"""The JSON report of docs/design.md §7, built from a day's merged partial (pure: no I/O, no clock).
 
 Everything here is a function of the merged partial, the number of objects it came from and
 the configuration, so the same partials give the same report byte for byte. Lists are sorted

@@ -9,7 +9,7 @@ The AWS SDK (boto3, botocore, s3transfer and their dependencies jmespath, python
 urllib3) is vendored: the runtime's bundled SDK is whatever version AWS ships that month, and the
 alert path's conditional writes (``IfMatch``/``IfNoneMatch`` on PutObject) need a botocore newer
 than some runtime images carry. The vendored copy is the pyproject.toml floor or newer
-(tests/test_package_sdk.py checks it); the build prints the SDK's share of the zip.
+(tests/integration/package/test_package.py checks it); the build prints the SDK's share of the zip.
 
 Everything is byte-compiled for CPython 3.12 when a python3.12 is on this machine (unchecked-hash
 ``.pyc``, so the zip stays deterministic): /var/task is read-only, so without them every cold start

@@ -1,4 +1,4 @@
-"""Configuration: the SSM JSON document of DESIGN §9, validated once, errors naming the key."""
+"""Configuration: the SSM JSON document of docs/design.md §9, validated once, errors naming the key."""
 
 from __future__ import annotations
 

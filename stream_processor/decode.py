@@ -174,7 +174,7 @@ def loads_lenient(text: bytes) -> Any:
 
 
 def batch_id(owner: str, log_group: str, log_stream: str, events: list[dict[str, Any]]) -> str:
-    """Deterministic id (DESIGN §5): sha256 over owner, group, stream, every (id, timestamp) in
+    """Deterministic id (docs/design.md §5): sha256 over owner, group, stream, every (id, timestamp) in
     order, and a digest of the messages.
 
     The messages are covered because some emulators number events from 0 in every call: two

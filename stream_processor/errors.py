@@ -17,7 +17,7 @@ class DecodeError(LogReviewError):
 
 
 class UnknownEventShape(LogReviewError):
-    """The handler received an event that is none of the shapes in DESIGN §3."""
+    """The handler received an event that is none of the shapes in docs/design.md §3."""
 
 
 class ConfigError(LogReviewError):

@@ -47,7 +47,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict
     """Process every payload in the event; raise on I/O failure so Lambda retries the event."""
     log_backends_once()  # which pattern engine and gzip backend this cold start runs
     kind = event_kind(event)
-    if kind == "sqs":  # replay messages (DESIGN §8): partial batch failures, not a raise
+    if kind == "sqs":  # replay messages (docs/design.md §8): partial batch failures, not a raise
         from .replay.queue import consume  # imported on first use: it adds ~40 ms to every cold start
 
         return consume(event, context)

@@ -4,7 +4,7 @@ An invocation is the payloads of one Lambda event (one for a direct subscription
 a Kinesis event; replay feeds one archive object, or a bounded group of a foreign object). It is
 written as one archive object and one bundle per UTC day, whatever the number of payloads.
 
-Order of work (DESIGN §11), per payload and then per invocation: decode (undecodable → quarantine
+Order of work (docs/design.md §11), per payload and then per invocation: decode (undecodable → quarantine
 with its reason, the rest goes on) → archive the raw payloads (the put starts before parsing) →
 load rules → aggregate → put the bundles → wait until every put is confirmed → emit metrics →
 return. Any S3 error raises (after the other puts finished) so Lambda retries the invocation;

@@ -1,6 +1,6 @@
 """Turn one log message into the fields we aggregate: level, latency, principal, action, status.
 
-Formats are tried in order (DESIGN §4): a syslog `<PRI>` (its severity is the level), a JSON
+Formats are tried in order (docs/design.md §4): a syslog `<PRI>` (its severity is the level), a JSON
 object, a syslog line (sshd, sudo, PAM…), logfmt `key=value` pairs, then plain text. The level of
 text comes from the line's level field where its format has one (formats.py: Log4j, logcat, klog,
 …), else from a level word near the start, Lambda platform lines, `Task timed out`, stack traces.

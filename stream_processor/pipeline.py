@@ -117,5 +117,5 @@ def decode_data(data: str | bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Batch
 
 
 def process_data(data: str | bytes, rules: Rules = DEFAULT_RULES) -> list[dict[str, Any]]:
-    """DESIGN §12: the `awslogs.data` string (or raw gzip bytes) in, the partials it yields out."""
+    """docs/design.md §12: the `awslogs.data` string (or raw gzip bytes) in, the partials it yields out."""
     return aggregate_batch(decode_data(data), rules)

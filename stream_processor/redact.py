@@ -147,7 +147,8 @@ def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
 
     Equivalent to trying each `shape.pattern` in turn; as one alternation whose branches all start
     with a literal, the engine skips positions that start no prefix in C, and only tries the
-    shapes whose first character is there (tests/unit/test_redact_patterns.py pins the equivalence).
+    shapes whose first character is there (pinned by
+    tests/unit/stream_processor/redact/test_redact_patterns.py).
     """
     by_first: dict[str, list[str]] = {}
     for shape in shapes:

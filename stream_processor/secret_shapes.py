@@ -12,7 +12,8 @@ Slack tokens of any kind; the `:auth-token` after a Twilio account SID). Of an `
 session token the two characters before the prefix are left (the same in every such token).
 
 Every pattern is linear: literals, character classes and bounded or single quantifiers, never a
-quantified group that contains a quantifier (tests/unit/test_redact_patterns.py checks this).
+quantified group that contains a quantifier (checked by
+tests/unit/stream_processor/redact/test_redact_patterns.py).
 Each shape is literal prefixes and a body, so redact.py can join all shapes into one regex that
 branches on the first character (the regex engine then skips every other position at C speed).
 """

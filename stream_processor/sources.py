@@ -1,4 +1,4 @@
-"""Sources: turn a Lambda event of any accepted shape (DESIGN §3) into subscription payloads."""
+"""Sources: turn a Lambda event of any accepted shape (docs/design.md §3) into subscription payloads."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Rollups: merge one UTC hour's partials into `rollups/dt=YYYY-MM-DD/hour=HH.json`.
 
-The Lambda's event (DESIGN §12, `handler`): an EventBridge scheduled event rolls up the hour before
+The Lambda's event (docs/design.md §12, `handler`): an EventBridge scheduled event rolls up the hour before
 the previous one (the run at 05:07 rolls up 03:00-04:00, leaving late deliveries an hour);
 `{"hour": "YYYY-MM-DDTHH"}` rolls up that hour; `{"date": "YYYY-MM-DD"}` all 24 hours of that day;
 `{"time": T, "hours_back": n}` the hour n hours before T (the catch-up schedule sends n = 0 every

@@ -1,7 +1,7 @@
 """Built-in Linux authentication rules: sshd, PAM, su, sudo, login, account and password changes.
 
 Patterns follow the lines OpenSSH, Linux-PAM, sudo, shadow-utils and util-linux write to syslog
-(checked against the loghub Linux and OpenSSH samples, tests/integration/test_detect_corpus.py).
+(checked against the loghub Linux and OpenSSH samples, tests/integration/alerts/test_alerts_loghub.py).
 A failed login *as* root is an authentication failure; only what root actually did (an accepted
 root login, a root session from su/login, sudo running a command as root) is `root_activity`.
 """

@@ -5,7 +5,7 @@ An object yields `Payload`s (compressed envelopes, fed to `Ingest` exactly like 
 outside the day range), so every part of an object is accounted for.
 
 - `archive`: our own archive object is the payloads of one invocation, one gzip member each
-  (DESIGN §5); replayed as one invocation, it recreates the same archive and bundle keys.
+  (docs/design.md §5); replayed as one invocation, it recreates the same archive and bundle keys.
 - `firehose`: gzip members back to back (or plain text), each holding one or more JSON envelopes
   concatenated with or without newlines. Each envelope is kept whole, so its batch id is the one
   it had when delivered live and a replay overwrites instead of adding.

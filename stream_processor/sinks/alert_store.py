@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 ALERTS_ROOT = "alerts/"
 # The first botocore whose S3 model has PutObject's IfMatch (IfNoneMatch came in 1.35.0);
-# pyproject.toml declares the same floor (tests/unit/test_alert_sdk_floor.py checks it).
+# pyproject.toml declares the same floor
+# (tests/unit/stream_processor/alerting/test_alert_sdk_floor.py checks it).
 MIN_BOTOCORE = "1.35.69"
 MAX_ATTEMPTS = 40  # conditional-write conflicts before giving up (then Lambda retries)
 MAX_PAUSE_S = 0.5  # the longest pause before a retry (40 attempts wait ~10 s on average in all)

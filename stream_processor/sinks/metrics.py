@@ -1,4 +1,4 @@
-"""The metrics sink: CloudWatch EMF lines (namespace LogProcessor, DESIGN §10), one per log group.
+"""The metrics sink: CloudWatch EMF lines (namespace LogProcessor, docs/design.md §10), one per log group.
 
 `Latency` is weighted by events. EMF takes a metric either as numbers or in its histogram form
 `{"Values": [...], "Counts": [...]}`, each value standing for `Counts` observations; CloudWatch
@@ -125,7 +125,7 @@ class MetricsSink:
         emit(_document({"DecodeFailures": ("Count", 1), "QuarantinedBatches": ("Count", 1)}, {}))
 
     def control_message(self) -> None:
-        """A CONTROL_MESSAGE was acknowledged and skipped (DESIGN §13: skipped, counted)."""
+        """A CONTROL_MESSAGE was acknowledged and skipped (docs/design.md §13: skipped, counted)."""
         emit(_document({"ControlMessages": ("Count", 1)}, {}))
 
 

@@ -1,4 +1,4 @@
-"""The S3 sink: archive, partial aggregates (bundles) and quarantine under the DESIGN §5 layout.
+"""The S3 sink: archive, partial aggregates (bundles) and quarantine under the docs/design.md §5 layout.
 
 Every put sends `ServerSideEncryption=AES256`. Keys derive from the invocation id (the batch id
 when there is one batch, see `bundle.invocation_id`), so a redelivered or replayed invocation

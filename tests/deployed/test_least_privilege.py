@@ -67,12 +67,13 @@ EXEMPT = {
     ("OnboardRole", "OnFailureDestination"): "Lambda sends failed asynchronous events to the queue",
     ("OnboardRole", "PassTheStreamRole"): (
         "Kinesis mode only, and this suite runs the default (Direct) stack; moto does not check "
-        "iam:PassRole on PutSubscriptionFilter. tests/unit/test_template_onboard.py asserts the statement"
+        "iam:PassRole on PutSubscriptionFilter. "
+        "tests/unit/template/test_template_onboard.py asserts the statement"
     ),
     **{
         (role, sid): (
             "ObjectLockMode=NONE in the deployed stack, and moto authorizes a PutObject with Object Lock "
-            "headers as s3:PutObject alone; tests/test_template.py asserts these statements"
+            "headers as s3:PutObject alone; tests/unit/template/test_template.py asserts these statements"
         )
         for role, sid in (
             ("StreamProcessorRole", "RetainArchive"),

@@ -69,7 +69,7 @@ def test_detection_alarms_match_the_emitted_metrics(
 
 def test_side_channel_failures_have_an_alarm() -> None:
     """The metric the alert sink emits when EventBridge or Security Hub refuse a detection
-    (tests/integration/test_alert_channels.py checks it is emitted) is alarmed."""
+    (tests/integration/alerts/test_alert_channels.py checks it is emitted) is alarmed."""
     alarms = template_alarms(dict(load(str(TEMPLATE_PATH))["Resources"])).values()
     watched = {(a.get("Namespace"), a.get("MetricName")) for a in alarms}
     assert ("LogProcessor", "SideChannelFailures") in watched

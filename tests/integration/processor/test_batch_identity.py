@@ -1,4 +1,4 @@
-"""Batch identity (DESIGN §5): emulators number events from 0 in every call, so two different
+"""Batch identity (docs/design.md §5): emulators number events from 0 in every call, so two different
 batches of one stream can share every event id and timestamp. Their messages tell them apart:
 both are archived and counted, under different keys."""
 

@@ -1,4 +1,4 @@
-"""Replaying export-task or Firehose objects over a day the live path already counted (DESIGN §8,
+"""Replaying export-task or Firehose objects over a day the live path already counted (docs/design.md §8,
 issue 12): refused with a message naming --replace, or with --replace the live partials are set
 aside and the report equals the ground truth, never twice the events."""
 

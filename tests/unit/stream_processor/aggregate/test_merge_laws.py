@@ -1,4 +1,4 @@
-"""The partial aggregate's merge laws (DESIGN §6), stated once and property-tested on two kinds
+"""The partial aggregate's merge laws (docs/design.md §6), stated once and property-tested on two kinds
 of partials:
 
 - built: what `aggregate_batch` really builds from generated batches of one UTC day (several log
@@ -147,7 +147,7 @@ def _events(partial: aggregate.Partial) -> int:
 
 
 def assert_merge_laws(items: list[aggregate.Partial], rng: random.Random) -> None:
-    """DESIGN §6's laws on three or more partials, each checked on the encoded bytes."""
+    """docs/design.md §6's laws on three or more partials, each checked on the encoded bytes."""
     a, b, c = items[:3]
     before = copy.deepcopy(items)
     empty = aggregate.empty()

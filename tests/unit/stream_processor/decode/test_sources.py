@@ -1,4 +1,4 @@
-"""Sources: dispatch a Lambda event by its shape (DESIGN §3), or say clearly what arrived."""
+"""Sources: dispatch a Lambda event by its shape (docs/design.md §3), or say clearly what arrived."""
 
 from __future__ import annotations
 

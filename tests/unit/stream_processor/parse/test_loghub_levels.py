@@ -35,7 +35,7 @@ LOG_FORMATS = {
 }
 STRUCTURED = ("Apache", "HDFS")
 
-# Each dataset's level words, mapped to ours (DESIGN §4). Written out here, not imported from
+# Each dataset's level words, mapped to ours (docs/design.md §4). Written out here, not imported from
 # stream_processor/formats.py (whose logcat table it repeats): it is the oracle the parser is checked against.
 VOCABULARY = {
     # Android logcat priorities

@@ -1,4 +1,4 @@
-"""Redaction: every secret shape of DESIGN §4 is masked before text is kept; ordinary text is not."""
+"""Redaction: every secret shape of docs/design.md §4 is masked before text is kept; ordinary text is not."""
 
 from __future__ import annotations
 

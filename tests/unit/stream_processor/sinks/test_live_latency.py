@@ -1,4 +1,4 @@
-"""Live latency weighted by events (DESIGN §10): a CloudWatch p99 over the emitted EMF values
+"""Live latency weighted by events (docs/design.md §10): a CloudWatch p99 over the emitted EMF values
 equals (±10 %) the events' p99 whatever the batch sizes.
 
 Batches go through the real pipeline and metrics sink; the EMF lines it prints are read back
