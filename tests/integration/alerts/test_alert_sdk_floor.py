@@ -17,9 +17,14 @@ def test_an_sdk_without_if_match_fails_with_the_version_it_needs(aws: dict[str, 
     """An S3 model without PutObject's IfMatch (what botocore < 1.35.69 ships) rejects the
     parameter before sending it: the update after the first one names the floor."""
     client = boto3.client("s3")
+    # The model may be shared with every client of this process (the deployed suite's emulator
+    # shares one per service): the parameter is put back however the test ends.
     members = client.meta.service_model.operation_model("PutObject").input_shape.members
-    del members["IfMatch"]  # this client's model only
-    store = AlertStore(S3Sink(aws["bucket"], client))
-    store.update("alerts/x.json", lambda _: {"v": 2})  # created with If-None-Match: *
-    with pytest.raises(AlertError, match=rf"needs botocore >= {re.escape(MIN_BOTOCORE)}"):
-        store.update("alerts/x.json", lambda _: {"v": 3})  # If-Match: the remembered ETag
+    removed = members.pop("IfMatch")
+    try:
+        store = AlertStore(S3Sink(aws["bucket"], client))
+        store.update("alerts/x.json", lambda _: {"v": 2})  # created with If-None-Match: *
+        with pytest.raises(AlertError, match=rf"needs botocore >= {re.escape(MIN_BOTOCORE)}"):
+            store.update("alerts/x.json", lambda _: {"v": 3})  # If-Match: the remembered ETag
+    finally:
+        members["IfMatch"] = removed
