@@ -116,7 +116,10 @@ def lines() -> Iterator[io.StringIO]:
     capture.setFormatter(observability.logger.registered_formatter)
     underlying = logging.getLogger(observability.logger.name)
     underlying.addHandler(capture)
+    level = underlying.level  # a CLI test run in this process may have left it at ERROR (replay's quiet)
+    underlying.setLevel(logging.INFO)
     yield captured
+    underlying.setLevel(level)
     underlying.removeHandler(capture)
 
 
