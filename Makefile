@@ -67,7 +67,7 @@ test-min-sdk:
 	$(MINSDK)/bin/python -m pip install --quiet -e . "boto3==$(SDK_FLOOR)" "botocore==$(SDK_FLOOR)" \
 		pytest pytest-timeout hypothesis "moto[server]==5.2.5"
 	$(MINSDK)/bin/python -c 'import botocore, sys; sys.exit(botocore.__version__ != "$(SDK_FLOOR)")'
-	$(MINSDK)/bin/python -m pytest -p no:cacheprovider -q tests/integration/alerts/test_alerts.py \
+	$(MINSDK)/bin/python -m pytest -p no:cacheprovider tests/integration/alerts/test_alerts.py \
 		tests/integration/alerts/test_alert_channels.py tests/integration/alerts/test_alert_sdk_floor.py \
 		tests/unit/stream_processor/alerting/test_alert_sdk_floor.py
 
