@@ -17,7 +17,7 @@ import orjson
 from botocore.exceptions import ClientError
 
 from stream_processor.sinks.retention import lock_headers
-from stream_processor.sinks.s3 import absent
+from stream_processor.sinks.s3 import absent, conflict
 
 from ..errors import ReportError
 from . import digest
@@ -125,7 +125,7 @@ class EvidenceStore:
                 **lock_headers(),
             )
         except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
+            if conflict(exc):
                 return False
             raise
         return True

@@ -24,7 +24,7 @@ import orjson
 from botocore.exceptions import ClientError, ParamValidationError
 
 from ..errors import LogReviewError
-from .s3 import S3Sink
+from .s3 import S3Sink, conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -38,7 +38,6 @@ MAX_ATTEMPTS = 40  # conditional-write conflicts before giving up (then Lambda r
 MAX_PAUSE_S = 0.5  # the longest pause before a retry (40 attempts wait ~10 s on average in all)
 DEADLINE_RESERVE_MS = 10_000  # stop retrying when less is left of the invocation (publish, settle)
 CACHED_DOCUMENTS = 8
-_CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
 
 Document = dict[str, Any]
@@ -62,10 +61,6 @@ def _code(exc: ClientError) -> str:
 def _status(exc: ClientError) -> int | None:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return None if status is None else int(status)
-
-
-def _conflict(exc: ClientError) -> bool:
-    return _code(exc) in _CONFLICT or _status(exc) in (409, 412)
 
 
 @dataclass(slots=True)
@@ -132,7 +127,7 @@ class AlertStore:
                 f"PutObject; logreview needs botocore >= {MIN_BOTOCORE} ({exc})"
             ) from exc
         except ClientError as exc:
-            if _conflict(exc):
+            if conflict(exc):
                 self.requests.conflicts += 1
                 return None
             raise

@@ -69,6 +69,15 @@ def absent(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
+_CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+
+
+def conflict(exc: ClientError) -> bool:
+    """True when a conditional write lost: someone else wrote first (412) or is writing (409)."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return exc.response.get("Error", {}).get("Code") in _CONFLICT or status in (409, 412)
+
+
 def s3_client() -> S3Client:
     """A boto3 S3 client (honours AWS_ENDPOINT_URL) with adaptive retries."""
     import boto3
