@@ -35,16 +35,16 @@ def is_scheduled(event: Mapping[str, Any]) -> bool:
     return event.get("detail-type") == "Scheduled Event" or event.get("source") == "aws.events"
 
 
-def report_day(event: Mapping[str, Any]) -> date:
-    """The day an invocation reports.
+def report_day(event: Mapping[str, Any], days_back: int = 1) -> date:
+    """The day an invocation reports (or seals).
 
-    An EventBridge scheduled event reports the UTC day before its `time` (the run at 00:15
-    reports the day that just ended); `{"date": "YYYY-MM-DD"}` reports that day.
+    An EventBridge scheduled event reports the UTC day `days_back` days before its `time` (the run
+    at 00:15 reports the day that just ended); `{"date": "YYYY-MM-DD"}` reports that day.
     """
     if "date" in event:
         return parse_day(event["date"])
     if is_scheduled(event):
-        return (parse_time(event.get("time")).astimezone(UTC) - timedelta(days=1)).date()
+        return (parse_time(event.get("time")).astimezone(UTC) - timedelta(days=days_back)).date()
     raise ReportError(
         f"event is neither a scheduled event nor {{'date': 'YYYY-MM-DD'}}: keys {sorted(event)[:10]}"
     )

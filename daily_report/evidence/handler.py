@@ -8,27 +8,20 @@ report's LookbackDays + 1, after which its reports are final) before its `time`;
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, timedelta
+from datetime import date
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from stream_processor.observability import annotate, lambda_entry, logger
 
-from ..days import is_scheduled, parse_day, parse_time
-from ..errors import ReportError
+from ..days import report_day
 from .seal import seal, store_and_signer
 
 
 def sealed_day(event: dict[str, Any]) -> date:
-    if "date" in event:
-        return parse_day(event["date"])
-    if is_scheduled(event):
-        delay = int(os.environ.get("EVIDENCE_DELAY_DAYS", "3"))
-        return (parse_time(event.get("time")).astimezone(UTC) - timedelta(days=delay)).date()
-    raise ReportError(
-        f"event is neither a scheduled event nor {{'date': 'YYYY-MM-DD'}}: keys {sorted(event)[:10]}"
-    )
+    """The day an event seals: a scheduled one, EVIDENCE_DELAY_DAYS before its time."""
+    return report_day(event, days_back=int(os.environ.get("EVIDENCE_DELAY_DAYS", "3")))
 
 
 @lambda_entry
