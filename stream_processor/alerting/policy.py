@@ -63,10 +63,13 @@ class AlertSettings:
     severities: Mapping[str, Severity] = field(default_factory=dict)  # rule or group id -> severity
     thresholds: Mapping[str, int] = field(default_factory=dict)  # group id -> count
     max_keys: int = 10_000  # thresholded (group, key) pairs kept per batch (<= 10,000 events)
+    incident_window_s: int = 3600  # Incidents.WindowMinutes: how far a source or principal links events
+    brute_force_alone: bool = False  # Incidents.NotifyBruteForce "at_threshold": page without a success too
 
     def __hash__(self) -> int:
         return hash((self.floor, self.window_s, tuple(sorted(self.severities.items())),
-                     tuple(sorted(self.thresholds.items())), self.max_keys))  # fmt: skip
+                     tuple(sorted(self.thresholds.items())), self.max_keys, self.incident_window_s,
+                     self.brute_force_alone))  # fmt: skip
 
 
 DEFAULT_SETTINGS = AlertSettings()

@@ -3,7 +3,9 @@
 "Alerts": {"Floor": "high",                    severity that goes to the alert topic
            "WindowSeconds": 3600,              one notification per rule, key and window
            "Severity": {"privilege_change": "high"},   per-rule severity overrides
-           "Thresholds": {"auth_failure": 20}}         per-rule threshold counts
+           "Thresholds": {"auth_failure": 20},         per-rule threshold counts
+           "Incidents": {"WindowMinutes": 60,          how long a source or principal links events
+                         "NotifyBruteForce": "on_success"}}   or "at_threshold" (also without a success)
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any
 from ..errors import ConfigError
 from .policy import SEVERITIES, AlertSettings, Severity
 
-_KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds"})
+_KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds", "Incidents"})
+_INCIDENT_KEYS = frozenset({"WindowMinutes", "NotifyBruteForce"})
+_BRUTE_FORCE = ("on_success", "at_threshold")
 MIN_WINDOW_S, MAX_WINDOW_S = 60, 86_400
+MAX_INCIDENT_MINUTES = 24 * 60
 
 
 def _severity(path: str, value: object) -> Severity:
@@ -52,9 +57,25 @@ def parse_alerts(section: object) -> AlertSettings:
         rule: _count(f"Alerts.Thresholds.{rule}", value, 1, 1_000_000)
         for rule, value in _mapping("Alerts.Thresholds", doc.get("Thresholds", {})).items()
     }
+    incidents = _mapping("Alerts.Incidents", doc.get("Incidents", {}))
+    for key in incidents:
+        if key not in _INCIDENT_KEYS:
+            known = ", ".join(sorted(_INCIDENT_KEYS))
+            raise ConfigError(f"unknown config key 'Alerts.Incidents.{key}' (known: {known})")
+    minutes = _count(
+        "Alerts.Incidents.WindowMinutes", incidents.get("WindowMinutes", 60), 1, MAX_INCIDENT_MINUTES
+    )
+    brute_force = incidents.get("NotifyBruteForce", "on_success")
+    if brute_force not in _BRUTE_FORCE:
+        raise ConfigError(
+            f"config key 'Alerts.Incidents.NotifyBruteForce' must be one of {', '.join(_BRUTE_FORCE)}, "
+            f"got {brute_force!r}"
+        )
     return AlertSettings(
         floor=_severity("Alerts.Floor", doc.get("Floor", "high")),
         window_s=_count("Alerts.WindowSeconds", doc.get("WindowSeconds", 3600), MIN_WINDOW_S, MAX_WINDOW_S),
         severities=severities,
         thresholds=thresholds,
+        incident_window_s=minutes * 60,
+        brute_force_alone=brute_force == "at_threshold",
     )
