@@ -26,6 +26,7 @@ from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .gc_scope import fewer_collections
+from .incidents.classify import LOGINS
 from .observability import logger
 from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
@@ -197,7 +198,7 @@ class Ingest:
             logins.extend(_logins(batch, analysis, archived))
             untracked += left_out
         confirmed: list[str] = []
-        if not found and not logins:
+        if not found:  # a login worth a look (password, root) is a detection itself; key logins ride along
             if untracked:
                 alerts([], rules.alerting, untracked)
             return tuple(writes.confirm())
@@ -219,7 +220,7 @@ def _logins(batch: Batch, analysis: Analysed, archived: str) -> list[Login]:
             item["id"],
             item["src"],
             item.get("who"),
-            item["line"],
+            item.get("line", ""),
             batch.log_group,
             batch.log_stream,
             batch.owner,
@@ -227,7 +228,7 @@ def _logins(batch: Batch, analysis: Analysed, archived: str) -> list[Login]:
             archived,
         )
         for kind, item in analysis.evidence
-        if item.get("src") and (kind == "login_success" or (kind == "root" and "Accepted " in item["line"]))
+        if item.get("src") and (kind in LOGINS or (kind == "root" and "Accepted " in item.get("line", "")))
     ]
 
 

@@ -37,9 +37,14 @@ Evidence = dict[str, Any]
 Entry = dict[str, Any]
 
 
+KEY_LOGINS = 2  # routine key logins kept per principal and hour
+
+
 def _limits(kind: str) -> tuple[int, int]:
     """(items per key, keys per kind)."""
-    return (FAILED_ITEMS, FAILED_KEYS) if kind == "failed_login" else (ITEMS_PER_KEY, KEYS_PER_KIND)
+    if kind == "failed_login":
+        return FAILED_ITEMS, FAILED_KEYS
+    return (KEY_LOGINS if kind == "key_login" else ITEMS_PER_KEY), KEYS_PER_KIND
 
 
 def _order(item: Item) -> tuple[int, str]:
