@@ -48,15 +48,18 @@ class Result:
 
 def workgroup_exists(client: AthenaClient, workgroup: str) -> None:
     """Raise a clear error when the workgroup is missing or disabled (the stack is not deployed)."""
+    missing = QueryError(
+        f"Athena workgroup {workgroup!r} does not exist here: deploy the stack, or pass "
+        "--workgroup (the stack output QueryWorkGroupName)"
+    )
     try:
-        found = client.get_work_group(WorkGroup=workgroup)["WorkGroup"]
+        found = client.get_work_group(WorkGroup=workgroup).get("WorkGroup")
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "InvalidRequestException":
-            raise QueryError(
-                f"Athena workgroup {workgroup!r} does not exist here: deploy the stack, or pass "
-                "--workgroup (the stack output QueryWorkGroupName)"
-            ) from None
+            raise missing from None
         raise
+    if not found:
+        raise missing
     if found.get("State", "ENABLED") != "ENABLED":
         raise QueryError(f"Athena workgroup {workgroup!r} is disabled")
 

@@ -92,7 +92,7 @@ def _progress(progress: athena.Progress) -> None:
 def client() -> AthenaClient:
     import boto3
 
-    return boto3.client("athena")
+    return boto3.session.Session().client("athena")  # a session of its own: reads AWS_DATA_PATH now
 
 
 def run(args: argparse.Namespace) -> int:
