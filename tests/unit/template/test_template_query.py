@@ -6,23 +6,27 @@ expire, the query policy reaches nothing else, and the named queries are the CLI
 from __future__ import annotations
 
 import gzip
+import random
 import re
 import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pytest
 from cfnlint.decode.cfn_yaml import load
 from hypothesis import given
 from hypothesis import strategies as st
 
+from daily_report.query import canned
 from daily_report.query import cli as query_cli
 from stream_processor.cli import build_parser
 from stream_processor.decode import decode_payload
+from stream_processor.demo import messages
 from stream_processor.sinks import archive_body, archive_key
+from tests.support.athena_local import open_archive
+from tests.support.athena_local import run as local_run
 from tests.support.builders import compress, envelope, log_event
 from tests.unit.template.test_template import (
     BUCKET,
@@ -90,28 +94,6 @@ def test_every_key_the_code_writes_is_a_projected_partition(table: dict[str, Any
     assert f"s3://{BUCKET}/{_key(timestamp)}".startswith(location.replace("${hour}", hour))
 
 
-def hive_to_duckdb(kind: str) -> str:
-    """A Glue (Hive) column type in DuckDB's spelling: string, bigint, array<>, struct<>."""
-    kind = kind.strip()
-    if kind.startswith("array<"):
-        return hive_to_duckdb(kind[6:-1]) + "[]"
-    if kind.startswith("struct<"):
-        fields = [f.split(":", 1) for f in _split(kind[7:-1])]
-        return "STRUCT(" + ", ".join(f'"{n}" {hive_to_duckdb(t)}' for n, t in fields) + ")"
-    return {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "boolean": "BOOLEAN"}[kind]
-
-
-def _split(fields: str) -> list[str]:
-    out, depth, start = [], 0, 0
-    for i, char in enumerate(fields):
-        depth += char == "<"
-        depth -= char == ">"
-        if char == "," and depth == 0:
-            out.append(fields[start:i])
-            start = i + 1
-    return [*out, fields[start:]]
-
-
 def test_the_columns_read_the_objects_the_code_writes(table: dict[str, Any], tmp_path: Path) -> None:
     """DuckDB reads two archive objects the code wrote (a Kinesis-mode one with two payloads and a
     Direct one) as newline-delimited JSON with the table's columns and its hive partitions.
@@ -132,17 +114,51 @@ def test_the_columns_read_the_objects_the_code_writes(table: dict[str, Any], tmp
         path = tmp_path / archive_key(batches, batches[0].batch_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(archive_body(payloads))
-    keys = {k.lower(): k for doc in docs for k in doc}
-    columns = {keys[c["Name"]]: hive_to_duckdb(c["Type"]) for c in storage["Columns"]}
-    assert len(columns) == len(storage["Columns"]) == len(docs[0])  # every key has its column
-    found = duckdb.sql(
-        "SELECT *, hour AS h FROM read_json($glob, format = 'newline_delimited', columns = $columns,"
-        " hive_partitioning = true, hive_types_autocast = false) ORDER BY logEvents[1].timestamp",
-        params={"glob": str(tmp_path / "archive" / "*" / "*" / "*" / "*.gz"), "columns": columns},
-    )
-    rows = [dict(zip(found.columns, row, strict=True)) for row in found.fetchall()]
+    con = open_archive(tmp_path, table)
+    found = con.execute("SELECT *, hour AS h FROM archive ORDER BY logEvents[1].timestamp")
+    rows = [dict(zip([d[0] for d in found.description], row, strict=True)) for row in found.fetchall()]
+    assert len(table["StorageDescriptor"]["Columns"]) == len(docs[0])  # every key has its column
     assert [{k: row[k] for k in docs[0]} for row in rows] == docs
     assert {(row["dt"], row["h"]) for row in rows} == {("2025-11-26", "12")}
+
+
+def _write(directory: Path, items: list[tuple[str, dict[str, Any]]], group: str) -> None:
+    """Items (stream, event) as one Kinesis-mode archive object: an envelope per stream."""
+    streams: dict[str, list[dict[str, Any]]] = {}
+    for stream, event in items:
+        streams.setdefault(stream, []).append(log_event(event["message"], event["timestamp"]))
+    payloads = [compress(envelope(events, log_group=group, log_stream=s)) for s, events in streams.items()]
+    batches = [decode_payload(p) for p in payloads]
+    path = directory / archive_key(batches, batches[0].batch_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(archive_body(payloads))
+
+
+def test_canned_queries_find_the_demo_story_in_objects_the_code_wrote(
+    table: dict[str, Any], tmp_path: Path
+) -> None:
+    """The demo's password guessing (56 failures, one success, then sudo) as archive objects:
+    each canned query, in DuckDB's dialect (two function names), finds exactly its part."""
+    attacker = "198.51.100.23"
+    story = messages.failed_login_burst(random.Random(7), NOON, attacker)
+    _write(tmp_path, story, "/admin/logs")
+    noise = [
+        ("app/operator", {"timestamp": NOON + i, "message": f"GET /api/cart 200 from {attacker}"})
+        for i in range(5)
+    ]
+    _write(tmp_path, noise, "/operator/logs")
+    con = open_archive(tmp_path, table)
+    day = canned.window("2025-11-26", "2025-11-26")
+    names, rows = local_run(con, canned.logins(day, attacker))
+    assert names == ["time", "account", "log_group", "log_stream", "message"]
+    assert len(rows) == 57 and sum("Accepted password for deploy" in r[-1] for r in rows) == 1
+    _, rows = local_run(con, canned.sudo(day, "deploy"))
+    assert [r[4] for r in rows] == ["/usr/sbin/usermod -aG wheel deploy"]
+    assert local_run(con, canned.sudo(day, "alice"))[1] == []
+    _, rows = local_run(con, canned.events(day, "/operator/logs"))
+    assert len(rows) == 5
+    _, rows = local_run(con, canned.events(canned.window("2025-11-27", "2025-11-27"), "/operator/logs"))
+    assert rows == []  # other days: nothing (and their partitions are not read)
 
 
 def test_workgroup_results_are_encrypted_enforced_and_expire(
