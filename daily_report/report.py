@@ -150,6 +150,29 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
     return section
 
 
+DIMENSIONS = ("accounts", "regions")
+
+
+def dimensions(merged: aggregate.Partial) -> dict[str, Any]:
+    """`accounts` (the batches' owner account) and `regions` (where they were processed), each
+    {key: {batches, events, errors, error_rate, security_events, log_groups{group: counts}}};
+    empty for partials written before the aggregate counted them (schema 2)."""
+    found: dict[str, Any] = {}
+    for name in DIMENSIONS:
+        found[name] = {
+            key: {
+                "batches": entry["batches"],
+                "events": entry["events"],
+                "errors": entry["errors"],
+                "error_rate": rate(entry["errors"], entry["events"]),
+                "security_events": entry["security_events"],
+                "log_groups": {group: dict(counts) for group, counts in sorted(entry["log_groups"].items())},
+            }
+            for key, entry in sorted(merged.get(name, {}).items())
+        }
+    return found
+
+
 def alerts(
     groups: Mapping[str, Mapping[str, Any]], config: Config, expected: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -225,6 +248,7 @@ def build_report(
         "expected_log_groups": watched,
         "silent_log_groups": [name for name in watched if not groups[name]["events"]],
         "totals": totals,
+        **dimensions(merged),
         "log_groups": groups,
         "alerts": alerts(groups, config, watched),
     }

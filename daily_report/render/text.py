@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from ..report import Report
 from .formatting import describe_alert, folded_note, inert, number, percent
 from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .origins import text_lines as origin_lines
 from .review import attention_lines, change_lines
 
 WIDTH = 100
@@ -49,6 +50,14 @@ def _other_groups(report: Report) -> Iterator[str]:
     for line in (rest_line(report), silent_line(report)):
         if line:
             yield inert(line, 2 * WIDTH)
+
+
+def _origins(report: Report) -> Iterator[str]:
+    """Per owner account and per region, when the day has more than one (see `origins`)."""
+    lines = list(origin_lines(report))
+    if lines:
+        yield from _heading("Accounts and regions")
+        yield from lines
 
 
 def _alerts(report: Report) -> Iterator[str]:
@@ -156,7 +165,18 @@ def render_text(report: Report, top_groups: int = TOP_GROUPS) -> str:
     report = limited(report, top_groups)
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    sections = (_attention, _summary, _alerts, _changes, _security, _errors, _ranked, _hourly, _silent)
+    sections = (
+        _attention,
+        _summary,
+        _origins,
+        _alerts,
+        _changes,
+        _security,
+        _errors,
+        _ranked,
+        _hourly,
+        _silent,
+    )
     for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"
