@@ -12,6 +12,8 @@ from typing import Any
 
 from ..report import Report
 from .formatting import describe_alert, folded_note, inert, number, percent
+from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .origins import rows, shown
 from .trends import attention_html, changes_html, deviating_hours, trend_table
 
 CSS = """
@@ -217,8 +219,24 @@ def _kind(report: Report) -> str:
     return str((report.get("period") or {}).get("kind", "daily"))
 
 
-def render_html(report: Report) -> str:
-    """The whole page."""
+def _other_groups(report: Report) -> str:
+    """The groups the summary leaves out, and the expected groups that were silent all day."""
+    return "".join(f"<p>{esc(line, 2000)}</p>" for line in (rest_line(report), silent_line(report)) if line)
+
+
+def _origins(report: Report) -> str:
+    """A table per owner account and per region, when the day has more than one (see `origins`)."""
+    headers = ["events", "errors", "error rate", "security", "batches", "log groups"]
+    return "".join(
+        f"<h3>By {label}</h3>"
+        + _table([label, *headers], ([esc(c) for c in row] for row in rows(entries)), range(1, 6))
+        for label, entries in shown(report)
+    )
+
+
+def render_html(report: Report, top_groups: int = TOP_GROUPS) -> str:
+    """The whole page (at most `top_groups` log groups in full, see `groups`)."""
+    report = limited(report, top_groups)
     alerts = "".join(f'<li class="alert">{esc(describe_alert(a))}</li>' for a in report["alerts"])
     parts = [
         "<!DOCTYPE html>",
@@ -233,6 +251,8 @@ def render_html(report: Report) -> str:
         attention_html(report, esc),
         "<h2>Summary</h2>",
         _summary(report),
+        _other_groups(report),
+        _origins(report),
         "<h2>Alerts</h2>",
         f"<ul>{alerts}</ul>" if alerts else '<p class="ok">No alerts.</p>',
         "<h2>Latency percentiles</h2>",

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 from ..report import Report
 from .formatting import describe_alert, folded_note, inert, number, percent
+from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .origins import text_lines as origin_lines
 from .review import attention_lines, change_lines
 
 WIDTH = 100
@@ -33,6 +35,7 @@ def _summary(report: Report) -> Iterator[str]:
             f"{percent(group['error_rate']):>10}{number(lat.get('p50')):>9}{number(lat.get('p95')):>9}"
             f"{number(lat.get('p99')):>9}{number(group['security_events_total']):>10}"
         )
+    yield from _other_groups(report)
     totals = report["totals"]
     yield (
         f"{'total':<28}{number(totals['events']):>10}{number(totals['errors']):>9}"
@@ -40,6 +43,21 @@ def _summary(report: Report) -> Iterator[str]:
     )
     if not totals["events"]:
         yield "no events: nothing reached the stream processor for this day"
+
+
+def _other_groups(report: Report) -> Iterator[str]:
+    """The groups the summary leaves out, and the expected groups that were silent all day."""
+    for line in (rest_line(report), silent_line(report)):
+        if line:
+            yield inert(line, 2 * WIDTH)
+
+
+def _origins(report: Report) -> Iterator[str]:
+    """Per owner account and per region, when the day has more than one (see `origins`)."""
+    lines = list(origin_lines(report))
+    if lines:
+        yield from _heading("Accounts and regions")
+        yield from lines
 
 
 def _alerts(report: Report) -> Iterator[str]:
@@ -141,11 +159,24 @@ def _changes(report: Report) -> Iterator[str]:
     yield from change_lines(report, WIDTH)
 
 
-def render_text(report: Report) -> str:
-    """The whole text report: what needs attention first, then the day in full."""
+def render_text(report: Report, top_groups: int = TOP_GROUPS) -> str:
+    """The whole text report: what needs attention first, then the day in full (at most
+    `top_groups` log groups in full, see `groups`)."""
+    report = limited(report, top_groups)
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    sections = (_attention, _summary, _alerts, _changes, _security, _errors, _ranked, _hourly, _silent)
+    sections = (
+        _attention,
+        _summary,
+        _origins,
+        _alerts,
+        _changes,
+        _security,
+        _errors,
+        _ranked,
+        _hourly,
+        _silent,
+    )
     for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"
