@@ -1,7 +1,8 @@
 """The text report (`log_review.gz`): what a reviewer reads first, in a terminal or a pager.
 
 Pure. Log text is already redacted; every piece of it goes through `formatting.inert`, so it
-cannot drive a terminal, and long lines are cut.
+cannot drive a terminal. Lines a reviewer must read in full (incident timelines, admin commands,
+security samples) are kept whole up to `formatting.LINE_LIMIT`; summaries are cut to the width.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..report import Report
-from .formatting import describe_alert, folded_note, inert, number, percent
+from .formatting import LINE_LIMIT, describe_alert, folded_note, inert, number, percent
+from .incidents import admin_lines, admin_total, exception_lines, incident_lines
 from .review import attention_lines, change_lines
 
 WIDTH = 100
@@ -61,7 +63,7 @@ def _security(report: Report) -> Iterator[str]:
             any_found = True
             yield f"{inert(name, 60)}  {rule}: {number(count)}"
             for sample in group["security_samples"].get(rule, []):
-                yield f"    {sample['time']}  {inert(sample['text'], WIDTH - 30)}"
+                yield f"    {sample['time']}  {inert(sample['text'], LINE_LIMIT)}"
     if not any_found:
         yield "none"
 
@@ -133,7 +135,22 @@ def _processing(report: Report) -> Iterator[str]:
 
 def _attention(report: Report) -> Iterator[str]:
     yield from _heading("Needs attention")
-    yield from attention_lines(report, WIDTH)
+    yield from attention_lines(report, LINE_LIMIT)
+
+
+def _incidents(report: Report) -> Iterator[str]:
+    yield from _heading(f"Incidents ({len(report.get('incidents', []))})")
+    yield from incident_lines(report)
+
+
+def _admin(report: Report) -> Iterator[str]:
+    yield from _heading(f"Admin actions ({number(admin_total(report))})")
+    yield from admin_lines(report)
+
+
+def _exceptions(report: Report) -> Iterator[str]:
+    yield from _heading("Suppressed by exception")
+    yield from exception_lines(report)
 
 
 def _changes(report: Report) -> Iterator[str]:
@@ -145,7 +162,8 @@ def render_text(report: Report) -> str:
     """The whole text report: what needs attention first, then the day in full."""
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    sections = (_attention, _summary, _alerts, _changes, _security, _errors, _ranked, _hourly, _silent)
+    first = (_attention, _incidents, _admin, _exceptions, _summary, _alerts, _changes, _security)
+    sections = (*first, _errors, _ranked, _hourly, _silent)
     for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"
