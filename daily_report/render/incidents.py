@@ -16,13 +16,22 @@ from .trends import html_table
 
 Report = Mapping[str, Any]
 Esc = Callable[..., str]
-ADMIN_KINDS = {
+ADMIN_KINDS = {  # the kinds of `admin_actions` rows, as a reviewer reads them
     "sudo": "sudo",
+    "account": "user/group change",
     "user_change": "user change",
     "group_change": "group change",
+    "iam": "IAM change",
     "iam_change": "IAM change",
+    "root": "root use",
     "root_use": "root use",
 }
+
+
+def _rule(entry: Mapping[str, Any]) -> str:
+    """A timeline entry's rule(s): a string, or a list of them."""
+    rule = entry.get("rule") or entry.get("rules") or "-"
+    return rule if isinstance(rule, str) else ", ".join(map(str, rule))
 
 
 def _where(row: Mapping[str, Any]) -> str:
@@ -64,7 +73,7 @@ def incident_lines(report: Report) -> Iterator[str]:
             f"    log groups {incident_groups(incident) or '-'}; rules {', '.join(incident.get('rules', []))}"
         )
         for entry in incident.get("timeline", []):
-            head = f"{moment(entry.get('time'))}  {entry.get('rule', '-')}  {entry.get('host') or '-'}"
+            head = f"{moment(entry.get('time'))}  {_rule(entry)}  {entry.get('host') or '-'}"
             yield "    " + inert(f"{head}  {entry.get('line', '')}", LINE_LIMIT)
 
 
@@ -117,7 +126,7 @@ def incidents_html(report: Report, esc: Esc) -> str:
         timeline = [
             [
                 esc(moment(e.get("time"))),
-                esc(e.get("rule", "-")),
+                esc(_rule(e)),
                 esc(e.get("host") or "-"),
                 esc(" ".join(str(e[k]) for k in ("log_group", "stream") if e.get(k))),
                 f"<code>{esc(e.get('line', ''), LINE_LIMIT)}</code>",

@@ -43,8 +43,9 @@ def incident_text(incident: Mapping[str, Any]) -> str:
 
 
 def incident_groups(incident: Mapping[str, Any]) -> str:
-    """The log groups of an incident's timeline, comma-separated."""
-    return ", ".join(sorted({str(e.get("log_group", "")) for e in incident.get("timeline", [])} - {""}))
+    """The log groups of an incident (its `log_groups`, else its timeline's), comma-separated."""
+    groups = incident.get("log_groups") or [e.get("log_group", "") for e in incident.get("timeline", [])]
+    return ", ".join(sorted({str(group) for group in groups} - {""}))
 
 
 def _severity(value: object) -> int:
