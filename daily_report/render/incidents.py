@@ -42,6 +42,14 @@ def _where(row: Mapping[str, Any]) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
+def _involved(incident: Mapping[str, Any]) -> str:
+    """Everything an incident involves, every name listed: log groups, rules, principals, …"""
+    names = ("rules", "principals", "sources", "hosts")
+    parts = [("log groups", incident_groups(incident))]
+    parts += [(name, ", ".join(map(str, incident.get(name) or []))) for name in names]
+    return "; ".join(f"{name} {value or '-'}" for name, value in parts)
+
+
 def _count_note(shown: int, total: int, what: str) -> str | None:
     return (
         f"{number(total - shown)} more {what} not listed (the report keeps {number(shown)})"
@@ -69,9 +77,7 @@ def incident_lines(report: Report) -> Iterator[str]:
     for incident in found:
         severity = str(incident.get("severity", "")).upper()
         yield inert(f"[{severity}] {incident_text(incident)}", LINE_LIMIT)
-        yield inert(
-            f"    log groups {incident_groups(incident) or '-'}; rules {', '.join(incident.get('rules', []))}"
-        )
+        yield "    " + inert(_involved(incident), LINE_LIMIT)
         for entry in incident.get("timeline", []):
             head = f"{moment(entry.get('time'))}  {_rule(entry)}  {entry.get('host') or '-'}"
             yield "    " + inert(f"{head}  {entry.get('line', '')}", LINE_LIMIT)
@@ -118,10 +124,9 @@ def incidents_html(report: Report, esc: Esc) -> str:
     for incident in found:
         severity = str(incident.get("severity", ""))
         title = esc(incident_text(incident), LINE_LIMIT)
-        rules = esc(", ".join(incident.get("rules", [])))
         parts.append(
             f'<h3 class="incident {esc(severity)}">[{esc(severity.upper())}] {title}</h3>'
-            f"<p>Log groups {esc(incident_groups(incident) or '-')}; rules {rules}</p>"
+            f"<p>{esc(_involved(incident), LINE_LIMIT)}</p>"
         )
         timeline = [
             [

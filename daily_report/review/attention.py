@@ -25,9 +25,13 @@ FIRST_SEEN_LABELS = (
 )
 
 
+LISTED = 5  # principals, sources or hosts named in one line; the incident section lists them all
+
+
 def _listed(label: str, values: Any) -> str:
-    shown = [str(v) for v in (values or [])]
-    return f"; {label} {', '.join(shown)}" if shown else ""
+    found = [str(v) for v in (values or [])]
+    more = f" and {number(len(found) - LISTED)} more" if len(found) > LISTED else ""
+    return f"; {label} {', '.join(found[:LISTED])}{more}" if found else ""
 
 
 def incident_text(incident: Mapping[str, Any]) -> str:

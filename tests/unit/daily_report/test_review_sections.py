@@ -188,3 +188,15 @@ def test_hostile_incident_lines_are_inert_and_escaped() -> None:
     for raw in ("<img", "<script", "<b>id", "<i>h", "<u>who", "\x1b"):
         assert raw not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;u&gt;who&lt;/u&gt;" in html
+
+
+def test_an_incident_line_names_five_sources_and_its_section_names_them_all() -> None:
+    merged, cfg = merged_day(), config()
+    body = build_report(DAY, merged, 2, cfg)
+    sources = [f"198.51.100.{i}" for i in range(1, 9)]
+    body.update(incidents=[{**incident(), "sources": sources}], admin_actions=[])
+    enriched, _ = enrich(body, merged, [], [], cfg)
+    report = finalise(enriched, None, "x")
+    assert "198.51.100.5 and 3 more" in report["needs_attention"][0]["text"]
+    section = render_text(report).split("INCIDENTS (1)")[1].split("ADMIN ACTIONS")[0]
+    assert "sources " + ", ".join(sources) in section
