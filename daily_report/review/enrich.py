@@ -44,7 +44,8 @@ def enrich(
         }
         enriched[name] = {**section, "baseline": baseline, "changes": changes, **empty, **fresh.get(name, {})}
     result = {**body, "log_groups": enriched}
-    result["exceptions"] = exceptions_section(date.fromisoformat(body["date"]), merged["windows"], config)
+    last = date.fromisoformat((body.get("period") or {}).get("to") or body["date"])  # a period's last day
+    result["exceptions"] = exceptions_section(last, merged["windows"], config)
     result["needs_attention"] = needs_attention(result)
     return result, index
 

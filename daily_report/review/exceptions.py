@@ -9,8 +9,9 @@ path. A key whose events are more than the items its window kept counts all its 
 every kept item matched the same entry (they share kind and key; only `Stream`/`Host` could tell
 them apart), else only the items that matched.
 
-Status: `expired` when the entry's expiry came before the end of the reported day (it no longer
-covers what happens after it, and the reviewer should renew or remove it), else `active`.
+Status: `expired` when the entry's expiry came before the end of the reported day (of a week's or
+month's last day; it no longer covers what happens after it, and the reviewer should renew or
+remove it), else `active`.
 """
 
 from __future__ import annotations
