@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from stream_processor import aggregate, counters
+from stream_processor import aggregate
+from stream_processor.aggregate import counters
+from stream_processor.aggregate.histogram import quantile
 from stream_processor.config import Config
-from stream_processor.histogram import quantile
 from stream_processor.parse import LEVELS
 
 SCHEMA = 1

@@ -68,12 +68,12 @@ COMMANDS: dict[str, Command] = {
         "logreview reconcile --date 2026-11-28 --log-group /admin/logs",
     ),
     "config": Command(
-        "stream_processor.config_cli",
+        "stream_processor.config.cli",
         "check a config document before it goes live, or show the settings in force and their sources",
         "logreview config validate config.json",
     ),
     "decode": Command(
-        "stream_processor.decode_cli",
+        "stream_processor.decode.cli",
         "print the log events inside a subscription payload or Lambda event file as JSON lines",
         "logreview decode event.json --envelope",
     ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from stream_processor.config_cli import add_config_option, config_from_args
+from stream_processor.config.cli import add_config_option, config_from_args
 from stream_processor.sinks.s3 import s3_client
 
 from ..days import parse_day

@@ -23,7 +23,6 @@ from ..decode import Batch
 from .retention import lock_headers
 
 if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -62,20 +61,6 @@ def quarantine_key(raw: bytes, received_ms: int) -> str:
     """`quarantine/dt=DAY/{sha256}` (without extension; `.bin` and `.json` are added)."""
     day, _ = _day_hour(received_ms)
     return f"quarantine/dt={day}/{hashlib.sha256(raw).hexdigest()}"
-
-
-def absent(exc: ClientError) -> bool:
-    """True when S3 refused a read because the key (or bucket) is not there."""
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
-_CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
-
-
-def conflict(exc: ClientError) -> bool:
-    """True when a conditional write lost: someone else wrote first (412) or is writing (409)."""
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return exc.response.get("Error", {}).get("Code") in _CONFLICT or status in (409, 412)
 
 
 def s3_client() -> S3Client:

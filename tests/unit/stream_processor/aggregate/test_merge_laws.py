@@ -24,7 +24,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stream_processor import aggregate, counters
+from stream_processor import aggregate
+from stream_processor.aggregate import counters
 from stream_processor.decode import Batch, batch_id
 from stream_processor.pipeline import aggregate_batch
 

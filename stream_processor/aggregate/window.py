@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from . import aggregate
+from ..parse import ERROR_LEVELS, Parsed
+from ..parse.signature import masked_signature, signature_line
+from ..redact import Redactor
+from . import partial as aggregate
 from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET, bucket_key
-from .parse import ERROR_LEVELS, Parsed
-from .redact import Redactor
-from .signature import masked_signature, signature_line
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000

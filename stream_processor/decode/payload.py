@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .errors import DecodeError
+from ..errors import DecodeError
 
 _inflate: ModuleType
 try:  # isal (a core dependency) inflates 1.4-2x faster; the stdlib where its wheel is missing
