@@ -18,6 +18,8 @@ from stream_processor.aggregate.histogram import quantile
 from stream_processor.config import Config
 from stream_processor.parse import LEVELS
 
+from .review.incidents import section as incident_section
+
 SCHEMA = 1
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
@@ -252,4 +254,5 @@ def build_report(
         **dimensions(merged),
         "log_groups": groups,
         "alerts": alerts(groups, config, watched),
+        **incident_section(windows, config),  # incidents, admin_actions, admin_actions_total
     }

@@ -27,6 +27,10 @@ same bytes (sorted keys, integers only where sums are taken). Bounded memory:
 - security samples: the `SAMPLES_PER_RULE` smallest (timestamp, event id, text), also a function
   of the union.
 
+- `evidence`: correlatable events (logins, sudo, account and IAM changes, root, logging turned
+  off), bounded per kind and key (`incidents.evidence`); optional, so windows written before it
+  existed still read (as no evidence) without a schema change.
+
 Schema 1 (`dropped` instead of `folded`, top-k caps) is still read: its counters are taken as
 they are (level 0).
 """
@@ -39,6 +43,7 @@ from typing import Any
 import orjson
 
 from . import counters
+from ..incidents import evidence
 
 SCHEMA = 2
 SCHEMA_1 = 1  # one partial per batch; still read (envelope and windows upgraded by `decode`)
@@ -68,6 +73,7 @@ def new_window() -> Window:
         "folded": {},
         "first_ts": None,
         "last_ts": None,
+        "evidence": {},
     }
 
 
@@ -186,6 +192,8 @@ def merge_window(into: Window, other: Window) -> None:
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
     into["last_ts"] = _highest(into["last_ts"], other["last_ts"])
+    if other.get("evidence"):  # absent in windows written before it existed: no evidence
+        evidence.merge(into.setdefault("evidence", {}), other["evidence"])
 
 
 def combine(windows: Iterable[Window]) -> Window:

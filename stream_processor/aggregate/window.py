@@ -225,6 +225,7 @@ def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
         "folded": {},
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
+        "evidence": {},  # filled by the pipeline (incidents.evidence)
     }
     return aggregate.cap_window(window)
 
@@ -262,4 +263,5 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts
         "folded": {},
         "first_ts": stamp,
         "last_ts": stamp,
+        "evidence": {},
     }

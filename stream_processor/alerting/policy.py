@@ -68,10 +68,13 @@ class AlertSettings:
     thresholds: Mapping[str, int] = field(default_factory=dict)  # group id -> count
     max_keys: int = 10_000  # thresholded (group, key) pairs kept per batch (<= 10,000 events)
     exceptions: tuple[AlertException, ...] = ()  # counted, not notified (alerting.exceptions)
+    incident_window_s: int = 3600  # Incidents.WindowMinutes: how far a source or principal links events
+    brute_force_alone: bool = False  # Incidents.NotifyBruteForce "at_threshold": page without a success too
 
     def __hash__(self) -> int:
         return hash((self.floor, self.window_s, tuple(sorted(self.severities.items())),
-                     tuple(sorted(self.thresholds.items())), self.max_keys, self.exceptions))  # fmt: skip
+                     tuple(sorted(self.thresholds.items())), self.max_keys, self.exceptions,
+                     self.incident_window_s, self.brute_force_alone))  # fmt: skip
 
 
 DEFAULT_SETTINGS = AlertSettings()

@@ -5,8 +5,10 @@
            "Severity": {"privilege_change": "high"},   per-rule severity overrides
            "Thresholds": {"auth_failure": 20},         per-rule threshold counts
            "Exceptions": [{"Rule": "auth_failure", "Cidr": "198.51.100.0/24", "Reason": "…",
-                           "Ticket": "SEC-12", "Owner": "ops@example.com", "Expires": "2026-12-31"}]}
+                           "Ticket": "SEC-12", "Owner": "ops@example.com", "Expires": "2026-12-31"}],
                                                        counted, not notified (alerting.exceptions)
+           "Incidents": {"WindowMinutes": 60,          how long a source or principal links events
+                         "NotifyBruteForce": "on_success"}}   or "at_threshold" (also without a success)
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from ..errors import ConfigError
 from .exceptions import parse_exceptions
 from .policy import SEVERITIES, AlertSettings, Severity, rule_policy
 
-_KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds", "Exceptions"})
+_KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds", "Exceptions", "Incidents"})
+_INCIDENT_KEYS = frozenset({"WindowMinutes", "NotifyBruteForce"})
+_BRUTE_FORCE = ("on_success", "at_threshold")
 MIN_WINDOW_S, MAX_WINDOW_S = 60, 86_400
+MAX_INCIDENT_MINUTES = 24 * 60
 
 
 def _severity(path: str, value: object) -> Severity:
@@ -57,12 +62,28 @@ def parse_alerts(section: object, detector: Detector = DEFAULT_DETECTOR) -> Aler
         rule: _count(f"Alerts.Thresholds.{rule}", value, 1, 1_000_000)
         for rule, value in _mapping("Alerts.Thresholds", doc.get("Thresholds", {})).items()
     }
+    incidents = _mapping("Alerts.Incidents", doc.get("Incidents", {}))
+    for key in incidents:
+        if key not in _INCIDENT_KEYS:
+            known = ", ".join(sorted(_INCIDENT_KEYS))
+            raise ConfigError(f"unknown config key 'Alerts.Incidents.{key}' (known: {known})")
+    minutes = _count(
+        "Alerts.Incidents.WindowMinutes", incidents.get("WindowMinutes", 60), 1, MAX_INCIDENT_MINUTES
+    )
+    brute_force = incidents.get("NotifyBruteForce", "on_success")
+    if brute_force not in _BRUTE_FORCE:
+        raise ConfigError(
+            f"config key 'Alerts.Incidents.NotifyBruteForce' must be one of {', '.join(_BRUTE_FORCE)}, "
+            f"got {brute_force!r}"
+        )
     return AlertSettings(
         floor=_severity("Alerts.Floor", doc.get("Floor", "high")),
         window_s=_count("Alerts.WindowSeconds", doc.get("WindowSeconds", 3600), MIN_WINDOW_S, MAX_WINDOW_S),
         severities=severities,
         thresholds=thresholds,
         exceptions=parse_exceptions(doc["Exceptions"], notified_ids(detector)) if "Exceptions" in doc else (),
+        incident_window_s=minutes * 60,
+        brute_force_alone=brute_force == "at_threshold",
     )
 
 
