@@ -8,7 +8,7 @@ to the pipeline: `process_data` per event on bench/decode.py's batches with each
 
     python -m bench redact
     BENCH_REDACT_BASELINE=/tmp/redact_before.py python -m bench redact   # e.g. `git show
-        main~N:stream_processor/redact.py > /tmp/redact_before.py`, to compare with an older version
+        main~N:stream_processor/redact/redactor.py > /tmp/redact_before.py`, to compare with an older version
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stream_processor.config_cli import add_config_option, config_from_args
+from stream_processor.config.cli import add_config_option, config_from_args
 
 from .days import day_range, parse_day
 from .errors import ReportError

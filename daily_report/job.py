@@ -25,13 +25,14 @@ from .handoff import Handoff, day_event, period_event
 from .period import Period, merge_days
 from .publish import DailyMetrics, Notifier, ReportStore, day_data_keys, period_keys
 from .reconcile.cloudwatch import CloudWatchCounts
-from .reconcile.run import Reconciliation, failure_queue_url, publish_gap, reconcile_day
+from .reconcile.run import Reconciliation, failure_queue_url, publish_gap, reconcile_day, reconciled_groups
 from .render.html import render_html
 from .render.message import subject, summary_message
 from .render.text import render_text
 from .report import Report, build_report
 from .review import revision
 from .review.enrich import enrich
+from .review.expected import expected_groups
 from .source import fanout
 from .source.fanout import FanOut
 from .source.hourly import merge_day
@@ -80,11 +81,14 @@ class ReportRun:
         """Merge (the fan-out waiting at most `wait` s for rollups), build, compare with the
         baseline days, revise, render and write one day."""
         merged = merge_day(self.partials, day, self.fanout, wait)
-        body = build_report(day, merged.partial, merged.batches, self.config, objects=merged.objects)
-        earlier = [day - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
+        baseline_days = self.config.baseline_days
+        earlier = [day - timedelta(days=n) for n in range(1, max(baseline_days, 1) + 1)]
         history = [
             (d.isoformat(), stored.report if (stored := self.store.previous(d)) else None) for d in earlier
         ]
+        expected = expected_groups(self.config, history)
+        body = build_report(day, merged.partial, merged.batches, self.config, merged.objects, expected)
+        earlier, history = earlier[:baseline_days], history[:baseline_days]
         indexes = [found for d in earlier if (found := self.store.get_json(day_data_keys(d)[1]))]
         body, index = enrich(body, merged.partial, history, indexes, self.config)
         aggregate_key, index_key = day_data_keys(day)
@@ -120,14 +124,17 @@ class ReportRun:
                 found = self.store.get_json(key)
             days.append(found)
         merged = merge_days(days)
-        body = build_report(period.first, merged, merged["batches"], self.config, objects=merged["partials"])
-        span = {"kind": period.kind, "label": period.label, "from": period.first.isoformat()}
-        body = {**body, "date": period.label, "period": {**span, "to": period.last.isoformat()}}
         history: list[tuple[str, dict[str, Any] | None]] = []
         earlier = period
         for _ in range(PERIOD_BASELINE):
             earlier = earlier.previous()
             history.append((earlier.label, self.store.get_json(period_keys(earlier.kind, earlier.label)[1])))
+        expected = expected_groups(self.config, history)
+        body = build_report(
+            period.first, merged, merged["batches"], self.config, merged["partials"], expected
+        )
+        span = {"kind": period.kind, "label": period.label, "from": period.first.isoformat()}
+        body = {**body, "date": period.label, "period": {**span, "to": period.last.isoformat()}}
         before = [period.first - timedelta(days=n) for n in range(1, self.config.baseline_days + 1)]
         indexes = [found for d in before if (found := self.store.get_json(day_data_keys(d)[1]))]
         body, _ = enrich(body, merged, history, indexes, self.config)
@@ -207,10 +214,11 @@ class ReportRun:
 
         counts = self.counts
         try:
+            groups = reconciled_groups(self.config, report, counts.prefixed(self.config.log_group_prefixes))
             found = reconcile_day(
                 day,
                 dict(report),
-                self.config.log_groups,
+                groups,
                 counts,
                 self.bucket,
                 0.0,

@@ -14,9 +14,9 @@ import orjson
 from botocore.exceptions import ClientError
 
 from stream_processor.sinks import S3Sink
+from stream_processor.sinks.aws_errors import absent
 from stream_processor.sinks.metrics import NAMESPACE
 from stream_processor.sinks.retention import lock_headers
-from stream_processor.sinks.s3 import absent
 
 from .days import day_start
 from .report import Report

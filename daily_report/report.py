@@ -8,13 +8,14 @@ with explicit tie-breaks; numbers are integers except rates and latencies (round
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from stream_processor import aggregate, counters
+from stream_processor import aggregate
+from stream_processor.aggregate import counters
+from stream_processor.aggregate.histogram import quantile
 from stream_processor.config import Config
-from stream_processor.histogram import quantile
 from stream_processor.parse import LEVELS
 
 from .review.incidents import section as incident_section
@@ -152,12 +153,39 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
     return section
 
 
-def alerts(groups: Mapping[str, Mapping[str, Any]], config: Config) -> list[dict[str, Any]]:
-    """Threshold breaches, security events (one per rule per group) and silent expected groups.
+DIMENSIONS = ("accounts", "regions")
+
+
+def dimensions(merged: aggregate.Partial) -> dict[str, Any]:
+    """`accounts` (the batches' owner account) and `regions` (where they were processed), each
+    {key: {batches, events, errors, error_rate, security_events, log_groups{group: counts}}};
+    empty for partials written before the aggregate counted them (schema 2)."""
+    found: dict[str, Any] = {}
+    for name in DIMENSIONS:
+        found[name] = {
+            key: {
+                "batches": entry["batches"],
+                "events": entry["events"],
+                "errors": entry["errors"],
+                "error_rate": rate(entry["errors"], entry["events"]),
+                "security_events": entry["security_events"],
+                "log_groups": {group: dict(counts) for group, counts in sorted(entry["log_groups"].items())},
+            }
+            for key, entry in sorted(merged.get(name, {}).items())
+        }
+    return found
+
+
+def alerts(
+    groups: Mapping[str, Mapping[str, Any]], config: Config, expected: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Threshold breaches, security events (one per rule per group) and silent expected groups
+    (`expected`, default the configured names; see `review.expected`).
 
     A group is silent, as the template's silent-group alarm says, after `silent_hours`
     consecutive hours without an event (within the day); the value is the longest such run.
     """
+    watched = frozenset(config.log_groups if expected is None else expected)
     found: list[dict[str, Any]] = []
     for group, section in groups.items():
         if section["error_rate"] > config.error_rate_threshold:
@@ -168,7 +196,7 @@ def alerts(groups: Mapping[str, Mapping[str, Any]], config: Config) -> list[dict
         for rule, count in section["security_events"].items():
             if count:
                 found.append({**_alert("security_event", group, count, 0), "security_rule": rule})
-        runs = silent_runs(section["hourly"], config.silent_hours) if group in config.log_groups else []
+        runs = silent_runs(section["hourly"], config.silent_hours) if group in watched else []
         if runs:
             longest = max(len(run) for run in runs)
             hours = [hour for run in runs for hour in run]
@@ -181,15 +209,23 @@ def _alert(rule: str, group: str, value: float, threshold: float) -> dict[str, A
 
 
 def build_report(
-    day: date, merged: aggregate.Partial, batches: int, config: Config, objects: int | None = None
+    day: date,
+    merged: aggregate.Partial,
+    batches: int,
+    config: Config,
+    objects: int | None = None,
+    expected: Sequence[str] | None = None,
 ) -> Report:
     """The report body (without `generated_at`, `revision` and `late_data`, see `revision`).
 
     `partials` = `objects`, the partial objects read (default: the partials merged); `batches` =
-    the distinct CloudWatch batches they hold, as the caller counted them.
+    the distinct CloudWatch batches they hold, as the caller counted them; `expected` = the groups
+    that appear (and alert when silent) even without events, default the configured names (the
+    job adds the prefix groups its history saw: `review.expected`).
     """
     windows: Mapping[str, Mapping[str, aggregate.Window]] = merged["windows"]
-    names = sorted(set(windows) | set(config.log_groups))
+    watched = list(config.log_groups if expected is None else expected)
+    names = sorted(set(windows) | set(watched))
     groups = {name: group_section(windows.get(name, {}), config) for name in names}
     events = sum(g["events"] for g in groups.values())
     errors = sum(g["errors"] for g in groups.values())
@@ -211,9 +247,12 @@ def build_report(
             "latency_ms": config.latency_threshold_ms,
             "silent_hours": config.silent_hours,
         },
-        "expected_log_groups": list(config.log_groups),
+        "log_group_prefixes": list(config.log_group_prefixes),
+        "expected_log_groups": watched,
+        "silent_log_groups": [name for name in watched if not groups[name]["events"]],
         "totals": totals,
+        **dimensions(merged),
         "log_groups": groups,
-        "alerts": alerts(groups, config),
+        "alerts": alerts(groups, config, watched),
         **incident_section(windows, config),  # incidents, admin_actions, admin_actions_total
     }

@@ -68,12 +68,12 @@ COMMANDS: dict[str, Command] = {
         "logreview reconcile --date 2026-11-28 --log-group /admin/logs",
     ),
     "config": Command(
-        "stream_processor.config_cli",
+        "stream_processor.config.cli",
         "check a config document before it goes live, or show the settings in force and their sources",
         "logreview config validate config.json",
     ),
     "decode": Command(
-        "stream_processor.decode_cli",
+        "stream_processor.decode.cli",
         "print the log events inside a subscription payload or Lambda event file as JSON lines",
         "logreview decode event.json --envelope",
     ),
@@ -86,6 +86,11 @@ COMMANDS: dict[str, Command] = {
         "stream_processor.onboard.cli",
         "list the log groups the config selects: subscribed, not yet, or refused and why",
         "logreview onboard --check",
+    ),
+    "query": Command(
+        "daily_report.query.cli",
+        "run SQL over the archive with Athena: a canned query (sudo, logins, events) or your own",
+        "logreview query sudo --principal alice --since 2026-10-01 --until 2026-12-31",
     ),
     "hold": Command(
         "daily_report.evidence.hold_cli",

@@ -12,12 +12,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .backends import log_once as log_backends_once
 from .config import load_config
+from .decode.sources import event_kind, payloads
 from .ingest import Ingest
 from .observability import annotate, lambda_entry
 from .pipeline import Rules
 from .sinks import S3Sink
 from .sinks.alerts import AlertSink
-from .sources import event_kind, payloads
 
 
 def _rules() -> Rules:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import ClientError
 
+from stream_processor.sinks.aws_errors import code
+
 from ..errors import ReportError
 from .objects import WORKERS, current_versions, day_prefixes
 from .seal import digest_key
@@ -34,7 +36,7 @@ def set_legal_hold(client: S3Client, bucket: str, day: date, on: bool) -> int:
                 Bucket=bucket, Key=key, VersionId=version_id, LegalHold={"Status": status}
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in (
+            if code(exc) in (
                 "InvalidRequest",
                 "ObjectLockConfigurationNotFoundError",
             ):

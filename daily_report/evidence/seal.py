@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 from botocore.exceptions import ClientError
 
+from stream_processor.sinks.aws_errors import absent, code, conflict
 from stream_processor.sinks.retention import lock_headers
-from stream_processor.sinks.s3 import absent, conflict
 
 from ..errors import ReportError
 from . import digest
@@ -96,7 +96,7 @@ class EvidenceStore:
         try:
             self.client.head_object(Bucket=self.bucket, Key=key, VersionId=version_id)
         except ClientError as exc:
-            if absent(exc) or exc.response.get("Error", {}).get("Code") in ("400", "405", "NoSuchVersion"):
+            if absent(exc) or code(exc) in ("400", "405", "NoSuchVersion"):
                 return False
             raise
         return True
@@ -158,7 +158,7 @@ class KmsSigner:
                 SigningAlgorithm=sealed.algorithm,  # type: ignore[arg-type]
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "KMSInvalidSignatureException":
+            if code(exc) == "KMSInvalidSignatureException":
                 return False
             raise
         return bool(response.get("SignatureValid"))

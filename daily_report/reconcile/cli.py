@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from stream_processor.config_cli import add_config_option, config_from_args
+from stream_processor.config.cli import add_config_option, config_from_args
 from stream_processor.sinks.s3 import s3_client
 
 from ..days import parse_day
 from ..errors import ReportError
 from ..publish import ReportStore
 from .cloudwatch import CloudWatchCounts
-from .run import failure_queue_url, reconcile_day
+from .run import failure_queue_url, reconcile_day, reconciled_groups
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="repeatable (default: the config's admin and operator groups)",
+        help="repeatable (default: the config's named groups and every group under its prefixes)",
     )
     parser.add_argument("--bucket", help="bucket with reports/ (default: REPORT_BUCKET)")
     parser.add_argument(
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     counts = CloudWatchCounts(
         boto3.client("cloudwatch"), boto3.client("logs"), args.filter_prefix, config.query_timeout_seconds
     )
-    groups = args.log_groups or list(config.log_groups)
+    listed = counts.prefixed(config.log_group_prefixes) if not args.log_groups else ()
+    groups = args.log_groups or reconciled_groups(config, stored.report, listed)
     found = reconcile_day(day, stored.report, groups, counts, bucket, args.tolerance, args.failure_queue)
     print("\n".join(found.lines()))
     return 1 if any(result.gaps for result in found.results) else 0

@@ -1,9 +1,10 @@
 """CloudWatch's own hourly counts of a log group's day (the I/O half of reconciliation).
 
-Metrics first: `AWS/Logs` `ForwardedLogEvents` for the subscription filters that deliver to us
-(by name prefix), else `IncomingLogEvents`; subscription `DeliveryErrors`/`DeliveryThrottling`
-for the notes. When CloudWatch has no datapoint at all for the day, a Logs Insights
-`stats count(*) by bin(1h)` query, bounded by `QueryTimeoutSeconds`, counts the group itself.
+`prefixed` lists the groups under `LogConfig.LogGroupPrefixes`. Metrics first: `AWS/Logs`
+`ForwardedLogEvents` for the subscription filters that deliver to us (by name prefix), else
+`IncomingLogEvents`; subscription `DeliveryErrors`/`DeliveryThrottling` for the notes. When
+CloudWatch has no datapoint at all for the day, a Logs Insights `stats count(*) by bin(1h)`
+query, bounded by `QueryTimeoutSeconds`, counts the group itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from stream_processor.observability import logger
+from stream_processor.onboard.selection import Selection
+from stream_processor.onboard.subscriber import prefixed_groups
 
 from .compare import HOURS, Expected
 
@@ -45,6 +48,13 @@ class CloudWatchCounts:
         self.query_timeout = query_timeout
         self.sleep = sleep
         self.clock = clock
+
+    def prefixed(self, prefixes: Sequence[str]) -> set[str]:
+        """The groups that exist now under `prefixes` (DescribeLogGroups, paginated), less the
+        stack's own function log groups (`/aws/lambda/<filter prefix>`: never subscribed)."""
+        own = f"/aws/lambda/{self.filter_prefix}" if self.filter_prefix else ""
+        selection = Selection(prefixes=tuple(prefixes), own_prefix=own)
+        return {group for group in prefixed_groups(self.logs, prefixes) if not selection.own(group)}
 
     def expected(self, log_group: str, day: date, wait: float | None = None) -> Expected:
         """CloudWatch's counts of the group's day; an Insights query waits at most `wait` seconds

@@ -6,10 +6,13 @@ Shared by `logreview reconcile` and the daily job (which emits the `ReconcileGap
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from stream_processor.config import Config
+from stream_processor.onboard.selection import Selection
 
 from .cloudwatch import CloudWatchCounts
 from .compare import GroupResult, compare, gap_total, hourly_events, recovery_commands
@@ -50,6 +53,19 @@ class Reconciliation:
             out.append("To recover the short hours:")
             out.extend(f"  {command}" for command in self.commands)
         return out
+
+
+def reconciled_groups(config: Config, report: Mapping[str, Any], listed: Iterable[str]) -> list[str]:
+    """The groups a day is reconciled for: the named ones in the configuration's order, then, by
+    name, the prefix groups that exist now (`listed`) or that the day's report holds (one deleted
+    since still has CloudWatch's counts of that day)."""
+    selection = Selection(prefixes=config.log_group_prefixes)
+    held = report.get("log_groups")
+    found = set(listed) | {
+        name for name in (held if isinstance(held, Mapping) else ()) if selection.selects(name)
+    }
+    named = config.log_groups
+    return [*named, *sorted(found - set(named))]
 
 
 def reconcile_day(

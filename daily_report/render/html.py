@@ -11,8 +11,11 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..report import Report
-from .formatting import describe_alert, folded_note, inert, number, percent
-from .trends import attention_html, changes_html, deviating_hours, trend_table
+from .formatting import LINE_LIMIT, describe_alert, folded_note, inert, millis, number, percent
+from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .incidents import admin_html, admin_total, exceptions_html, incidents_html
+from .origins import rows, shown
+from .trends import attention_html, changes_html, deviating_hours, html_table, trend_table
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733;padding:0 1rem}
@@ -46,15 +49,7 @@ def _el(tag: str, content: str = "", **attrs: object) -> str:
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Iterable[int] = ()) -> str:
-    right = set(numeric)
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td{' class=n' if i in right else ''}>{c}</td>" for i, c in enumerate(row))
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return html_table(headers, rows, esc, numeric)
 
 
 def hourly_chart(
@@ -116,7 +111,7 @@ def latency_chart(groups: Mapping[str, Mapping[str, Any]], threshold: float, wid
         y = i * row_h + 6
         parts.append(_el("text", esc(name, 28), x=left - 8, y=y + 26, font_size=12, text_anchor="end"))
         for j, pct in enumerate(PERCENTILES):
-            bar, label = lat[pct] * scale, f"{pct} {lat[pct]:,} ms"
+            bar, label = lat[pct] * scale, f"{pct} {millis(lat[pct])}"
             parts.append(
                 _el(
                     "rect",
@@ -132,7 +127,7 @@ def latency_chart(groups: Mapping[str, Mapping[str, Any]], threshold: float, wid
     x = float(left + threshold * scale)
     parts.append(_el("line", x1=x, y1=0, x2=x, y2=height - 14, stroke="#c0392b", stroke_dasharray="4 3"))
     parts.append(
-        _el("text", f"alert {threshold:,} ms", x=x, y=height - 2, font_size=10, text_anchor="middle")
+        _el("text", f"alert {millis(threshold)}", x=x, y=height - 2, font_size=10, text_anchor="middle")
     )
     return _el("svg", "".join(parts), width=width, height=height, role="img", viewBox=f"0 0 {width} {height}")
 
@@ -154,7 +149,7 @@ def _summary(report: Report) -> str:
 
 
 def _samples(samples: Iterable[Mapping[str, str]]) -> str:
-    return "<br>".join(f"{esc(s['time'])} <code>{esc(s['text'])}</code>" for s in samples)
+    return "<br>".join(f"{esc(s['time'])} <code>{esc(s['text'], LINE_LIMIT)}</code>" for s in samples)
 
 
 def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
@@ -217,8 +212,24 @@ def _kind(report: Report) -> str:
     return str((report.get("period") or {}).get("kind", "daily"))
 
 
-def render_html(report: Report) -> str:
-    """The whole page."""
+def _other_groups(report: Report) -> str:
+    """The groups the summary leaves out, and the expected groups that were silent all day."""
+    return "".join(f"<p>{esc(line, 2000)}</p>" for line in (rest_line(report), silent_line(report)) if line)
+
+
+def _origins(report: Report) -> str:
+    """A table per owner account and per region, when the day has more than one (see `origins`)."""
+    headers = ["events", "errors", "error rate", "security", "batches", "log groups"]
+    return "".join(
+        f"<h3>By {label}</h3>"
+        + _table([label, *headers], ([esc(c) for c in row] for row in rows(entries)), range(1, 6))
+        for label, entries in shown(report)
+    )
+
+
+def render_html(report: Report, top_groups: int = TOP_GROUPS) -> str:
+    """The whole page (at most `top_groups` log groups in full, see `groups`)."""
+    report = limited(report, top_groups)
     alerts = "".join(f'<li class="alert">{esc(describe_alert(a))}</li>' for a in report["alerts"])
     parts = [
         "<!DOCTYPE html>",
@@ -231,8 +242,16 @@ def render_html(report: Report) -> str:
         _meta(report),
         "<h2>Needs attention</h2>",
         attention_html(report, esc),
+        f'<h2 id="incidents">Incidents ({len(report.get("incidents", []))})</h2>',
+        incidents_html(report, esc),
+        f'<h2 id="admin-actions">Admin actions ({number(admin_total(report))})</h2>',
+        admin_html(report, esc),
+        '<h2 id="exceptions">Suppressed by exception</h2>',
+        exceptions_html(report, esc),
         "<h2>Summary</h2>",
         _summary(report),
+        _other_groups(report),
+        _origins(report),
         "<h2>Alerts</h2>",
         f"<ul>{alerts}</ul>" if alerts else '<p class="ok">No alerts.</p>',
         "<h2>Latency percentiles</h2>",

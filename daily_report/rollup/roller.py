@@ -30,6 +30,7 @@ from stream_processor import aggregate
 from stream_processor.config import load_config
 from stream_processor.observability import logger
 from stream_processor.pipeline import Rules
+from stream_processor.sinks.aws_errors import changed
 from stream_processor.sinks.s3 import s3_client
 
 from ..days import is_scheduled, parse_day, parse_time
@@ -125,7 +126,7 @@ class Roller:
         try:
             response = self.client.get_object(Bucket=self.source.bucket, Key=obj.key, IfMatch=f'"{obj.etag}"')
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+            if changed(exc):
                 raise RollupError(f"{obj.key} was rewritten during the rollup; run it again") from exc
             raise
         body: bytes = response["Body"].read()

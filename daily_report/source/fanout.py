@@ -27,6 +27,7 @@ import orjson
 from botocore.exceptions import ClientError
 
 from stream_processor.observability import logger
+from stream_processor.sinks.aws_errors import absent
 
 from ..budget import FANOUT_MAX_WAIT
 from .hourly import DayPlan, plan_day, plan_trusted
@@ -101,7 +102,7 @@ def _token(source: PartialSource, key: str) -> str | None:
     try:
         head = source.client.head_object(Bucket=source.bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if absent(exc):
             return None
         raise
     return head.get("Metadata", {}).get(REFRESH_METADATA)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from stream_processor.pipeline import DEFAULT_RULES, Rules
-from stream_processor.sinks.s3 import absent
+from stream_processor.sinks.aws_errors import absent, changed
 
 from ..errors import ReportError
 from . import rollup_doc
@@ -103,10 +103,7 @@ class PartialSource:
         except ClientError as exc:
             if etag is None and absent(exc):
                 return None
-            if etag is not None and exc.response.get("Error", {}).get("Code") in (
-                "PreconditionFailed",
-                "412",
-            ):
+            if etag is not None and changed(exc):
                 raise ReportError(f"{key} was rewritten while the day was merged; run again") from exc
             raise
         try:

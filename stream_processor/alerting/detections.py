@@ -20,6 +20,7 @@ from ..detect import DEFAULT_DETECTOR, Detector
 from ..detect.keys import source_of
 from ..parse import Parsed
 from ..redact import Redactor
+from .exceptions import host_of
 from .policy import DEFAULT_SETTINGS, AlertSettings, RulePolicy, rule_policy
 
 SAMPLE_LENGTH = 500
@@ -67,6 +68,11 @@ class Detection:
     def day(self) -> str:
         """The UTC day the window starts on."""
         return time.strftime("%Y-%m-%d", time.gmtime(self.window_start // 1000))
+
+    @property
+    def host(self) -> str | None:
+        """The host its first event's syslog line names (what an exception's `Host` matches)."""
+        return host_of(self.sample)
 
     @property
     def peak(self) -> int:

@@ -16,7 +16,7 @@ import os
 from collections import Counter
 
 from ..config import stack_name
-from ..config_cli import add_config_option, config_from_args
+from ..config.cli import add_config_option, config_from_args
 from .selection import Selection, State, Target
 from .subscriber import Subscriber
 

@@ -10,7 +10,7 @@ the others. Throttling and access errors raise (botocore retried them; Lambda re
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +42,15 @@ def target_from_environment() -> Target:
     )
 
 
+def prefixed_groups(logs: Any, prefixes: Iterable[str]) -> set[str]:
+    """Every existing group whose name starts with one of `prefixes` (DescribeLogGroups, paginated)."""
+    found: set[str] = set()
+    for prefix in prefixes:
+        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+            found.update(group["logGroupName"] for group in page.get("logGroups", []))
+    return found
+
+
 class Subscriber:
     """Onboards the groups of one Selection to one Target through a `logs` client."""
 
@@ -52,14 +61,8 @@ class Subscriber:
 
     def groups(self) -> Iterator[str]:
         """Every existing group the selection names or prefixes, each once, in name order."""
-        seen: set[str] = set()
-        for name in self.selection.names:
-            if self._exists(name):
-                seen.add(name)
-        for prefix in self.selection.prefixes:
-            for page in self.logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
-                seen.update(group["logGroupName"] for group in page.get("logGroups", []))
-        yield from sorted(seen)
+        seen = {name for name in self.selection.names if self._exists(name)}
+        yield from sorted(seen | prefixed_groups(self.logs, self.selection.prefixes))
 
     def _exists(self, name: str) -> bool:
         page = self.logs.describe_log_groups(logGroupNamePrefix=name, limit=50)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..config import Config
-from ..config_cli import add_config_option, config_from_args
+from ..config.cli import add_config_option, config_from_args
 from ..errors import LogReviewError
 from ..ingest import Ingest
 from ..observability import logger

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..decode.sources import event_kind, payloads
 from ..errors import LogReviewError
-from ..sources import event_kind, payloads
 from .formats import Payload
 from .kinesis import KinesisBatchInfo, StreamGone, missing, read_batch
 from .queue import decode_message, is_replay_message

@@ -24,7 +24,8 @@ import orjson
 from botocore.exceptions import ClientError, ParamValidationError
 
 from ..errors import LogReviewError
-from .s3 import S3Sink, conflict
+from .aws_errors import absent_or_hidden, conflict, not_modified
+from .s3 import S3Sink
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -38,7 +39,6 @@ MAX_ATTEMPTS = 40  # conditional-write conflicts before giving up (then Lambda r
 MAX_PAUSE_S = 0.5  # the longest pause before a retry (40 attempts wait ~10 s on average in all)
 DEADLINE_RESERVE_MS = 10_000  # stop retrying when less is left of the invocation (publish, settle)
 CACHED_DOCUMENTS = 8
-_ABSENT = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})  # 403: no s3:ListBucket, key absent
 
 Document = dict[str, Any]
 
@@ -52,15 +52,6 @@ def document_key(window_start: int, window_s: int) -> str:
     stamp = time.gmtime(window_start // 1000)
     day, hhmm = time.strftime("%Y-%m-%d", stamp), time.strftime("%H%M", stamp)
     return f"{ALERTS_ROOT}dt={day}/{hhmm}-{window_s}s.json"
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _status(exc: ClientError) -> int | None:
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return None if status is None else int(status)
 
 
 @dataclass(slots=True)
@@ -100,9 +91,9 @@ class AlertStore:
         try:
             response = self.s3.get_object(Bucket=self.store.bucket, Key=key, **extra)  # type: ignore[arg-type]
         except ClientError as exc:
-            if etag is not None and (_code(exc) in ("304", "NotModified") or _status(exc) == 304):
+            if etag is not None and not_modified(exc):
                 return None, etag
-            if _code(exc) in _ABSENT:
+            if absent_or_hidden(exc):
                 return None, None
             raise
         return orjson.loads(response["Body"].read()), str(response["ETag"])

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..alerting.detections import Detection
+from ..alerting.exceptions import exception_for
 from ..alerting.incidents import Login, fold_incidents, to_topic
 from ..alerting.policy import AlertSettings
 from ..alerting.render import notification
@@ -139,10 +140,11 @@ class AlertSink:
             if window.folded is not None:
                 tally.outcomes.update(window.folded.outcomes)
         before = {key: future.result() for key, future in previous.items()}
+        owned, excepted = _excepted(owned, settings)
         sent, failed = self._publish(owned, before, settings)
         tally.published = [item.note for _, item in sent]
         side = _pool().submit(self.channels.side_channels, [item for _, item in sent])
-        self._settle(windows, token, sent, failed)
+        self._settle(windows, token, sent, [*failed, *excepted])
         tally.side_channel_failures = side.result()
         emit_metrics(tally, [item.detection for _, item in sent])  # a failed one counts on its retry
         if failed:
@@ -263,6 +265,32 @@ def _held(window: _Window, token: str) -> int | None:
 def _owned(windows: dict[str, _Window]) -> list[tuple[_Window, Detection]]:
     """The detections whose notification this call owns, with their window."""
     return [(w, w.owned()[i]) for w in windows.values() if w.folded and w.stored for i in w.folded.ours]
+
+
+def _excepted(
+    owned: list[tuple[_Window, Detection]], settings: AlertSettings
+) -> tuple[list[tuple[_Window, Detection]], list[tuple[_Window, Detection, None]]]:
+    """(the notifications to publish, those an `Alerts.Exceptions` entry covers at their latest
+    event). Nothing is published for the latter and their marks are released, so they stay
+    counted and the key's next event is judged again (after the exception's expiry, notified)."""
+    keep: list[tuple[_Window, Detection]] = []
+    excepted: list[tuple[_Window, Detection, None]] = []
+    for window, detection in owned:
+        found = exception_for(detection, settings.exceptions, detection.last_ts)
+        if found is None:
+            keep.append((window, detection))
+            continue
+        excepted.append((window, detection, None))
+        logger.info(
+            "notification suppressed by exception",
+            extra={
+                "rule": detection.rule,
+                "key": detection.key,
+                "ticket": found.ticket,
+                "owner": found.owner,
+            },
+        )
+    return keep, excepted
 
 
 def _ref(detection: Detection) -> EntryRef:

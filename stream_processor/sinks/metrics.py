@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from .. import aggregate
-from ..histogram import GAMMA, ZERO_BUCKET
+from ..aggregate.histogram import GAMMA, ZERO_BUCKET
 
 NAMESPACE = "LogProcessor"
 MAX_VALUES = 100  # EMF: values per metric in one document

@@ -12,18 +12,17 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .. import aggregate
-from ..decode import Batch
+from ..decode import LINE_MEMBER, Batch
 from .retention import lock_headers
 
 if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -51,6 +50,13 @@ def archive_key(batches: Sequence[Batch], invocation: str) -> str:
     return f"archive/dt={day}/hour={hour}/{group}/{invocation}.gz"
 
 
+def archive_body(payloads: Iterable[bytes]) -> bytes:
+    """An archive object's bytes: each payload exactly as received (one gzip or zlib member),
+    followed by `LINE_MEMBER`, so the object decompresses to one JSON envelope per line (CloudWatch
+    sends compact JSON) and Athena's line-based JSON SerDe reads one row per batch."""
+    return b"".join(part for payload in payloads for part in (payload, LINE_MEMBER))
+
+
 def partial_key(bundle: aggregate.Partial, invocation: str) -> str:
     """`aggregates/dt=DAY/hour=HH/{invocation}.json`, HH the hour of the bundle's earliest event
     on DAY (an hourly rollup lists one hour; the bundle may hold later hours of DAY too)."""
@@ -62,20 +68,6 @@ def quarantine_key(raw: bytes, received_ms: int) -> str:
     """`quarantine/dt=DAY/{sha256}` (without extension; `.bin` and `.json` are added)."""
     day, _ = _day_hour(received_ms)
     return f"quarantine/dt={day}/{hashlib.sha256(raw).hexdigest()}"
-
-
-def absent(exc: ClientError) -> bool:
-    """True when S3 refused a read because the key (or bucket) is not there."""
-    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
-
-
-_CONFLICT = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
-
-
-def conflict(exc: ClientError) -> bool:
-    """True when a conditional write lost: someone else wrote first (412) or is writing (409)."""
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return exc.response.get("Error", {}).get("Code") in _CONFLICT or status in (409, 412)
 
 
 def s3_client() -> S3Client:
@@ -129,16 +121,20 @@ class Writes:
         return key
 
     def archive(self, key: str, payloads: Sequence[bytes], batches: Sequence[Batch]) -> str:
-        """The payloads exactly as received (base64 removed), one gzip member each, in order."""
+        """The payloads exactly as received (base64 removed), in order, each followed by a newline
+        member (`archive_body`)."""
         groups = sorted({batch.log_group for batch in batches})
         metadata = {
             "log-group": _ascii(groups[0] if len(groups) == 1 else ",".join(groups)),
             "batches": str(len(batches)),
             "events": str(sum(len(batch.events) for batch in batches)),
         }
-        body = payloads[0] if len(payloads) == 1 else b"".join(payloads)
         return self.put(
-            key, body, ContentType="application/octet-stream", Metadata=metadata, **lock_headers()
+            key,
+            archive_body(payloads),
+            ContentType="application/octet-stream",
+            Metadata=metadata,
+            **lock_headers(),
         )
 
     def bundle(self, key: str, bundle: aggregate.Partial) -> str:

@@ -46,3 +46,27 @@ def test_html_report_loads_cleanly_shows_the_figures_and_prints(
     assert "alert(1)" in found.text  # shown as text, never run
     assert found.pdf.startswith(b"%PDF") and len(found.pdf) > 10_000
     assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_incidents_admin_actions_and_exceptions_render_cleanly_in_the_browser(tmp_path: Path) -> None:
+    """The new sections in Chromium: visible, the full command shown as text, hostile text inert."""
+    from daily_report.render.html import render_html
+    from tests.unit.daily_report.test_review_sections import COMMAND, build_reviewed_report
+
+    page = tmp_path / "review.html"
+    page.write_text(render_html(build_reviewed_report()), encoding="utf-8")
+    found = check_page(page)
+    assert found.errors == []
+    assert [text for kind, text in found.console if kind in ("error", "warning")] == []
+    for figure in (
+        "Incidents (1)",
+        "brute force from 203.0.113.45, then login as deploy and a privilege change [inc-7f3a9c]",
+        "Admin actions (2)",
+        "Suppressed by exception",
+        "SEC-1",
+        "expired 2026-12-05 12:00:00",
+        "latency p99 1,380.5 ms",
+    ):
+        assert figure in found.text, figure
+    assert COMMAND.split("\x1b")[0] in found.text  # the whole command, <script> shown as text
+    assert found.pdf.startswith(b"%PDF")

@@ -1,5 +1,5 @@
 """Configuration read from SSM: the document loaded through moto's server, errors naming the
-parameter at fault (the document's own validation: tests/unit/stream_processor/test_config.py)."""
+parameter at fault (the document's own validation: tests/unit/stream_processor/config/test_config.py)."""
 
 from __future__ import annotations
 

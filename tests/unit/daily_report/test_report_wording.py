@@ -10,7 +10,8 @@ from daily_report.render.html import render_html
 from daily_report.render.text import render_text
 from daily_report.report import build_report
 from daily_report.review.revision import finalise
-from stream_processor import aggregate, counters
+from stream_processor import aggregate
+from stream_processor.aggregate import counters
 from stream_processor.config import Config
 
 DAY = dt.date(2025, 11, 26)

@@ -259,3 +259,14 @@ def test_every_deploy_of_this_stack_ends_in_a_sweep() -> None:
     assert target["Arn"] == {"Fn::GetAtt": ["OnboardFunction", "Arn"]}
     permission = resources["OnboardAfterDeployPermission"]["Properties"]
     assert permission["SourceArn"] == {"Fn::GetAtt": ["OnboardAfterDeployRule", "Arn"]}
+
+
+def test_the_report_may_list_log_groups_only_when_there_are_prefixes() -> None:
+    """Reconciliation lists the groups under LogConfig.LogGroupPrefixes (DescribeLogGroups);
+    without prefixes the daily report's role has no such permission."""
+    assert "FindPrefixedLogGroups" not in role_statements(render()[0], "DailyReportRole")
+    assert "FindPrefixedLogGroups" not in role_statements(
+        render(ExtraLogGroupNames=["/a"])[0], "DailyReportRole"
+    )
+    found = role_statements(render(**PREFIXES)[0], "DailyReportRole")["FindPrefixedLogGroups"]
+    assert found["Action"] == "logs:DescribeLogGroups" and found["Resource"] == ANY_GROUP

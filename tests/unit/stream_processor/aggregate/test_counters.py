@@ -1,4 +1,4 @@
-"""Hash-level sampling of capped counters (`stream_processor.counters`): what is kept and why."""
+"""Hash-level sampling of capped counters (`stream_processor.aggregate.counters`): what is kept and why."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stream_processor import counters
+from stream_processor.aggregate import counters
 
 
 def _keys(n: int) -> dict[str, int]:

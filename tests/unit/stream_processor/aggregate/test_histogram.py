@@ -8,7 +8,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor.histogram import (
+from stream_processor.aggregate.histogram import (
     MIN_VALUE,
     RELATIVE_ACCURACY,
     ZERO_BUCKET,
@@ -16,7 +16,7 @@ from stream_processor.histogram import (
     bucket_value,
     quantile,
 )
-from stream_processor.window import _latency, _one_latency
+from stream_processor.aggregate.window import _latency, _one_latency
 
 TOLERANCE = RELATIVE_ACCURACY * (1 + 1e-9)  # 1 %, plus float rounding at bucket boundaries
 latencies = st.floats(min_value=MIN_VALUE, max_value=1e9, allow_nan=False, allow_infinity=False)

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from stream_processor.decode.sources import event_kind, payloads
 from stream_processor.errors import DecodeError, UnknownEventShape
 from stream_processor.pipeline import decode_data, process_data
-from stream_processor.sources import event_kind, payloads
 from tests.support.builders import corpus_file
 
 EVENTS = corpus_file("events")

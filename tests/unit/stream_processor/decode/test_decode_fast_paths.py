@@ -14,7 +14,7 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor.decode import _events, _normalise, decompress, iter_members
+from stream_processor.decode.payload import _events, _normalise, decompress, iter_members
 from stream_processor.errors import DecodeError
 
 values = st.one_of(

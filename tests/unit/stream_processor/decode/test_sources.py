@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stream_processor.decode.sources import describe, event_kind, payloads
 from stream_processor.errors import UnknownEventShape
-from stream_processor.sources import describe, event_kind, payloads
 from tests.support.builders import kinesis_event
 
 

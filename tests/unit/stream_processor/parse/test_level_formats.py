@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from stream_processor.formats import field_level
 from stream_processor.parse import parse_message
+from stream_processor.parse.formats import field_level
 
 FAMILIES: dict[str, list[tuple[str, str]]] = {
     "level-then-pairs hybrid (Python asctime levelname [name] + logfmt)": [

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor.formats import field_level, line_level
 from stream_processor.parse import LEVELS, parse_message
+from stream_processor.parse.formats import field_level, line_level
 
 # (field as written, our level) per family; a family is a template around the field and the text.
 Field = tuple[str, str]

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from stream_processor.formats import field_level
 from stream_processor.parse import parse_message
+from stream_processor.parse.formats import field_level
 from tests.support.builders import corpus_file
 
 LOGHUB = corpus_file("logs", "loghub")
@@ -35,8 +35,9 @@ LOG_FORMATS = {
 }
 STRUCTURED = ("Apache", "HDFS")
 
-# Each dataset's level words, mapped to ours (docs/design.md §4). Written out here, not imported from
-# stream_processor/formats.py (whose logcat table it repeats): it is the oracle the parser is checked against.
+# Each dataset's level words, mapped to ours (docs/design.md §4). Written out here, not imported
+# from stream_processor/parse/formats.py (whose logcat table it repeats): it is the oracle the
+# parser is checked against.
 VOCABULARY = {
     # Android logcat priorities
     "V": "DEBUG",

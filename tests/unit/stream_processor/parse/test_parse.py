@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from stream_processor.aggregate import encode
 from stream_processor.parse import Parsed, normalise_level, parse_message
+from stream_processor.parse.textlevel import LEVEL_WORDS, level_word
 from stream_processor.pipeline import process_data
-from stream_processor.textlevel import LEVEL_WORDS, level_word
 from tests.support.builders import compress, envelope, log_event
 
 CASES: list[tuple[str, tuple[str, float | None, str | None, str | None, str | None]]] = [

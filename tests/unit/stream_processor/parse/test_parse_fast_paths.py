@@ -14,9 +14,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor import parse, textlevel
+from stream_processor.aggregate.window import Kept, Texts
+from stream_processor.parse import fast, textlevel
+from stream_processor.parse import message as parse
 from stream_processor.pipeline import Rules
-from stream_processor.window import Kept, Texts
 
 FRAGMENTS = (
     "for ",
@@ -81,13 +82,13 @@ def _same(found: object, expected: object) -> bool:
 @given(texts)
 def test_latency_phrase_is_the_search(text: str) -> None:
     lowered = text.lower()
-    assert _same(parse._latency_phrase(lowered), parse._TEXT_LATENCY.search(lowered))
+    assert _same(fast.latency_phrase(lowered), fast.TEXT_LATENCY.search(lowered))
 
 
 @settings(max_examples=600, deadline=None)
 @given(texts)
 def test_syslog_user_is_the_search(body: str) -> None:
-    assert _same(parse._syslog_user(body), parse._SYSLOG_USER.search(body))
+    assert _same(fast.syslog_user(body), fast.SYSLOG_USER.search(body))
 
 
 @settings(max_examples=600, deadline=None)

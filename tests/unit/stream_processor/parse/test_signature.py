@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from stream_processor.parse.signature import SIGNATURE_LENGTH, error_signature, headline
 from stream_processor.redact import DEFAULT_REDACTOR
-from stream_processor.signature import SIGNATURE_LENGTH, error_signature, headline
 
 
 def test_variable_parts_are_masked_so_equal_errors_share_a_signature() -> None:

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_processor import anchored, redact, secret_names
-from stream_processor.command_secrets import COMMAND_SHAPES, HTPASSWD
-from stream_processor.secret_shapes import TOKEN_SHAPES
+from stream_processor.parse import anchored
+from stream_processor.redact import redactor as redact
+from stream_processor.redact import secret_names
+from stream_processor.redact.command_secrets import COMMAND_SHAPES, HTPASSWD
+from stream_processor.redact.secret_shapes import TOKEN_SHAPES
 from tests.support.planted_secrets import plant
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "redaction.md"

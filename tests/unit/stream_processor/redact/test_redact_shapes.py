@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from stream_processor.parse import parse_message
 from stream_processor.redact import DEFAULT_REDACTOR, MASK
-from stream_processor.secret_names import looks_like_secret
-from stream_processor.secret_shapes import TOKEN_SHAPES
+from stream_processor.redact.secret_names import looks_like_secret
+from stream_processor.redact.secret_shapes import TOKEN_SHAPES
 from tests.support.planted_secrets import plant
 
 WINDOW = 10  # no 10-character piece of a planted secret may survive
@@ -44,7 +44,7 @@ def test_each_planted_shape_is_masked(index: int) -> None:
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_every_token_shape_masks_what_its_own_regex_generates(shape: object, data: st.DataObject) -> None:
-    from stream_processor.secret_shapes import Shape
+    from stream_processor.redact.secret_shapes import Shape
 
     assert isinstance(shape, Shape)
     token = data.draw(st.from_regex(shape.pattern, fullmatch=True))

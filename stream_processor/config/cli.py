@@ -25,7 +25,8 @@ from typing import Any
 
 import orjson
 
-from .config import (
+from ..errors import ConfigError
+from .document import (
     DEFAULT_DOCUMENT,
     USER_SECTIONS,
     Config,
@@ -41,7 +42,6 @@ from .config import (
     user_rules_text,
     with_user_rules,
 )
-from .errors import ConfigError
 
 EMPTY_USER_DOCUMENT: dict[str, Any] = {"SecurityRules": {}, "Redaction": {"ExtraPatterns": []}}
 

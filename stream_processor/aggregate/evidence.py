@@ -24,20 +24,18 @@ from typing import Any
 
 import orjson
 
-from .. import counters
-from .classify import Item, key_of
+from ..incidents.classify import Item, key_of
+from . import counters
 
 ITEMS_PER_KEY = 10
 FAILED_ITEMS = 3
 KEYS_PER_KIND = 200
 FAILED_KEYS = 1000
+KEY_LOGINS = 2  # routine key logins kept per principal and hour
 MINUTE_MS = 60_000
 
 Evidence = dict[str, Any]
 Entry = dict[str, Any]
-
-
-KEY_LOGINS = 2  # routine key logins kept per principal and hour
 
 
 def _limits(kind: str) -> tuple[int, int]:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import orjson
 
-from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, decode_payload, envelope_to_batch, looks_compressed
-from .errors import DecodeError, LogReviewError
-from .pipeline import decode_data
+from ..errors import DecodeError, LogReviewError
+from ..pipeline import decode_data
+from .payload import DEFAULT_MAX_DECOMPRESSED, Batch, decode_payload, envelope_to_batch, looks_compressed
 from .sources import payloads
 
 

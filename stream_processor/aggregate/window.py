@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from . import aggregate
+from ..incidents.classify import LINE_LIMIT, LINE_SCAN
+from ..parse import ERROR_LEVELS, Parsed
+from ..parse.signature import masked_signature, signature_line
+from ..redact import Redactor
+from . import partial as aggregate
 from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET, bucket_key
-from .incidents.classify import LINE_LIMIT, LINE_SCAN
-from .parse import ERROR_LEVELS, Parsed
-from .redact import Redactor
-from .signature import masked_signature, signature_line
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
@@ -234,7 +234,7 @@ def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
         "folded": {},
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
-        "evidence": {},  # filled by the pipeline (incidents.evidence)
+        "evidence": {},  # filled by the pipeline (aggregate.evidence)
     }
     return aggregate.cap_window(window)
 

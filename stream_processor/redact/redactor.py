@@ -19,10 +19,10 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from . import anchored
+from ..detect import engine
+from ..detect.engine import PatternSet
+from ..parse import anchored
 from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
-from .detect import engine
-from .detect.engine import PatternSet
 from .secret_names import looks_like_secret
 from .secret_shapes import TOKEN_SHAPES, Shape
 

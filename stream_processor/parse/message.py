@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .anchored import leftmost, occurrences
+from .fast import keys_before_equals, latency_phrase, syslog_user
 from .formats import FIELD_WORDS, field_level, line_level, prefix_level, syslog_priority
 from .textlevel import text_level
 
@@ -43,29 +43,10 @@ _LEVEL_WORDS_GET = FIELD_WORDS.get  # a level key may hold any level-field word 
 _PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
 
 _LAMBDA_REPORT = re.compile(r"REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
-_LATENCY_WORDS = ("latency", "duration", "elapsed", "took", "response")
-_TEXT_LATENCY = re.compile(
-    r"\b(?:latency|duration|elapsed|took|response[_ ]time)\b[=: ]*([0-9]+(?:\.[0-9]+)?)\s*ms\b"
-)
 _LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
 
 
-def _keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
-    """A cheap necessary condition for the logfmt branch: one of `keys` right before an `=`.
-
-    Each `=` is found at C speed, then only the look-behinds of keys ending in the character
-    before it are tried (a line of unknown pairs is turned away without building its dict)."""
-    by_ending: dict[str, list[str]] = {}
-    for key in sorted(keys):
-        by_ending.setdefault(key[-1], []).append(key)
-    branches = (
-        f"(?<={re.escape(end)}=)(?:" + "|".join(f"(?<={re.escape(key)}=)" for key in group) + ")"
-        for end, group in by_ending.items()
-    )
-    return re.compile("=(?:" + "|".join(branches) + ")")
-
-
-_LOGFMT_HINT = _keys_before_equals(_LOGFMT_KNOWN)
+_LOGFMT_HINT = keys_before_equals(_LOGFMT_KNOWN)  # fast.py
 # "Nov 26 12:00:01 host prog[pid]: body" or an RFC 3339 stamp instead of the BSD one
 _SYSLOG = re.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
@@ -75,12 +56,6 @@ _SYSLOG = re.compile(
 _RFC5424 = re.compile(
     r"[1-9]\d{0,2} \S+ \S+ (\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*+\")*+\])+)(?: |$)"
 )
-_SYSLOG_USER = re.compile(
-    r"\bfor (?:invalid user |illegal user |user )?([^\s;,()\[\]]+) from\b|\bfor user ([^\s;,()\[\]]+)"
-    r"|\b[Ii]nvalid user ([^\s;,()\[\]]+)|\buser=([^\s;,()\[\]]+)|^\s*([\w.@-]+) : (?:TTY|PWD|USER|COMMAND)="
-)
-
-_SYSLOG_USER_WORDS = ("for ", "user=")  # where its other branches start (one anchors at 0)
 
 
 class Parsed(NamedTuple):
@@ -245,23 +220,8 @@ def _text_latency(message: str) -> float | None:
             return _plausible(float(report.group(1)))
     if "ms" not in message:
         return None
-    found = _latency_phrase(message[:8192].lower())
+    found = latency_phrase(message[:8192].lower())
     return _plausible(float(found.group(1))) if found else None
-
-
-def _latency_phrase(lowered: str) -> re.Match[str] | None:
-    """`_TEXT_LATENCY.search(lowered)`: its matches start where one of its words does."""
-    return leftmost(_TEXT_LATENCY, lowered, occurrences(lowered, _LATENCY_WORDS))
-
-
-def _syslog_user(body: str) -> re.Match[str] | None:
-    """`_SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user `, or
-    at 0 (sudo's `name : TTY=`, which needs a ` : `)."""
-    starts = occurrences(body, _SYSLOG_USER_WORDS)
-    starts += (at for at in occurrences(body, ("nvalid user ",), -1) if at >= 0)
-    if " : " in body:
-        starts.append(0)
-    return leftmost(_SYSLOG_USER, body, starts)
 
 
 def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
@@ -269,7 +229,7 @@ def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
     body = message[syslog.end() : syslog.end() + 2000]
     principal = None
     if "user" in body or " for " in body or " : " in body:
-        found = _syslog_user(body)
+        found = syslog_user(body)
         if found is not None:
             principal = _scalar(next(g for g in found.groups() if g))
     level = field_level(body)  # the body may have a format of its own (`LOG:  `, `[error]`)

@@ -13,12 +13,12 @@ from typing import Any
 
 import orjson
 
-from .alerting.settings import parse_alerts
-from .detect import BUILTIN_RULES, DEFAULT_DETECTOR, Detector, Rule
-from .detect.rules_config import user_rules
-from .errors import ConfigError
-from .pipeline import Rules
-from .redact import Redactor
+from ..alerting.settings import parse_alerts
+from ..detect import BUILTIN_RULES, DEFAULT_DETECTOR, Detector, Rule
+from ..detect.rules_config import user_rules
+from ..errors import ConfigError
+from ..pipeline import Rules
+from ..redact import Redactor
 
 # The stack names its parameters after itself (template.yaml: /logreview/<stack>/config), so two
 # stacks in one account never share them. The functions get the names in their environment; the CLI
@@ -217,7 +217,7 @@ def parse_config(doc: object) -> Config:
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"))),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector)),
     )
 
 
@@ -265,6 +265,8 @@ def user_rules_text(name: str | None = None) -> str:
     from aws_lambda_powertools.utilities import parameters
     from botocore.exceptions import ClientError
 
+    from ..sinks.aws_errors import code
+
     parameter = user_parameter_name() if name is None else name
     if not parameter or _absent.get(parameter, 0.0) > time.monotonic():
         return ""
@@ -272,7 +274,7 @@ def user_rules_text(name: str | None = None) -> str:
         return str(parameters.get_parameter(parameter, max_age=CACHE_SECONDS))
     except parameters.exceptions.GetParameterError as exc:
         cause = exc.__cause__ or exc.__context__  # Powertools re-raises without `from`
-        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ParameterNotFound":
+        if isinstance(cause, ClientError) and code(cause) == "ParameterNotFound":
             _absent[parameter] = time.monotonic() + CACHE_SECONDS
             return ""
         raise ConfigError(f"cannot read user rules parameter {parameter!r}: {exc}") from exc

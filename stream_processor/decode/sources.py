@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UnknownEventShape
+from ..errors import UnknownEventShape
 
 
 @dataclass(frozen=True, slots=True)
