@@ -19,7 +19,6 @@ from stream_processor.config import Config
 from stream_processor.parse import LEVELS
 
 SCHEMA = 1
-HOURS = tuple(f"{hour:02d}" for hour in range(24))
 PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
 
 Report = dict[str, Any]
@@ -126,7 +125,7 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
         {"events": hours[h]["events"], "errors": hours[h]["errors"]}
         if h in hours
         else {"events": 0, "errors": 0}
-        for h in HOURS
+        for h in aggregate.HOUR_KEYS
     ]
     levels = dict.fromkeys(LEVELS, 0)
     levels.update(day["levels"])

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from stream_processor.aggregate import HOURS
 from stream_processor.pipeline import DEFAULT_RULES, Rules
 from stream_processor.sinks.aws_errors import absent, changed
 
 from ..errors import ReportError
 from . import rollup_doc
 from .merge import DEFAULT_WORKERS, Deduper
-from .rollup_doc import HOURS, PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
+from .rollup_doc import PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

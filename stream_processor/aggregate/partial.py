@@ -46,6 +46,8 @@ COUNTER_CAP = 1000  # keys per counter per window; a day at the cap everywhere: 
 SAMPLES_PER_RULE = 5
 COUNTERS = ("principals", "actions", "statuses")
 CAPPED = (*COUNTERS, "error_signatures")  # counters sampled by hash level past COUNTER_CAP keys
+HOURS = range(24)  # the hours of a UTC day; a window's key in `windows` is its two-digit name
+HOUR_KEYS = tuple(f"{hour:02d}" for hour in HOURS)
 
 Partial = dict[str, Any]
 Window = dict[str, Any]
