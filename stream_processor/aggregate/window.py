@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from ..memo import Memo
 from ..parse import ERROR_LEVELS, Parsed
 from ..parse.signature import masked_signature, signature_line
 from ..redact import Redactor
@@ -38,19 +39,19 @@ Hits = Mapping[int, Sequence[str]]  # event position -> ids of the rules it trig
 class Texts:
     """Redacted samples and error signatures by text: texts recur within and across batches.
 
-    Bounded: texts longer than `_MEMO_TEXT` are not kept, and past `_MEMO_SIZE` entries it starts over.
+    Bounded: texts longer than `_MEMO_TEXT` are not kept, and each memo holds `_MEMO_SIZE` at most.
     """
 
-    samples: dict[str, str] = field(default_factory=dict)
-    signatures: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
+    samples: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
+    signatures: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
+    names: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
 
     def sample(self, text: str, redact: Redactor) -> str:
         found = self.samples.get(text)
         if found is None:
             found = redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
             if len(text) <= _MEMO_TEXT:
-                _remember(self.samples, text, found)
+                self.samples.remember(text, found)
         return found
 
     def name(self, text: str, redact: Redactor) -> str:
@@ -58,7 +59,7 @@ class Texts:
         if found is None:
             found = redact.name(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
             if len(text) <= _MEMO_TEXT:
-                _remember(self.names, text, found)
+                self.names.remember(text, found)
         return found
 
     def signature(self, text: str, redact: Redactor) -> str:
@@ -68,17 +69,11 @@ class Texts:
             redacted = redact(line)
             found = masked_signature(redacted)
             if len(text) <= _MEMO_TEXT:
-                _remember(self.signatures, text, found)
+                self.signatures.remember(text, found)
                 # A one-line text is its own signature line: its sample is the same redaction.
                 if line == text and text not in self.samples:
-                    _remember(self.samples, text, redacted[:SAMPLE_LENGTH])
+                    self.samples.remember(text, redacted[:SAMPLE_LENGTH])
         return found
-
-
-def _remember(memo: dict[str, str], text: str, value: str) -> None:
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    memo[text] = value
 
 
 @dataclass(frozen=True, slots=True)
