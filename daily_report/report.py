@@ -92,7 +92,7 @@ def _security(window: aggregate.Window, redact: Redact) -> dict[str, Any]:
 def folded(window: aggregate.Window) -> dict[str, dict[str, int]]:
     """Per counter that went past its cap: events folded into "other" (exact; no folded key has
     more) and about how many keys they were (kept × 2^level, ±1/√cap), plus the keys kept."""
-    found = {}
+    found: dict[str, dict[str, int]] = {}
     for name, entry in sorted(window["folded"].items()):
         kept = len(window[name])
         found[name] = {
