@@ -64,10 +64,6 @@ class PartialSource:
                 if item["Key"].endswith(".json"):
                     yield PartialObject(item["Key"], item["LastModified"], plain_etag(item.get("ETag", "")))
 
-    def list_day(self, day: date) -> Iterator[PartialObject]:
-        """Every partial of `day` (all hours and the hour-less schema-1 layout), in key order."""
-        return self.list_prefix(partial_prefix(day))
-
     def list_hour(self, day: date, hour: int) -> Iterator[PartialObject]:
         return self.list_prefix(hour_prefix(day, hour))
 
