@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 
 from . import aggregate
 from .alerting.detections import Detection, find_detections
+from .alerting.incidents import Login
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .gc_scope import fewer_collections
+from .incidents.classify import LOGINS
 from .observability import logger
 from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
@@ -199,24 +201,47 @@ class Ingest:
         """Every batch's detections → the alert sink, in one call: it writes the alert state while
         the bundles are being put and publishes only after `writes.confirm()`; the keys written."""
         found: list[Detection] = []
+        logins: list[Login] = []
         untracked = 0
         rules = written.rules
         for batch, analysis in written.analyses:
             detections, left_out = find_detections(batch, analysis, rules, written.archive)
             found.extend(detections)
+            logins.extend(_logins(batch, analysis, written.archive))
             untracked += left_out
         confirmed: list[str] = []
-        if not found:
+        if not found:  # a login worth a look (password, root) is a detection itself; key logins ride along
             if untracked:
                 alerts([], rules.alerting, untracked)
             return tuple(writes.confirm())
-        tally = alerts(found, rules.alerting, untracked, ready=lambda: confirmed.extend(writes.confirm()))
+        ready = lambda: confirmed.extend(writes.confirm())  # noqa: E731
+        tally = alerts(found, rules.alerting, untracked, ready=ready, logins=logins)
         logger.info(
             "detections",
             extra={"batches": len(written.analyses), **tally.outcomes, "untracked": tally.untracked,
                    "side_channel_failures": tally.side_channel_failures},
         )  # fmt: skip
         return tuple(confirmed)
+
+
+def _logins(batch: Batch, analysis: Analysed, archived: str) -> list[Login]:
+    """The batch's successful logins with a source address (what may follow a brute force)."""
+    return [
+        Login(
+            item["t"],
+            item["id"],
+            item["src"],
+            item.get("who"),
+            item.get("line", ""),
+            batch.log_group,
+            batch.log_stream,
+            batch.owner,
+            batch.batch_id,
+            archived,
+        )
+        for kind, item in analysis.evidence
+        if item.get("src") and (kind in LOGINS or (kind == "root" and "Accepted " in item.get("line", "")))
+    ]
 
 
 def _as_bytes(data: str | bytes) -> bytes:

@@ -85,7 +85,7 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
     texts = Kept(rules.redact, rules.memo)
     parsed = list(map(parse_message, messages))
     hits = rules.detector.scan(messages, [p.status for p in parsed])
-    found = classify(batch, parsed, hits, rules.redact, texts.name)
+    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)

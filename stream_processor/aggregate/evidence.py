@@ -31,6 +31,7 @@ ITEMS_PER_KEY = 10
 FAILED_ITEMS = 3
 KEYS_PER_KIND = 200
 FAILED_KEYS = 1000
+KEY_LOGINS = 2  # routine key logins kept per principal and hour
 MINUTE_MS = 60_000
 
 Evidence = dict[str, Any]
@@ -39,7 +40,9 @@ Entry = dict[str, Any]
 
 def _limits(kind: str) -> tuple[int, int]:
     """(items per key, keys per kind)."""
-    return (FAILED_ITEMS, FAILED_KEYS) if kind == "failed_login" else (ITEMS_PER_KEY, KEYS_PER_KIND)
+    if kind == "failed_login":
+        return FAILED_ITEMS, FAILED_KEYS
+    return (KEY_LOGINS if kind == "key_login" else ITEMS_PER_KEY), KEYS_PER_KIND
 
 
 def _order(item: Item) -> tuple[int, str]:

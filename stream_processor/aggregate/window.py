@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from ..incidents.classify import LINE_LIMIT, LINE_SCAN
 from ..memo import Memo
 from ..parse import ERROR_LEVELS, Parsed
 from ..parse.signature import masked_signature, signature_line
@@ -92,6 +93,14 @@ class Kept:
 
     def signature(self, text: str) -> str:
         return self.memo.signature(text, self.redact)
+
+    def line(self, text: str) -> str:
+        """A whole line up to `LINE_LIMIT` (evidence); a short one is its sample (same redaction)."""
+        if len(text) < SAMPLE_LENGTH:
+            found = self.sample(text)
+            if len(found) < SAMPLE_LENGTH:  # not cut: the sample is the whole redacted line
+                return found
+        return self.redact(text[:LINE_SCAN])[:LINE_LIMIT]
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class Detection:
     archive_key: str
     first_event_id: str
     buckets: Mapping[str, int] = field(default_factory=dict)  # threshold interval start ms → count
+    context: Mapping[str, Any] = field(default_factory=dict)  # the incident it opens or is counted in
 
     @property
     def rule(self) -> str:
@@ -235,4 +236,5 @@ def as_dict(detection: Detection) -> dict[str, Any]:
         "batch_id": detection.batch_id,
         "archive_key": detection.archive_key,
         "next_step": policy.next_step,
+        **({"incident": dict(detection.context)} if detection.context else {}),
     }

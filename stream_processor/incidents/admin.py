@@ -26,7 +26,7 @@ def admin_actions(windows: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict[s
             "time": iso(f.item["t"]),
             "who": f.item.get("who"),
             "kind": KINDS[f.kind],
-            "detail": f.item.get("detail") or f.item["line"],
+            "detail": f.item.get("detail") or f.item.get("line", ""),
             "host": f.item.get("host"),
             "log_group": f.group,
             "stream": f.item["stream"],

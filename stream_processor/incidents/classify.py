@@ -4,10 +4,12 @@ One kind per event, the most telling first: `logging_disabled` (CloudTrail StopL
 DeleteTrail, StopConfigurationRecorder, DeleteDeliveryChannel; auditd or the syslog daemon
 stopped), `root` (the root user, a root login, su to root, a configured break-glass rule),
 `iam_change` (CloudTrail IAM changes, an IAM change an application logged), `privilege` (a sudo
-command, run or refused), `account_change` (local users and groups), `login_success` (sshd
-accepted a login; a console sign-in succeeded), `failed_login` (sshd, PAM, login, console sign-in
-failures). Rule hits decide most kinds; three cheap substring checks find what no rule flags
-(sshd's key logins, sudo lines, logging turned off), so only those events are looked at twice.
+command, run or refused), `account_change` (local users and groups), `login_success` (a login a
+rule flags: sshd accepted a password, a console sign-in succeeded), `key_login` (sshd accepted a
+key: routine, so kept without its line, the earliest two per principal and hour), `failed_login`
+(sshd, PAM, login, console sign-in failures). Rule hits decide most kinds; cheap substring checks
+find what no rule flags (sshd's key logins, sudo lines, logging turned off), so only those events
+are looked at twice.
 
 An item keeps what correlation and the admin-action table need: time, event id, source address,
 principal, host, log stream, account and region when known, the rules hit, a detail (the sudo
@@ -28,7 +30,7 @@ from ..detect.keys import source_of
 from ..parse import Parsed
 
 LINE_LIMIT = 2048
-_SCAN = 8192  # characters of a message redacted before the cut (a secret past it is cut off anyway)
+LINE_SCAN = 8192  # characters of a message redacted before the cut (a secret past it is cut off anyway)
 
 FAILED_RULES = frozenset(
     {"ssh_failed_login", "ssh_invalid_user", "ssh_too_many_failures", "pam_auth_failure",
@@ -45,14 +47,11 @@ LOGGING_CALLS = frozenset(
     {"StopLogging", "DeleteTrail", "StopConfigurationRecorder", "DeleteDeliveryChannel"}
 )
 KINDS = (
-    "logging_disabled",
-    "root",
-    "iam_change",
-    "privilege",
-    "account_change",
-    "login_success",
+    "logging_disabled", "root", "iam_change", "privilege", "account_change", "login_success", "key_login",
     "failed_login",
-)
+)  # fmt: skip
+LOGINS = ("login_success", "key_login")
+_LINELESS = frozenset({"key_login"})  # its fields say it all: who, from where, when
 
 _HOST = re.compile(  # syslog: time, host, program[pid]:
     r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) "
@@ -66,10 +65,29 @@ _LOGGING_OFF = re.compile(
     r"|\b(?:service|systemctl) (?:stop|disable) (?:auditd|rsyslog|amazon-cloudwatch-agent)\b"
 )
 
-_NEEDLES = ("Accepted ", "COMMAND=", "audit", "Stop", "stop", '"ConsoleLogin"')  # events no rule flags
 
 Item = dict[str, Any]
 Clean = Callable[[str], str]
+
+
+_LOGGING_WORDS = ("audit", "Stopp", "rsyslog", "cloudwatch-agent")  # `_LOGGING_OFF` needs one of them
+_NEEDLES = ("Accepted ", "COMMAND=", '"ConsoleLogin"', *_LOGGING_WORDS)  # evidence no rule flags
+
+
+def _logging_words(message: str) -> bool:
+    return any(word in message for word in _LOGGING_WORDS)
+
+
+def _looked_at(messages: Sequence[str], hits: Mapping[int, Sequence[str]]) -> list[int]:
+    """The events that may be evidence: those with a rule hit, and those holding a needle. The
+    needles are looked for in the batch's text first (a C-level scan), so a batch without any
+    costs no per-event work."""
+    text = "\n".join(messages)
+    present = [needle for needle in _NEEDLES if needle in text]
+    if not present:
+        return sorted(hits)
+    found = {i for i, message in enumerate(messages) if any(needle in message for needle in present)}
+    return sorted(found.union(hits))
 
 
 def _is_break_glass(rule: str) -> bool:
@@ -91,20 +109,20 @@ def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None) 
     hit = set(rules)
     if record is not None and record.get("eventName") in LOGGING_CALLS and "errorCode" not in record:
         return "logging_disabled"
-    if ("audit" in message or "Stop" in message or "stop" in message) and _LOGGING_OFF.search(
-        message[:_SCAN]
-    ):
+    if _logging_words(message) and _LOGGING_OFF.search(message[:LINE_SCAN]):
         return "logging_disabled"
     if hit & ROOT_RULES or any(_is_break_glass(rule) for rule in hit):
         return "root"
     if hit & IAM_RULES:
         return "iam_change"
-    if hit & PRIVILEGE_RULES or ("COMMAND=" in message and _SUDO.search(message[:_SCAN])):
+    if hit & PRIVILEGE_RULES or ("COMMAND=" in message and _SUDO.search(message[:LINE_SCAN])):
         return "privilege"
     if hit & ACCOUNT_RULES:
         return "account_change"
-    if hit & LOGIN_RULES or ("Accepted " in message and _ACCEPTED.search(message[:_SCAN])):
+    if hit & LOGIN_RULES:
         return "login_success"
+    if "Accepted " in message and _ACCEPTED.search(message[:LINE_SCAN]):
+        return "key_login"  # a login no rule flags (a key, a certificate): routine, kept small
     if record is not None and _console_success(record):
         return "login_success"
     if hit & FAILED_RULES:
@@ -135,17 +153,17 @@ def _cloudtrail(record: Mapping[str, Any], clean: Clean) -> dict[str, Any]:
         "src": record.get("sourceIPAddress") if isinstance(record.get("sourceIPAddress"), str) else None,
         "acct": record.get("recipientAccountId") or identity.get("accountId"),
         "region": record.get("awsRegion"),
-        "detail": clean(call[:_SCAN])[:LINE_LIMIT],
+        "detail": clean(call[:LINE_SCAN])[:LINE_LIMIT],
     }
     return {key: str(value) for key, value in found.items() if value}
 
 
 def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    head = message[:_SCAN]
+    head = message[:LINE_SCAN]
     if kind == "privilege" and (sudo := _SUDO.search(head)):
         found["who"], found["detail"] = sudo.group(1), sudo.group(2).strip()
-    elif kind in ("login_success", "root") and (accepted := _ACCEPTED.search(head)):
+    elif kind in (*LOGINS, "root") and (accepted := _ACCEPTED.search(head)):
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal
@@ -162,16 +180,20 @@ def classify(
     hits: Mapping[int, Sequence[str]],
     clean: Clean,
     name: Clean,
+    line: Clean | None = None,
 ) -> list[tuple[str, Item]]:
     """(kind, item) for every evidence event of the batch, in batch order.
 
-    `clean` redacts log text, `name` a principal (masked whole when it looks like a secret)."""
+    `clean` redacts log text, `name` a principal (masked whole when it looks like a secret),
+    `line` a whole message to `LINE_LIMIT` characters (default: `clean`, then cut; the pipeline
+    passes one that shares the security samples' memo)."""
+    line = line or (lambda message: clean(message[:LINE_SCAN])[:LINE_LIMIT])
     found: list[tuple[str, Item]] = []
-    for index, event in enumerate(batch.events):
+    events = batch.events
+    for index in _looked_at([event["message"] for event in events], hits):
+        event = events[index]
         message = event["message"]
         rules = hits.get(index, ())
-        if not rules and not any(needle in message for needle in _NEEDLES):
-            continue
         record = (
             _record(message) if (rules or '"ConsoleLogin"' in message) and "eventName" in message else None
         )
@@ -179,18 +201,19 @@ def classify(
         if kind is None:
             continue
         item: Item = {"t": event["timestamp"], "id": str(event["id"]), "stream": batch.log_stream}
+        text = "" if kind in _LINELESS else line(message)
         fields = _cloudtrail(record, clean) if record is not None else {}
         if record is None:
-            fields = _text_fields(kind, message, parsed[index].principal)
-            if "detail" in fields:
-                fields["detail"] = clean(fields["detail"])[:LINE_LIMIT]
-            fields.setdefault("acct", batch.owner or None)
+            fields = _text_fields(kind, text or message, parsed[index].principal)  # detail: redacted
+            if kind not in (*LOGINS, "failed_login"):  # where an admin action happened
+                fields.setdefault("acct", batch.owner or None)
         if fields.get("who"):
             fields["who"] = name(fields["who"])
         item.update({key: value for key, value in fields.items() if value})
         if rules:
             item["rules"] = list(rules)
-        item["line"] = clean(message[:_SCAN])[:LINE_LIMIT]
+        if text:
+            item["line"] = text
         found.append((kind, item))
     return found
 
@@ -203,4 +226,6 @@ def key_of(kind: str, item: Item) -> str:
         return str(item.get("src") or who)
     if kind == "login_success":
         return f"{item.get('src', '-')} {who}"
+    if kind == "key_login":
+        return str(item.get("who") or who)
     return str(who)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..detect import DEFAULT_DETECTOR, Detector, severity_rank
-from .classify import Item
+from .classify import LOGINS, Item
 
 TIMELINE = 50
 CHANGES = ("privilege", "iam_change", "account_change", "root", "logging_disabled")
@@ -195,7 +195,7 @@ def incidents(
     """The day's incidents (`{log_group: {hour: window}}` in), ranked by severity, then first
     time, then id."""
     found, failures = flatten(windows)
-    logins = [f for f in found if f.kind == "login_success" or (f.kind == "root" and f.item.get("src"))]
+    logins = [f for f in found if f.kind in LOGINS or (f.kind == "root" and f.item.get("src"))]
     pool = _Pool([f for f in found if f.kind in CHANGES])
     made, taken = _brute_force_logins(found, failures, logins, pool, settings)
     made += _own("logging_disabled", "logging_disabled", pool, settings)
@@ -250,7 +250,7 @@ def _shown(incident: _Incident) -> dict[str, Any]:
             "stream": e.item["stream"],
             "host": e.item.get("host"),
             "who": e.item.get("who"),
-            "line": e.item["line"],
+            "line": e.item.get("line") or _described(e.item),
         }
         for e in events[:TIMELINE]
     ]
@@ -272,6 +272,11 @@ def _shown(incident: _Incident) -> dict[str, Any]:
         "timeline": timeline,
         "timeline_omitted": max(0, len(events) - TIMELINE),
     }
+
+
+def _described(item: Item) -> str:
+    """A key login keeps no line: what its fields say."""
+    return f"{item.get('who', '?')} logged in from {item.get('src', '?')} with a key (its line is not kept)"
 
 
 def _title(incident: _Incident, events: list[Found], principals: list[str]) -> str:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from stream_processor.handler import lambda_handler
-from tests.integration.alerts.test_alerts import ATTACKER, configure, failed_logins
+from tests.integration.alerts.test_alerts import ATTACKER, BRUTE_FORCE_PAGES, configure, failed_logins
 from tests.support.alerting import AlertPlumbing, alert_entries
 from tests.support.builders import compress, envelope, subscription_event
 
@@ -31,7 +31,7 @@ def brute_force(address: str = ATTACKER) -> dict[str, Any]:
 def test_an_active_exception_counts_the_brute_force_and_notifies_nobody(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
-    configure(aws, Alerts={"Exceptions": [exception("2099-01-01")]})
+    configure(aws, Alerts={"Exceptions": [exception("2099-01-01")], **BRUTE_FORCE_PAGES})
     event = brute_force()
     lambda_handler(event, None)
     lambda_handler(event, None)  # a redelivery: counted once
@@ -47,7 +47,7 @@ def test_an_active_exception_counts_the_brute_force_and_notifies_nobody(
 
 def test_an_expired_exception_no_longer_suppresses(aws: dict[str, Any], plumbing: AlertPlumbing) -> None:
     yesterday = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2 * 86_400))
-    configure(aws, Alerts={"Exceptions": [exception(yesterday)]})
+    configure(aws, Alerts={"Exceptions": [exception(yesterday)], **BRUTE_FORCE_PAGES})
     lambda_handler(brute_force(), None)
     (message,) = plumbing.notifications(wait=2)
     assert message["Subject"] == f"[HIGH] auth_failure in /admin/logs: {ATTACKER}"

@@ -51,7 +51,7 @@ def test_each_kind_is_classified_with_who_where_and_the_full_redacted_line() -> 
     kinds = [kind for kind, _ in found]
     assert kinds == [
         "failed_login",
-        "login_success",
+        "key_login",
         "privilege",
         "logging_disabled",
         "logging_disabled",
@@ -60,6 +60,7 @@ def test_each_kind_is_classified_with_who_where_and_the_full_redacted_line() -> 
     failed, login, sudo, stop, auditd, useradd = (item for _, item in found)
     assert (failed["src"], failed["host"]) == ("203.0.113.9", "web-1")
     assert (login["who"], login["src"], login["host"]) == ("deploy", "203.0.113.9", "web-1")
+    assert "line" not in login and "acct" not in login  # a routine key login is kept small
     assert sudo["who"] == "deploy" and "hunter2" not in sudo["detail"] and "hunter2" not in sudo["line"]
     assert sudo["detail"].startswith("TTY=pts/1 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/bin/mysql")
     assert len(sudo["line"]) == LINE_LIMIT > 500  # not cut at a sample's 500 characters
