@@ -14,7 +14,7 @@ import pytest
 
 from daily_report.publish import Link
 from daily_report.render.html import render_html
-from daily_report.render.message import summary_message
+from daily_report.render.message import subject, summary_message
 from daily_report.render.text import render_text
 from daily_report.report import build_report
 from daily_report.review.enrich import enrich
@@ -150,6 +150,7 @@ def test_the_three_renderings_agree_on_incidents_and_counts(report: dict[str, An
     text, html, message = outputs(report)
     counts = "incidents 1, admin actions 2, suppressed by exception"
     assert counts in message
+    assert subject(report) == f"logreview daily review 2026-12-05: 1 incident, {len(report['alerts'])} alerts"
     suppressed = sum(row["count"] for row in report["exceptions"])
     assert f"suppressed by exception {suppressed:,} events (2 exceptions, 1 expired)" in message
     for rendering in (text, html, message):
