@@ -24,6 +24,12 @@ def exception(expires: str, cidr: str = "203.0.113.0/24") -> dict[str, Any]:
     }
 
 
+def alerts(*exceptions: dict[str, Any]) -> dict[str, Any]:
+    """The `Alerts` section: these exceptions, and a brute force paged on its own (not held back
+    for a login from the same source), so that what the exception changes is the only difference."""
+    return {"Incidents": {"NotifyBruteForce": "at_threshold"}, "Exceptions": list(exceptions)}
+
+
 def brute_force(address: str = ATTACKER) -> dict[str, Any]:
     return subscription_event(compress(envelope(failed_logins(30, address=address))))
 
@@ -31,7 +37,7 @@ def brute_force(address: str = ATTACKER) -> dict[str, Any]:
 def test_an_active_exception_counts_the_brute_force_and_notifies_nobody(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
-    configure(aws, Alerts={"Exceptions": [exception("2099-01-01")]})
+    configure(aws, Alerts=alerts(exception("2099-01-01")))
     event = brute_force()
     lambda_handler(event, None)
     lambda_handler(event, None)  # a redelivery: counted once
@@ -47,7 +53,7 @@ def test_an_active_exception_counts_the_brute_force_and_notifies_nobody(
 
 def test_an_expired_exception_no_longer_suppresses(aws: dict[str, Any], plumbing: AlertPlumbing) -> None:
     yesterday = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2 * 86_400))
-    configure(aws, Alerts={"Exceptions": [exception(yesterday)]})
+    configure(aws, Alerts=alerts(exception(yesterday)))
     lambda_handler(brute_force(), None)
     (message,) = plumbing.notifications(wait=2)
     assert message["Subject"] == f"[HIGH] auth_failure in /admin/logs: {ATTACKER}"
