@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
+from .aggregate import evidence
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .detect import DEFAULT_DETECTOR, Detector
-from .incidents import evidence
 from .incidents.classify import Item, classify
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor

@@ -1,7 +1,7 @@
 """The report's `exceptions`: what each `Alerts.Exceptions` entry suppressed, and which expired (pure).
 
 Counted from the day's merged aggregate (the evidence events each window keeps, see
-`stream_processor.incidents.evidence`) and the configuration, never from what the alert sink did:
+`stream_processor.aggregate.evidence`) and the configuration, never from what the alert sink did:
 the evidence merge keeps each event once whatever the redeliveries, replays, rollups and merge
 order, so the counts are the same on every regeneration. An event counts under the first entry
 that covers one of its rules (by the rule's notified id) at the event's own time, as on the live

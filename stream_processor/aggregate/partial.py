@@ -28,7 +28,7 @@ same bytes (sorted keys, integers only where sums are taken). Bounded memory:
   of the union.
 
 - `evidence`: correlatable events (logins, sudo, account and IAM changes, root, logging turned
-  off), bounded per kind and key (`incidents.evidence`); optional, so windows written before it
+  off), bounded per kind and key (`aggregate.evidence`); optional, so windows written before it
   existed still read (as no evidence) without a schema change.
 
 Schema 1 (`dropped` instead of `folded`, top-k caps) is still read: its counters are taken as
@@ -42,8 +42,7 @@ from typing import Any
 
 import orjson
 
-from . import counters
-from ..incidents import evidence
+from . import counters, evidence
 
 SCHEMA = 2
 SCHEMA_1 = 1  # one partial per batch; still read (envelope and windows upgraded by `decode`)

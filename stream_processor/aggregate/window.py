@@ -225,7 +225,7 @@ def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
         "folded": {},
         "first_ts": min(cols.stamps),
         "last_ts": max(cols.stamps),
-        "evidence": {},  # filled by the pipeline (incidents.evidence)
+        "evidence": {},  # filled by the pipeline (aggregate.evidence)
     }
     return aggregate.cap_window(window)
 

@@ -25,9 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_processor import aggregate
-from stream_processor.aggregate import counters
+from stream_processor.aggregate import counters, evidence
 from stream_processor.decode import Batch, batch_id
-from stream_processor.incidents import evidence
 from stream_processor.pipeline import aggregate_batch
 
 CAP = aggregate.COUNTER_CAP

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
-from ..aggregate import counters
-from .classify import Item, key_of
+from ..incidents.classify import Item, key_of
+from . import counters
 
 ITEMS_PER_KEY = 10
 FAILED_ITEMS = 3

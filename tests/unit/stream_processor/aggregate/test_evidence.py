@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream_processor import aggregate
+from stream_processor.aggregate import evidence
 from stream_processor.decode import Batch, batch_id
-from stream_processor.incidents import evidence
 from stream_processor.incidents.classify import LINE_LIMIT
 from stream_processor.pipeline import analyse_batch
 
