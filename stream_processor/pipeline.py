@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
+from .aggregate.origins import batch_origins
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
@@ -31,6 +32,7 @@ class Rules:
     detector: Detector = DEFAULT_DETECTOR
     redact: Redactor = DEFAULT_REDACTOR
     alerting: AlertSettings = DEFAULT_SETTINGS
+    region: str = ""  # where batches are processed (`config.processing_region`); "" counts none
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 
@@ -85,11 +87,13 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
-        return Analysed([_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})], parsed, hits)
+        return Analysed(
+            [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window}, rules)], parsed, hits
+        )
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
-    return Analysed([_partial(batch, day, hours) for day, hours in sorted(days.items())], parsed, hits)
+    return Analysed([_partial(batch, day, hours, rules) for day, hours in sorted(days.items())], parsed, hits)
 
 
 def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:
@@ -97,8 +101,9 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
     return analyse_batch(batch, rules).partials
 
 
-def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:
-    """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them)."""
+def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window], rules: Rules) -> aggregate.Partial:
+    """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them), with
+    its owner account and processing region counted once (`aggregate.origins`)."""
     return {
         "schema": aggregate.SCHEMA,
         "date": day,
@@ -106,6 +111,7 @@ def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggr
         "batches": 1,
         "batch_ids": [batch.batch_id],
         "archive": None,
+        "origins": batch_origins(batch.owner, rules.region, batch.log_group, hours),
         "windows": {batch.log_group: hours},
     }
 

@@ -184,8 +184,9 @@ def _retention(doc: Mapping[str, Any]) -> int:
     return days
 
 
-def parse_config(doc: object) -> Config:
-    """Validate a configuration document (already JSON-decoded)."""
+def parse_config(doc: object, region: str = "") -> Config:
+    """Validate a configuration document (already JSON-decoded); `region` is where the batches
+    are processed (`processing_region`), which the aggregate counts them under."""
     if not isinstance(doc, Mapping):
         raise ConfigError("config document must be a JSON object with a 'LogConfig' key")
     if not isinstance(doc.get("LogConfig"), Mapping):
@@ -217,17 +218,24 @@ def parse_config(doc: object) -> Config:
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"))),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts")), region),
     )
 
 
 @lru_cache(maxsize=8)
-def _parse_cached(text: str, user_text: str = "") -> Config:
+def _parse_cached(text: str, user_text: str = "", region: str = "") -> Config:
     doc = document(text)
     if not user_text.strip():
-        return parse_config(doc)
+        return parse_config(doc, region)
     parse_config(doc)  # the stack's document alone first, so its errors are not blamed on the user's
-    return parse_config(with_user_rules(doc, user_text, f"user rules parameter {user_parameter_name()!r}"))
+    where = f"user rules parameter {user_parameter_name()!r}"
+    return parse_config(with_user_rules(doc, user_text, where), region)
+
+
+def processing_region() -> str:
+    """The region this process runs in: Lambda sets `AWS_REGION`; a command line has it or
+    `AWS_DEFAULT_REGION` (a replay run by hand should use the stack's region)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
 
 
 def stack_name() -> str:
@@ -290,7 +298,7 @@ def clear_caches() -> None:
 
 def load_config(name: str | None = None) -> Config:
     """Fetch and validate the stack's SSM document merged with the team's user rules document."""
-    return _parse_cached(parameter_text(name), user_rules_text())
+    return _parse_cached(parameter_text(name), user_rules_text(), processing_region())
 
 
 def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> object:
@@ -338,7 +346,7 @@ def document(text: str) -> Any:
 
 def load_config_file(path: str) -> Config:
     """A local JSON config document (for the CLI's `--config FILE`), validated like the SSM one."""
-    return _parse_cached(file_text(path))
+    return _parse_cached(file_text(path), "", processing_region())
 
 
 def file_text(path: str) -> str:
