@@ -40,7 +40,14 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "BatchSize": 10000,
         "AlertThresholds": {"ErrorRate": 0.05, "LatencyMs": 1000},
     },
-    "Report": {"LookbackDays": 2, "TopN": 10, "SilentHours": 6, "BaselineDays": 7, "DeviationThreshold": 3.5},
+    "Report": {
+        "LookbackDays": 2,
+        "TopN": 10,
+        "TopLogGroups": 20,
+        "SilentHours": 6,
+        "BaselineDays": 7,
+        "DeviationThreshold": 3.5,
+    },
     "Redaction": {"ExtraPatterns": []},
 }
 
@@ -61,6 +68,7 @@ class Config:
     latency_threshold_ms: float = 1000.0
     lookback_days: int = 2
     top_n: int = 10
+    top_log_groups: int = 20  # log groups the text and HTML reports show in full (the JSON has all)
     silent_hours: int = 6  # consecutive hours without events before a report alerts (the alarm's)
     baseline_days: int = 7
     deviation_threshold: float = 3.5
@@ -213,6 +221,7 @@ def parse_config(doc: object, region: str = "") -> Config:
         latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float, most=900_000),
         lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True, most=MAX_LOOKBACK_DAYS),
         top_n=_number(doc, "Report.TopN", 10, most=100),
+        top_log_groups=_number(doc, "Report.TopLogGroups", 20, most=1000),
         silent_hours=_number(doc, "Report.SilentHours", 6, most=24),
         baseline_days=_number(doc, "Report.BaselineDays", 7, zero=True, most=MAX_BASELINE_DAYS),
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
