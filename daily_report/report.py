@@ -18,8 +18,9 @@ from stream_processor.aggregate.histogram import quantile
 from stream_processor.config import Config
 from stream_processor.parse import LEVELS
 
+from .review.incidents import section as incident_section
+
 SCHEMA = 1
-HOURS = tuple(f"{hour:02d}" for hour in range(24))
 PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
 
 Report = dict[str, Any]
@@ -93,7 +94,7 @@ def _security(window: aggregate.Window, redact: Redact) -> dict[str, Any]:
 def folded(window: aggregate.Window) -> dict[str, dict[str, int]]:
     """Per counter that went past its cap: events folded into "other" (exact; no folded key has
     more) and about how many keys they were (kept × 2^level, ±1/√cap), plus the keys kept."""
-    found = {}
+    found: dict[str, dict[str, int]] = {}
     for name, entry in sorted(window["folded"].items()):
         kept = len(window[name])
         found[name] = {
@@ -126,7 +127,7 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
         {"events": hours[h]["events"], "errors": hours[h]["errors"]}
         if h in hours
         else {"events": 0, "errors": 0}
-        for h in HOURS
+        for h in aggregate.HOUR_KEYS
     ]
     levels = dict.fromkeys(LEVELS, 0)
     levels.update(day["levels"])
@@ -252,4 +253,5 @@ def build_report(
         **dimensions(merged),
         "log_groups": groups,
         "alerts": alerts(groups, config, watched),
+        **incident_section(windows, config),  # incidents, admin_actions, admin_actions_total
     }

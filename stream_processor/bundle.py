@@ -50,12 +50,6 @@ def bundles(per_batch: Iterable[aggregate.Partial], archive: str | None) -> list
     return out
 
 
-def bundle_hour(bundle: aggregate.Partial) -> str:
-    """`HH` of the bundle's earliest event on its day (its key's hour partition)."""
-    hours = [hour for group in bundle["windows"].values() for hour in group]
-    return min(hours) if hours else "00"
-
-
 @dataclass(frozen=True, slots=True)
 class Admission:
     """What the ledger says about one partial: `new`, `duplicate` or `overlap` (`fresh` ids to keep)."""

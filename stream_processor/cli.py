@@ -87,6 +87,11 @@ COMMANDS: dict[str, Command] = {
         "list the log groups the config selects: subscribed, not yet, or refused and why",
         "logreview onboard --check",
     ),
+    "query": Command(
+        "daily_report.query.cli",
+        "run SQL over the archive with Athena: a canned query (sudo, logins, events) or your own",
+        "logreview query sudo --principal alice --since 2026-10-01 --until 2026-12-31",
+    ),
     "hold": Command(
         "daily_report.evidence.hold_cli",
         "place (or --release) a legal hold on a day's archive, reports and digest",

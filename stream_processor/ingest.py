@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 
 from . import aggregate
 from .alerting.detections import Detection, find_detections
+from .alerting.incidents import Login
 from .bundle import bundles, invocation_id
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .errors import DecodeError
 from .gc_scope import fewer_collections
+from .incidents.classify import LOGINS
 from .observability import logger
 from .pipeline import Analysed, Rules, analyse_batch
 from .sinks import MetricsSink, S3Sink, Writes, archive_key, partial_key
@@ -45,6 +47,26 @@ class Outcome:
     batch_id: str = ""
     reason: str = ""
     keys: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A payload to process: its place in the event, its (decompressed or not) bytes, its batch."""
+
+    position: int
+    raw: bytes
+    batch: Batch
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What an invocation put (the bundles) and what its alerts need: the rules it loaded, the
+    archive object's key and each batch with what the pipeline found in it."""
+
+    bundles: list[aggregate.Partial]
+    rules: Rules
+    archive: str
+    analyses: list[tuple[Batch, Analysed]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,38 +112,40 @@ class Ingest:
         started = time.perf_counter()
         writes = self.sink.writes()
         outcomes: list[Outcome] = []
-        accepted: dict[str, tuple[int, bytes, Batch]] = {}  # batch id → (position, payload, batch)
+        accepted: dict[str, Accepted] = {}  # by batch id
         for position, (data, origin) in enumerate(items):
-            decoded = self._decode(data, origin, writes)
+            decoded = self._decode(position, data, origin, writes)
             if isinstance(decoded, Outcome):
                 outcomes.append(decoded)
-            elif decoded[1].batch_id in accepted:  # the same batch twice in one event: once
-                outcomes.append(Outcome("skipped", batch_id=decoded[1].batch_id, reason="duplicate_batch"))
+            elif decoded.batch.batch_id in accepted:  # the same batch twice in one event: once
+                outcomes.append(Outcome("skipped", batch_id=decoded.batch.batch_id, reason="duplicate_batch"))
             else:
-                accepted[decoded[1].batch_id] = (position, *decoded)
+                accepted[decoded.batch.batch_id] = decoded
                 outcomes.append(Outcome("processed"))  # completed below, once written
-        made, analysed = self._write(writes, [(raw, batch) for _, raw, batch in accepted.values()])
-        if self.alerts is not None and analysed is not None:  # publishes once the bundles are safe
-            keys = self._alert(self.alerts, writes, *analysed)
+        written = self._write(writes, list(accepted.values()))
+        if self.alerts is not None and written is not None:  # publishes once the bundles are safe
+            keys = self._alert(self.alerts, writes, written)
         else:
             keys = tuple(writes.confirm())
-        written = tuple(key for key in keys if not key.startswith("quarantine/"))
-        for position, _, batch in accepted.values():
-            outcomes[position] = Outcome("processed", len(batch.events), batch.batch_id, keys=written)
+        kept = tuple(key for key in keys if not key.startswith("quarantine/"))
+        for one in accepted.values():
+            outcomes[one.position] = Outcome(
+                "processed", len(one.batch.events), one.batch.batch_id, keys=kept
+            )
         quarantined = sum(1 for outcome in outcomes if outcome.status == "quarantined")
         for _ in range(quarantined):
             self.metrics.decode_failure()
         elapsed_ms = (time.perf_counter() - started) * 1000
-        if made:
-            self.metrics.batch(made, elapsed_ms)
+        if written is not None and written.bundles:
+            self.metrics.batch(written.bundles, elapsed_ms)
         logger.info(
             "invocation processed",
             extra={
                 "invocation": invocation_id(accepted) if accepted else None,  # = batch_id of a lone batch
-                "log_groups": sorted({batch.log_group for _, _, batch in accepted.values()}),
+                "log_groups": sorted({one.batch.log_group for one in accepted.values()}),
                 "payloads": len(outcomes),
                 "batches": len(accepted),
-                "events": sum(len(batch.events) for _, _, batch in accepted.values()),
+                "events": sum(len(one.batch.events) for one in accepted.values()),
                 "quarantined": quarantined,
                 "objects": len(keys),
                 "ms": round(elapsed_ms, 2),
@@ -129,8 +153,8 @@ class Ingest:
         )
         return Invocation(outcomes, keys)
 
-    def _decode(self, data: str | bytes, origin: str, writes: Writes) -> Outcome | tuple[bytes, Batch]:
-        """(payload bytes, batch) of a payload to process, or its outcome when it is not one."""
+    def _decode(self, position: int, data: str | bytes, origin: str, writes: Writes) -> Outcome | Accepted:
+        """The payload to process, or its outcome when it is not one."""
         raw = data if isinstance(data, bytes) and looks_compressed(data) else None
         try:
             if raw is None:
@@ -150,20 +174,18 @@ class Ingest:
         if not batch.events:
             logger.info("empty batch skipped", extra={"log_group": batch.log_group, "origin": origin})
             return Outcome("skipped", batch_id=batch.batch_id, reason="no_events")
-        return raw, batch
+        return Accepted(position, raw, batch)
 
-    def _write(
-        self, writes: Writes, accepted: list[tuple[bytes, Batch]]
-    ) -> tuple[list[aggregate.Partial], tuple[Rules, str, list[tuple[Batch, Analysed]]] | None]:
-        """Put the archive (first, before parsing), then aggregate and put the bundles; return the
-        bundles and what the alert sink needs (rules, archive key, each batch's analysis)."""
+    def _write(self, writes: Writes, accepted: list[Accepted]) -> Written | None:
+        """Put the archive (first, before parsing), then aggregate and put the bundles (None when
+        no payload was accepted)."""
         if not accepted:
-            return [], None
-        batches = [batch for _, batch in accepted]
+            return None
+        batches = [one.batch for one in accepted]
         invocation = invocation_id(batch.batch_id for batch in batches)
         archive = archive_key(batches, invocation)
         if self.archive:
-            writes.archive(archive, [raw for raw, _ in accepted], batches)
+            writes.archive(archive, [one.raw for one in accepted], batches)
         try:
             rules = self.load_rules()
         except BaseException:
@@ -173,38 +195,53 @@ class Ingest:
         made = bundles((p for _, analysis in analyses for p in analysis.partials), archive)
         for bundle in made:
             writes.bundle(partial_key(bundle, invocation), bundle)
-        return made, (rules, archive, analyses)
+        return Written(made, rules, archive, analyses)
 
-    def _alert(
-        self,
-        alerts: AlertSink,
-        writes: Writes,
-        rules: Rules,
-        archived: str,
-        analyses: list[tuple[Batch, Analysed]],
-    ) -> tuple[str, ...]:
+    def _alert(self, alerts: AlertSink, writes: Writes, written: Written) -> tuple[str, ...]:
         """Every batch's detections → the alert sink, in one call: it writes the alert state while
         the bundles are being put and publishes only after `writes.confirm()`; the keys written."""
         found: list[Detection] = []
+        logins: list[Login] = []
         untracked = 0
-        for batch, analysis in analyses:
-            detections, left_out = find_detections(
-                batch, analysis.hits, analysis.parsed, rules.redact, archived, rules.alerting, rules.detector
-            )
+        rules = written.rules
+        for batch, analysis in written.analyses:
+            detections, left_out = find_detections(batch, analysis, rules, written.archive)
             found.extend(detections)
+            logins.extend(_logins(batch, analysis, written.archive))
             untracked += left_out
         confirmed: list[str] = []
-        if not found:
+        if not found:  # a login worth a look (password, root) is a detection itself; key logins ride along
             if untracked:
                 alerts([], rules.alerting, untracked)
             return tuple(writes.confirm())
-        tally = alerts(found, rules.alerting, untracked, ready=lambda: confirmed.extend(writes.confirm()))
+        ready = lambda: confirmed.extend(writes.confirm())  # noqa: E731
+        tally = alerts(found, rules.alerting, untracked, ready=ready, logins=logins)
         logger.info(
             "detections",
-            extra={"batches": len(analyses), **tally.outcomes, "untracked": tally.untracked,
+            extra={"batches": len(written.analyses), **tally.outcomes, "untracked": tally.untracked,
                    "side_channel_failures": tally.side_channel_failures},
         )  # fmt: skip
         return tuple(confirmed)
+
+
+def _logins(batch: Batch, analysis: Analysed, archived: str) -> list[Login]:
+    """The batch's successful logins with a source address (what may follow a brute force)."""
+    return [
+        Login(
+            item["t"],
+            item["id"],
+            item["src"],
+            item.get("who"),
+            item.get("line", ""),
+            batch.log_group,
+            batch.log_stream,
+            batch.owner,
+            batch.batch_id,
+            archived,
+        )
+        for kind, item in analysis.evidence
+        if item.get("src") and (kind in LOGINS or (kind == "root" and "Accepted " in item.get("line", "")))
+    ]
 
 
 def _as_bytes(data: str | bytes) -> bytes:

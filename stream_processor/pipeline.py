@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregate
+from .aggregate import evidence
 from .aggregate.origins import batch_origins
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .detect import DEFAULT_DETECTOR, Detector
+from .incidents.classify import Item, classify
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
 
@@ -73,6 +75,7 @@ class Analysed:
     partials: list[aggregate.Partial]
     parsed: list[Parsed]  # same order as `batch.events`
     hits: dict[int, tuple[str, ...]]  # event index -> ids of the rules it triggered (sorted)
+    evidence: list[tuple[str, Item]] = field(default_factory=list)  # (kind, item), batch order
 
 
 def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
@@ -84,16 +87,28 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
     texts = Kept(rules.redact, rules.memo)
     parsed = list(map(parse_message, messages))
     hits = rules.detector.scan(messages, [p.status for p in parsed])
+    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
-        return Analysed(
-            [_partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window}, rules)], parsed, hits
-        )
+        if found:
+            window["evidence"] = evidence.build(found)
+        partial = _partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window}, rules)
+        return Analysed([partial], parsed, hits, found)
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
-    return Analysed([_partial(batch, day, hours, rules) for day, hours in sorted(days.items())], parsed, hits)
+    for hour, classified in _by_hour(found).items():
+        days[_day(hour // 24)][f"{hour % 24:02d}"]["evidence"] = evidence.build(classified)
+    partials = [_partial(batch, day, hours, rules) for day, hours in sorted(days.items())]
+    return Analysed(partials, parsed, hits, found)
+
+
+def _by_hour(found: list[tuple[str, Item]]) -> dict[int, list[tuple[str, Item]]]:
+    hours: dict[int, list[tuple[str, Item]]] = {}
+    for kind, item in found:
+        hours.setdefault(item["t"] // _HOUR_MS, []).append((kind, item))
+    return hours
 
 
 def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregate.Partial]:

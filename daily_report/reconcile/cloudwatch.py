@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from stream_processor.aggregate import HOURS
 from stream_processor.observability import logger
 from stream_processor.onboard.selection import Selection
 from stream_processor.onboard.subscriber import prefixed_groups
 
-from .compare import HOURS, Expected
+from .compare import Expected
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -71,11 +72,11 @@ class CloudWatchCounts:
         most = self.query_timeout if wait is None else min(wait, self.query_timeout)
         if most <= 0:
             logger.warning("insights query skipped: no time left", extra={"log_group": log_group})
-            return Expected(log_group, "none", [None] * HOURS, errors, throttled)
+            return Expected(log_group, "none", [None] * len(HOURS), errors, throttled)
         counted = self._insights(log_group, day, most)
         if counted is not None:
             return Expected(log_group, "insights", counted, errors, throttled)
-        return Expected(log_group, "none", [None] * HOURS, errors, throttled)
+        return Expected(log_group, "none", [None] * len(HOURS), errors, throttled)
 
     def _filter_dimensions(self, log_group: str) -> list[list[dict[str, str]]]:
         """Dimension sets of the group's subscription-filter metrics that belong to us."""
@@ -109,7 +110,7 @@ class CloudWatchCounts:
             }
             for index, dims in enumerate(dimension_sets)
         ]
-        hourly: list[int | None] = [None] * HOURS
+        hourly: list[int | None] = [None] * len(HOURS)
         paginator = self.cloudwatch.get_paginator("get_metric_data")
         for page in paginator.paginate(
             MetricDataQueries=queries, StartTime=start, EndTime=start + timedelta(days=1)
@@ -117,7 +118,7 @@ class CloudWatchCounts:
             for series in page.get("MetricDataResults", []):
                 for stamp, value in zip(series.get("Timestamps", []), series.get("Values", []), strict=False):
                     hour = int((stamp - start).total_seconds() // 3600)
-                    if 0 <= hour < HOURS:
+                    if hour in HOURS:
                         hourly[hour] = (hourly[hour] or 0) + round(value)
         return hourly
 
@@ -150,7 +151,7 @@ class CloudWatchCounts:
 
 def insights_hours(rows: Sequence[Sequence[Mapping[str, Any]]], day: date) -> list[int | None] | None:
     """`stats count(*) as events by bin(1h) as hour` rows → 24 hourly counts (None: no rows)."""
-    hourly: list[int | None] = [0] * HOURS
+    hourly: list[int | None] = [0] * len(HOURS)
     seen = False
     for row in rows:
         fields = {cell.get("field"): cell.get("value") for cell in row}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-HOURS = 24
+from stream_processor.aggregate import HOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def compare(ours: Sequence[int], expected: Expected, tolerance: float = 0.0) -> 
     """Hour by hour; `tolerance` is a fraction of CloudWatch's count (0 = exact)."""
     hours = []
     silent = all(value is None for value in expected.hourly)
-    for hour in range(HOURS):
+    for hour in HOURS:
         mine = ours[hour] if hour < len(ours) else 0
         theirs = expected.hourly[hour] if hour < len(expected.hourly) else None
         if silent:
@@ -97,8 +97,10 @@ def hourly_events(report: Mapping[str, object], log_group: str) -> list[int]:
     group = groups.get(log_group) if isinstance(groups, Mapping) else None
     hourly = group.get("hourly") if isinstance(group, Mapping) else None
     if not isinstance(hourly, list):
-        return [0] * HOURS
-    return [int(entry.get("events", 0)) if isinstance(entry, Mapping) else 0 for entry in hourly[:HOURS]]
+        return [0] * len(HOURS)
+    return [
+        int(entry.get("events", 0)) if isinstance(entry, Mapping) else 0 for entry in hourly[: len(HOURS)]
+    ]
 
 
 def recovery_commands(result: GroupResult, day: date, bucket: str, failure_queue: str | None) -> list[str]:

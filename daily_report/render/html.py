@@ -11,10 +11,11 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..report import Report
-from .formatting import describe_alert, folded_note, inert, number, percent
+from .formatting import LINE_LIMIT, describe_alert, folded_note, inert, millis, number, percent
 from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .incidents import admin_html, admin_total, exceptions_html, incidents_html
 from .origins import rows, shown
-from .trends import attention_html, changes_html, deviating_hours, trend_table
+from .trends import attention_html, changes_html, deviating_hours, html_table, trend_table
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733;padding:0 1rem}
@@ -26,6 +27,7 @@ th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .alert{color:#9b1c1c;font-weight:600}.folded{color:#8a5a00}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
 svg{display:block;margin:.5rem 0}.legend span{margin-right:1rem}.ev{color:#2f6db5}.er{color:#c0392b}
 .dv{color:#e67e22}svg.spark{display:inline;margin:0}.attention li{margin:.2rem 0}.attn{color:#7a4a00}
+.nw{white-space:nowrap}
 @media print{body{margin:0;max-width:none}details{display:block}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -48,15 +50,7 @@ def _el(tag: str, content: str = "", **attrs: object) -> str:
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Iterable[int] = ()) -> str:
-    right = set(numeric)
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td{' class=n' if i in right else ''}>{c}</td>" for i, c in enumerate(row))
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return html_table(headers, rows, esc, numeric)
 
 
 def hourly_chart(
@@ -118,7 +112,7 @@ def latency_chart(groups: Mapping[str, Mapping[str, Any]], threshold: float, wid
         y = i * row_h + 6
         parts.append(_el("text", esc(name, 28), x=left - 8, y=y + 26, font_size=12, text_anchor="end"))
         for j, pct in enumerate(PERCENTILES):
-            bar, label = lat[pct] * scale, f"{pct} {lat[pct]:,} ms"
+            bar, label = lat[pct] * scale, f"{pct} {millis(lat[pct])}"
             parts.append(
                 _el(
                     "rect",
@@ -134,7 +128,7 @@ def latency_chart(groups: Mapping[str, Mapping[str, Any]], threshold: float, wid
     x = float(left + threshold * scale)
     parts.append(_el("line", x1=x, y1=0, x2=x, y2=height - 14, stroke="#c0392b", stroke_dasharray="4 3"))
     parts.append(
-        _el("text", f"alert {threshold:,} ms", x=x, y=height - 2, font_size=10, text_anchor="middle")
+        _el("text", f"alert {millis(threshold)}", x=x, y=height - 2, font_size=10, text_anchor="middle")
     )
     return _el("svg", "".join(parts), width=width, height=height, role="img", viewBox=f"0 0 {width} {height}")
 
@@ -156,7 +150,7 @@ def _summary(report: Report) -> str:
 
 
 def _samples(samples: Iterable[Mapping[str, str]]) -> str:
-    return "<br>".join(f"{esc(s['time'])} <code>{esc(s['text'])}</code>" for s in samples)
+    return "<br>".join(f"{esc(s['time'])} <code>{esc(s['text'], LINE_LIMIT)}</code>" for s in samples)
 
 
 def _group(name: str, g: Mapping[str, Any]) -> Iterator[str]:
@@ -249,6 +243,12 @@ def render_html(report: Report, top_groups: int = TOP_GROUPS) -> str:
         _meta(report),
         "<h2>Needs attention</h2>",
         attention_html(report, esc),
+        f'<h2 id="incidents">Incidents ({len(report.get("incidents", []))})</h2>',
+        incidents_html(report, esc),
+        f'<h2 id="admin-actions">Admin actions ({number(admin_total(report))})</h2>',
+        admin_html(report, esc),
+        '<h2 id="exceptions">Suppressed by exception</h2>',
+        exceptions_html(report, esc),
         "<h2>Summary</h2>",
         _summary(report),
         _other_groups(report),

@@ -1,7 +1,10 @@
-"""The SNS summary of a run (pure): date, totals, alerts, where the report is, revised days.
+"""The SNS summary of a run (pure): date, totals, what needs attention, alerts, where the report
+is, revised days.
 
-No log message text goes into it, only counts and log group names, and those are made inert
-and cut; the message stays far below SNS's 256 KiB.
+No log message text goes into it: counts, log group names and the needs-attention lines (an
+incident's title, principals, sources and hosts; never a log line or a command), made inert and
+cut; the message stays far below SNS's 256 KiB. Its needs-attention lines and its counts of
+incidents, admin actions and suppressed events are the ones the text and HTML reports show.
 """
 
 from __future__ import annotations
@@ -12,15 +15,31 @@ from datetime import date
 from ..publish import Link
 from ..report import Report
 from .formatting import describe_alert, inert, number, percent
+from .incidents import admin_total, suppressed_total
 from .review import attention_lines
 
 MAX_ALERTS = 50
+ATTENTION_WIDTH = 400  # an incident's line names its principals, sources and hosts
 
 
 def subject(report: Report) -> str:
     """An ASCII, single-line subject of at most 100 characters."""
-    alerts = len(report["alerts"])
-    return f"logreview daily review {report['date']}: {alerts} alert{'s' if alerts != 1 else ''}"[:100]
+    alerts, incidents = len(report["alerts"]), len(report.get("incidents", []))
+    counts = (
+        f"{incidents} incident{'s' if incidents != 1 else ''}, {alerts} alert{'s' if alerts != 1 else ''}"
+    )
+    return f"logreview daily review {report['date']}: {counts}"[:100]
+
+
+def counts_line(report: Report) -> str:
+    """`incidents 1, admin actions 3, suppressed by exception 0 events (1 exception, 1 expired)`."""
+    rows = report.get("exceptions", [])
+    expired = sum(1 for row in rows if row["status"] == "expired")
+    return (
+        f"incidents {number(len(report.get('incidents', [])))}, admin actions {number(admin_total(report))}, "
+        f"suppressed by exception {number(suppressed_total(report))} events "
+        f"({number(len(rows))} exception{'s' if len(rows) != 1 else ''}, {number(expired)} expired)"
+    )
 
 
 def link_heading(link: Link) -> str:
@@ -48,9 +67,10 @@ def summary_message(
         f"Daily log review for {report['date']} (UTC), revision {report['revision']}",
         f"events {number(totals['events'])}, errors {number(totals['errors'])} "
         f"({percent(totals['error_rate'])}), security events {number(totals['security_events'])}",
+        counts_line(report),
         "",
         "Needs attention:",
-        *(f"  {line}" for line in attention_lines(report, 200)),
+        *(f"  {line}" for line in attention_lines(report, ATTENTION_WIDTH)),
         "",
         f"Alerts ({len(report['alerts'])}):",
     ]

@@ -5,18 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .formatting import FIRST_SEEN, inert, number
+from .formatting import FIRST_SEEN, figure, inert, number
 
 Report = Mapping[str, Any]
+
+
+def attention_label(entry: Mapping[str, Any]) -> str:
+    """`incident HIGH`, `change`, `exception expired`, …"""
+    severity = entry.get("severity")
+    kind = str(entry["kind"]).replace("_", " ")
+    return f"{kind} {str(severity).upper()}" if severity else kind
 
 
 def attention_lines(report: Report, width: int = 100) -> Iterator[str]:
     """The ranked "needs attention" entries, one line each (`none` when there are none)."""
     entries = report.get("needs_attention", [])
     if not entries:
-        yield "nothing stands out: no alert, no change against the baseline, nothing new"
+        yield "nothing stands out: no incident, no change against the baseline, nothing new"
     for entry in entries:
-        yield inert(f"{entry['rank']:>2}. [{entry['kind']}] {entry['log_group']}: {entry['text']}", width)
+        where = f"{entry['log_group']}: " if entry.get("log_group") else ""
+        yield inert(f"{entry['rank']:>2}. [{attention_label(entry)}] {where}{entry['text']}", width)
 
 
 def history_note(section: Mapping[str, Any]) -> str:
@@ -32,8 +40,9 @@ def change_lines(report: Report, width: int = 100) -> Iterator[str]:
         yield inert(f"{name} ({history_note(section)}): {len(changes)} change(s)", width)
         for change in changes:
             ratio = f", {change['ratio']}×" if change.get("ratio") not in (None, 0) else ""
+            metric, value, usual = change["metric"], change["value"], change["reference"]
             yield inert(
-                f"  {change['metric']}: {change['value']} vs usual {change['reference']}"
+                f"  {metric}: {figure(metric, value)} vs usual {figure(metric, usual)}"
                 f" ({change['direction']}{ratio})",
                 width,
             )

@@ -1,7 +1,8 @@
 """The text report (`log_review.gz`): what a reviewer reads first, in a terminal or a pager.
 
 Pure. Log text is already redacted; every piece of it goes through `formatting.inert`, so it
-cannot drive a terminal, and long lines are cut.
+cannot drive a terminal. Lines a reviewer must read in full (incident timelines, admin commands,
+security samples) are kept whole up to `formatting.LINE_LIMIT`; summaries are cut to the width.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..report import Report
-from .formatting import describe_alert, folded_note, inert, number, percent
+from .formatting import LINE_LIMIT, describe_alert, folded_note, inert, number, percent
 from .groups import TOP_GROUPS, limited, rest_line, silent_line
+from .incidents import admin_lines, admin_total, exception_lines, incident_lines
 from .origins import text_lines as origin_lines
 from .review import attention_lines, change_lines
 
@@ -79,7 +81,7 @@ def _security(report: Report) -> Iterator[str]:
             any_found = True
             yield f"{inert(name, 60)}  {rule}: {number(count)}"
             for sample in group["security_samples"].get(rule, []):
-                yield f"    {sample['time']}  {inert(sample['text'], WIDTH - 30)}"
+                yield f"    {sample['time']}  {inert(sample['text'], LINE_LIMIT)}"
     if not any_found:
         yield "none"
 
@@ -151,7 +153,22 @@ def _processing(report: Report) -> Iterator[str]:
 
 def _attention(report: Report) -> Iterator[str]:
     yield from _heading("Needs attention")
-    yield from attention_lines(report, WIDTH)
+    yield from attention_lines(report, LINE_LIMIT)
+
+
+def _incidents(report: Report) -> Iterator[str]:
+    yield from _heading(f"Incidents ({len(report.get('incidents', []))})")
+    yield from incident_lines(report)
+
+
+def _admin(report: Report) -> Iterator[str]:
+    yield from _heading(f"Admin actions ({number(admin_total(report))})")
+    yield from admin_lines(report)
+
+
+def _exceptions(report: Report) -> Iterator[str]:
+    yield from _heading("Suppressed by exception")
+    yield from exception_lines(report)
 
 
 def _changes(report: Report) -> Iterator[str]:
@@ -165,18 +182,8 @@ def render_text(report: Report, top_groups: int = TOP_GROUPS) -> str:
     report = limited(report, top_groups)
     title = f"logreview daily review: {report['date']} (UTC), revision {report['revision']}"
     lines = [title, "=" * len(title)]
-    sections = (
-        _attention,
-        _summary,
-        _origins,
-        _alerts,
-        _changes,
-        _security,
-        _errors,
-        _ranked,
-        _hourly,
-        _silent,
-    )
+    first = (_attention, _incidents, _admin, _exceptions, _summary, _origins, _alerts, _changes)
+    sections = (*first, _security, _errors, _ranked, _hourly, _silent)
     for section in (*sections, _processing):
         lines.extend(section(report))
     return "\n".join(lines) + "\n"

@@ -6,16 +6,32 @@ Inline SVG only (the page's CSP forbids scripts and external assets); every text
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .formatting import FIRST_SEEN, number
+from .formatting import FIRST_SEEN, LINE_LIMIT, figure, number
+from .review import attention_label
 
 SPARK_FIGURES = (
     ("events", "events"),
     ("errors", "errors"),
     ("latency_p99", "p99 ms"),
 )
+
+
+def html_table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], esc: Any, numeric: Iterable[int] = ()
+) -> str:
+    """A table: headers escaped, cells as given (already escaped), `numeric` columns right-aligned."""
+    right = set(numeric)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=n' if i in right else ''}>{c}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def sparkline(series: Sequence[float], today: float, width: int = 120, height: int = 28) -> str:
@@ -86,19 +102,25 @@ def deviating_hours(section: Mapping[str, Any]) -> set[int]:
 def attention_html(report: Mapping[str, Any], esc: Any) -> str:
     entries = report.get("needs_attention", [])
     if not entries:
-        return '<p class="ok">Nothing stands out: no alert, no change against the baseline, nothing new.</p>'
+        return (
+            '<p class="ok">Nothing stands out: no incident, no change against the baseline, nothing new.</p>'
+        )
     items = "".join(
-        f'<li class="{"alert" if e["kind"] == "alert" else "attn"}">'
-        f"<b>{esc(e['log_group'])}</b> [{esc(e['kind'])}] {esc(e['text'])}</li>"
+        f'<li class="{"alert" if e["kind"] in ("incident", "exception_expired") else "attn"}">'
+        f"[{esc(attention_label(e))}] {_group_of(e, esc)}{esc(e['text'], LINE_LIMIT)}</li>"
         for e in entries
     )
     return f'<ol class="attention">{items}</ol>'
 
 
+def _group_of(entry: Mapping[str, Any], esc: Any) -> str:
+    return f"<b>{esc(entry['log_group'])}</b>: " if entry.get("log_group") else ""
+
+
 def changes_html(section: Mapping[str, Any], esc: Any) -> str:
     rows = [
-        f"<tr><td>{esc(c['metric'])}</td><td class=n>{number(c['value'])}</td>"
-        f"<td class=n>{number(c['reference'])}</td>"
+        f"<tr><td>{esc(c['metric'])}</td><td class=n>{figure(c['metric'], c['value'])}</td>"
+        f"<td class=n>{figure(c['metric'], c['reference'])}</td>"
         f"<td class=n>{esc('-' if c['ratio'] is None else c['ratio'])}</td></tr>"
         for c in section.get("changes", [])
     ]

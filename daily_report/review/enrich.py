@@ -8,6 +8,7 @@ pure function of those, so regenerating a day with the same history gives the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from stream_processor import aggregate
@@ -15,6 +16,7 @@ from stream_processor.config import Config
 
 from .attention import needs_attention
 from .baseline import compare_group
+from .exceptions import exceptions_section
 from .seen import Index, build_index, day_windows, first_seen, security_flagger
 
 History = Sequence[tuple[str, dict[str, Any] | None]]  # (date, stored report or None), newest first
@@ -27,7 +29,8 @@ def enrich(
     indexes: Sequence[Index],
     config: Config,
 ) -> tuple[dict[str, Any], Index]:
-    """(the body with `baseline`, `changes`, `new_*` per group and `needs_attention`, today's index)."""
+    """(the body with `baseline`, `changes`, `new_*` per group, `exceptions` and `needs_attention`,
+    today's index). `exceptions` is the day's own data (merged aggregate and configuration)."""
     days = day_windows(merged)
     index = build_index(body["date"], days)
     groups = body["log_groups"]
@@ -41,6 +44,8 @@ def enrich(
         }
         enriched[name] = {**section, "baseline": baseline, "changes": changes, **empty, **fresh.get(name, {})}
     result = {**body, "log_groups": enriched}
+    last = date.fromisoformat((body.get("period") or {}).get("to") or body["date"])  # a period's last day
+    result["exceptions"] = exceptions_section(last, merged["windows"], config)
     result["needs_attention"] = needs_attention(result)
     return result, index
 

@@ -15,7 +15,7 @@ from typing import Any
 from stream_processor import aggregate
 
 SCHEMA = 1
-KINDS = (
+KINDS: tuple[tuple[aggregate.CounterName, str], ...] = (
     ("principals", "new_principals"),
     ("actions", "new_actions"),
     ("error_signatures", "new_error_signatures"),
@@ -29,11 +29,10 @@ def digest(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def _counts(day: aggregate.Window, kind: str) -> dict[str, int]:
-    found = day[kind]
+def _counts(day: aggregate.Window, kind: aggregate.CounterName) -> dict[str, int]:
     if kind == "error_signatures":
-        return {key: entry["count"] for key, entry in found.items()}
-    return dict(found)
+        return {key: entry["count"] for key, entry in day[kind].items()}
+    return dict(day[kind])
 
 
 def day_windows(merged: aggregate.Partial) -> dict[str, aggregate.Window]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from stream_processor import aggregate
+from stream_processor.aggregate import HOURS
 from stream_processor.config import load_config
 from stream_processor.observability import logger
 from stream_processor.pipeline import Rules
@@ -39,7 +40,6 @@ from ..source.fanout import REFRESH_METADATA
 from ..source.merge import DEFAULT_WORKERS, merge_stream
 from ..source.reader import PartialSource
 from ..source.rollup_doc import (
-    HOURS,
     PartialObject,
     Rollup,
     classify,

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING
 import orjson
 from botocore.exceptions import ClientError
 
+from stream_processor.aggregate import HOURS
 from stream_processor.observability import logger
 from stream_processor.sinks.aws_errors import absent
 
 from ..budget import FANOUT_MAX_WAIT
 from .hourly import DayPlan, plan_day, plan_trusted
-from .rollup_doc import HOURS, rollup_key
+from .rollup_doc import rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

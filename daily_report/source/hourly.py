@@ -33,13 +33,14 @@ from itertools import chain
 from typing import TYPE_CHECKING, Protocol
 
 from stream_processor import aggregate
+from stream_processor.aggregate import HOURS
 from stream_processor.bundle import BatchLedger
 from stream_processor.observability import logger
 
 from ..errors import ReportError
 from .merge import DayMerge, merge_stream
 from .reader import partial_prefix
-from .rollup_doc import HOURS, PartialObject, Rollup, classify, hour_prefix, rollup_key
+from .rollup_doc import PartialObject, Rollup, classify, hour_prefix, rollup_key
 
 if TYPE_CHECKING:
     from .reader import PartialSource

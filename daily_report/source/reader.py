@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from stream_processor.aggregate import HOURS
 from stream_processor.pipeline import DEFAULT_RULES, Rules
 from stream_processor.sinks.aws_errors import absent, changed
 
 from ..errors import ReportError
 from . import rollup_doc
 from .merge import DEFAULT_WORKERS, Deduper
-from .rollup_doc import HOURS, PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
+from .rollup_doc import PartialObject, Rollup, hour_prefix, plain_etag, rollup_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -62,10 +63,6 @@ class PartialSource:
             for item in page.get("Contents", []):
                 if item["Key"].endswith(".json"):
                     yield PartialObject(item["Key"], item["LastModified"], plain_etag(item.get("ETag", "")))
-
-    def list_day(self, day: date) -> Iterator[PartialObject]:
-        """Every partial of `day` (all hours and the hour-less schema-1 layout), in key order."""
-        return self.list_prefix(partial_prefix(day))
 
     def list_hour(self, day: date, hour: int) -> Iterator[PartialObject]:
         return self.list_prefix(hour_prefix(day, hour))

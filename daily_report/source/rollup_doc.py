@@ -37,7 +37,6 @@ from stream_processor import aggregate
 
 SCHEMA = 1
 ROOT = "rollups/"
-HOURS = range(24)
 
 
 def rollup_key(day: date, hour: int) -> str:

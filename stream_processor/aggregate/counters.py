@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 MAX_LEVEL = 64  # digest of 8 bytes: a key whose digest is all zeros has level 64
 
 V = TypeVar("V")
+K = TypeVar("K")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -102,7 +103,7 @@ def sampled_keys(kept: int, at_level: int) -> int:
     return kept << at_level
 
 
-def folded_entry(folded: dict[str, Any], name: str) -> tuple[int, int]:
+def folded_entry(folded: Mapping[K, Any], name: K) -> tuple[int, int]:
     """(level, folded events) of counter `name` from a window's `folded` map (0, 0 when exact)."""
     entry = folded.get(name)
     return (entry["level"], entry["events"]) if entry else (0, 0)

@@ -30,6 +30,10 @@ same bytes (sorted keys, integers only where sums are taken). Bounded memory:
 - security samples: the `SAMPLES_PER_RULE` smallest (timestamp, event id, text), also a function
   of the union.
 
+- `evidence`: correlatable events (logins, sudo, account and IAM changes, root, logging turned
+  off), bounded per kind and key (`aggregate.evidence`); optional, so windows written before it
+  existed still read (as no evidence) without a schema change.
+
 Schema 1 (`dropped` instead of `folded`, top-k caps) is still read: its counters are taken as
 they are (level 0).
 """
@@ -37,11 +41,11 @@ they are (level 0).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import orjson
 
-from . import counters
+from . import counters, evidence
 from .origins import merge_origins
 
 SCHEMA = 3
@@ -49,31 +53,95 @@ SCHEMA_2 = 2  # before `origins`; read and merged as if it were empty
 SCHEMA_1 = 1  # one partial per batch; still read (envelope and windows upgraded by `decode`)
 COUNTER_CAP = 1000  # keys per counter per window; a day at the cap everywhere: ~72 MB merged
 SAMPLES_PER_RULE = 5
-COUNTERS = ("principals", "actions", "statuses")
-CAPPED = (*COUNTERS, "error_signatures")  # counters sampled by hash level past COUNTER_CAP keys
+CounterName = Literal["principals", "actions", "statuses", "error_signatures"]
+COUNTERS: tuple[CounterName, ...] = ("principals", "actions", "statuses")
+CAPPED: tuple[CounterName, ...] = (
+    *COUNTERS,
+    "error_signatures",
+)  # sampled by hash level past COUNTER_CAP keys
+HOURS = range(24)  # the hours of a UTC day; a window's key in `windows` is its two-digit name
+HOUR_KEYS = tuple(f"{hour:02d}" for hour in HOURS)
 
 Partial = dict[str, Any]
-Window = dict[str, Any]
+
+
+class Latency(TypedDict):
+    """A window's latencies: exact count, sum (integer µs), min and max (ms), and the log-bucketed
+    histogram (histogram.py: bucket key → count) its quantiles come from."""
+
+    count: int
+    sum_us: int
+    min: float | None
+    max: float | None
+    buckets: dict[str, int]
+
+
+class Window(TypedDict):
+    """The counters of one log group in one UTC hour (docs/processor.md says what each holds)."""
+
+    events: int
+    bytes: int
+    errors: int
+    levels: dict[str, int]
+    latency: Latency
+    principals: dict[str, int]
+    actions: dict[str, int]
+    statuses: dict[str, int]
+    error_signatures: dict[str, Any]  # signature → {"count", "first": [ts, id], "sample"}
+    security: dict[str, Any]  # rule id → {"count", "samples": [[ts, id, text], …]}
+    security_events: int
+    folded: dict[CounterName, Any]  # counter name → {"level", "events"} once sampled (counters.py)
+    first_ts: int | None
+    last_ts: int | None
+    evidence: dict[str, Any]  # kind → key → items (evidence.py); filled by the pipeline
+
+
+def make_latency(
+    count: int, sum_us: int, low: float | None, high: float | None, buckets: dict[str, int]
+) -> Latency:
+    """The one place a `Latency` is spelled out."""
+    return {"count": count, "sum_us": sum_us, "min": low, "max": high, "buckets": buckets}
+
+
+def make_window(
+    events: int,
+    size: int,
+    errors: int,
+    levels: dict[str, int],
+    latency: Latency,
+    principals: dict[str, int],
+    actions: dict[str, int],
+    statuses: dict[str, int],
+    error_signatures: dict[str, Any],
+    security: dict[str, Any],
+    security_events: int,
+    first_ts: int | None,
+    last_ts: int | None,
+) -> Window:
+    """The one place a `Window` is spelled out (nothing folded yet). Positional arguments in
+    `Window`'s order (`size` is "bytes"): it runs once per one-event batch, where keywords cost."""
+    return {
+        "events": events,
+        "bytes": size,
+        "errors": errors,
+        "levels": levels,
+        "latency": latency,
+        "principals": principals,
+        "actions": actions,
+        "statuses": statuses,
+        "error_signatures": error_signatures,
+        "security": security,
+        "security_events": security_events,
+        "folded": {},
+        "first_ts": first_ts,
+        "last_ts": last_ts,
+        "evidence": {},
+    }
 
 
 def new_window() -> Window:
     """An empty window: the counters of one log group in one UTC hour."""
-    return {
-        "events": 0,
-        "bytes": 0,
-        "errors": 0,
-        "levels": {},
-        "latency": {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}},
-        "principals": {},
-        "actions": {},
-        "statuses": {},
-        "error_signatures": {},
-        "security": {},
-        "security_events": 0,
-        "folded": {},
-        "first_ts": None,
-        "last_ts": None,
-    }
+    return make_window(0, 0, 0, {}, make_latency(0, 0, None, None, {}), {}, {}, {}, {}, {}, 0, None, None)
 
 
 def empty() -> Partial:
@@ -120,7 +188,7 @@ def _events(count: int) -> int:
     return count
 
 
-def _set_folded(window: Window, name: str, level: int, events: int) -> None:
+def _set_folded(window: Window, name: CounterName, level: int, events: int) -> None:
     if level:
         window["folded"][name] = {"level": level, "events": events}
     else:
@@ -137,7 +205,7 @@ def cap_window(window: Window) -> Window:
     return window
 
 
-def _merge_counter(into: Window, other: Window, name: str) -> None:
+def _merge_counter(into: Window, other: Window, name: CounterName) -> None:
     """Add counter `name` of `other` into `into`, sampled by hash level past the cap (`counters`)."""
     mine, folded_mine = counters.folded_entry(into["folded"], name)
     theirs, folded_theirs = counters.folded_entry(other["folded"], name)
@@ -192,6 +260,8 @@ def merge_window(into: Window, other: Window) -> None:
     _merge_security(into["security"], other["security"])
     into["first_ts"] = _lowest(into["first_ts"], other["first_ts"])
     into["last_ts"] = _highest(into["last_ts"], other["last_ts"])
+    if other.get("evidence"):  # absent in windows written before it existed: no evidence
+        evidence.merge(into.setdefault("evidence", {}), other["evidence"])
 
 
 def combine(windows: Iterable[Window]) -> Window:

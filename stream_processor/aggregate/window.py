@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+from ..incidents.classify import LINE_LIMIT, LINE_SCAN
+from ..memo import Memo
 from ..parse import ERROR_LEVELS, Parsed
 from ..parse.signature import masked_signature, signature_line
 from ..redact import Redactor
 from . import partial as aggregate
 from .histogram import GAMMA, MIN_VALUE, ZERO_BUCKET, bucket_key
+from .partial import Latency, Window, make_latency, make_window
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
@@ -38,19 +41,19 @@ Hits = Mapping[int, Sequence[str]]  # event position -> ids of the rules it trig
 class Texts:
     """Redacted samples and error signatures by text: texts recur within and across batches.
 
-    Bounded: texts longer than `_MEMO_TEXT` are not kept, and past `_MEMO_SIZE` entries it starts over.
+    Bounded: texts longer than `_MEMO_TEXT` are not kept, and each memo holds `_MEMO_SIZE` at most.
     """
 
-    samples: dict[str, str] = field(default_factory=dict)
-    signatures: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
+    samples: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
+    signatures: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
+    names: Memo[str, str] = field(default_factory=lambda: Memo(_MEMO_SIZE))
 
     def sample(self, text: str, redact: Redactor) -> str:
         found = self.samples.get(text)
         if found is None:
             found = redact(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
             if len(text) <= _MEMO_TEXT:
-                _remember(self.samples, text, found)
+                self.samples.remember(text, found)
         return found
 
     def name(self, text: str, redact: Redactor) -> str:
@@ -58,7 +61,7 @@ class Texts:
         if found is None:
             found = redact.name(text[:_SAMPLE_SCAN])[:SAMPLE_LENGTH]
             if len(text) <= _MEMO_TEXT:
-                _remember(self.names, text, found)
+                self.names.remember(text, found)
         return found
 
     def signature(self, text: str, redact: Redactor) -> str:
@@ -68,17 +71,11 @@ class Texts:
             redacted = redact(line)
             found = masked_signature(redacted)
             if len(text) <= _MEMO_TEXT:
-                _remember(self.signatures, text, found)
+                self.signatures.remember(text, found)
                 # A one-line text is its own signature line: its sample is the same redaction.
                 if line == text and text not in self.samples:
-                    _remember(self.samples, text, redacted[:SAMPLE_LENGTH])
+                    self.samples.remember(text, redacted[:SAMPLE_LENGTH])
         return found
-
-
-def _remember(memo: dict[str, str], text: str, value: str) -> None:
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    memo[text] = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +93,14 @@ class Kept:
 
     def signature(self, text: str) -> str:
         return self.memo.signature(text, self.redact)
+
+    def line(self, text: str) -> str:
+        """A whole line up to `LINE_LIMIT` (evidence); a short one is its sample (same redaction)."""
+        if len(text) < SAMPLE_LENGTH:
+            found = self.sample(text)
+            if len(found) < SAMPLE_LENGTH:  # not cut: the sample is the whole redacted line
+                return found
+        return self.redact(text[:LINE_SCAN])[:LINE_LIMIT]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,23 +120,19 @@ def _byte_count(messages: Sequence[str]) -> int:
     return sum(len(m.encode("utf-8", "replace")) for m in messages)
 
 
-def _latency(values: Sequence[float | None]) -> dict[str, Any]:
+def _latency(values: Sequence[float | None]) -> Latency:
     """The latency histogram of a window; bucket keys computed as `histogram.bucket_key` does."""
     if values.count(None) == len(values):
-        return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
+        return make_latency(0, 0, None, None, {})
     found = sorted(v for v in values if v is not None)
     zero = bisect_left(found, MIN_VALUE)
     indices = map(math.ceil, map(operator.truediv, map(math.log, found[zero:]), repeat(_LOG_GAMMA)))
     buckets = {str(key): count for key, count in Counter(indices).items()}
     if zero:
         buckets[ZERO_BUCKET] = zero
-    return {
-        "count": len(found),
-        "sum_us": sum(map(round, map(operator.mul, found, repeat(1000)))),
-        "min": found[0],
-        "max": found[-1],
-        "buckets": buckets,
-    }
+    return make_latency(
+        len(found), sum(map(round, map(operator.mul, found, repeat(1000)))), found[0], found[-1], buckets
+    )
 
 
 def _tally(values: Sequence[Any]) -> dict[Any, int]:
@@ -203,41 +204,38 @@ def _security(cols: Columns, matched: Hits, texts: Kept) -> dict[str, Any]:
     return security
 
 
-def build(cols: Columns, hits: Hits, texts: Kept) -> aggregate.Window:
-    """A window (the `aggregate.new_window` shape) filled from its events' columns."""
+def build(cols: Columns, hits: Hits, texts: Kept) -> Window:
+    """A window filled from its events' columns."""
     levels, latencies, principals, actions, statuses, _ = zip(*cols.parsed, strict=True)
     level_counts = _tally(levels)
     errors = sum(level_counts.get(level, 0) for level in ERROR_LEVELS)
-    signatures = _signatures(cols, levels, texts) if errors else {}
     matched = _matched(cols, hits) if hits else {}
-    window = {
-        "events": len(cols.messages),
-        "bytes": _byte_count(cols.messages),
-        "errors": errors,
-        "levels": level_counts,
-        "latency": _latency(latencies),
-        "principals": _counter(principals, texts),
-        "actions": _counter(actions, texts),
-        "statuses": _counter(statuses, texts),
-        "error_signatures": signatures,
-        "security": _security(cols, matched, texts) if matched else {},
-        "security_events": len(matched),
-        "folded": {},
-        "first_ts": min(cols.stamps),
-        "last_ts": max(cols.stamps),
-    }
+    window = make_window(
+        len(cols.messages),
+        _byte_count(cols.messages),
+        errors,
+        level_counts,
+        _latency(latencies),
+        _counter(principals, texts),
+        _counter(actions, texts),
+        _counter(statuses, texts),
+        _signatures(cols, levels, texts) if errors else {},
+        _security(cols, matched, texts) if matched else {},
+        len(matched),
+        min(cols.stamps),
+        max(cols.stamps),
+    )
     return aggregate.cap_window(window)
 
 
-def _one_latency(value: float | None) -> dict[str, Any]:
+def _one_latency(value: float | None) -> Latency:
     """`_latency` of a single value (same bucket key and rounding, without the column machinery)."""
     if value is None:
-        return {"count": 0, "sum_us": 0, "min": None, "max": None, "buckets": {}}
-    buckets = {bucket_key(value): 1}
-    return {"count": 1, "sum_us": round(value * 1000), "min": value, "max": value, "buckets": buckets}
+        return make_latency(0, 0, None, None, {})
+    return make_latency(1, round(value * 1000), value, value, {bucket_key(value): 1})
 
 
-def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts: Kept) -> aggregate.Window:
+def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts: Kept) -> Window:
     """`build` of a one-event window (a sixth of all events arrive in one-event batches)."""
     level, latency, principal, action, status, text = parsed
     message, stamp, event_id = event["message"], event["timestamp"], event["id"]
@@ -247,19 +245,18 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts
         signature = texts.signature(text)
         signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": texts.sample(text)}
     kept = texts.sample(message) if rules else ""
-    return {
-        "events": 1,
-        "bytes": len(message) if message.isascii() else len(message.encode("utf-8", "replace")),
-        "errors": errors,
-        "levels": {level: 1},
-        "latency": _one_latency(latency),
-        "principals": {} if principal is None else {texts.name(principal): 1},
-        "actions": {} if action is None else {texts.name(action): 1},
-        "statuses": {} if status is None else {texts.name(status): 1},
-        "error_signatures": signatures,
-        "security": {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
-        "security_events": 1 if rules else 0,
-        "folded": {},
-        "first_ts": stamp,
-        "last_ts": stamp,
-    }
+    return make_window(
+        1,
+        len(message) if message.isascii() else len(message.encode("utf-8", "replace")),
+        errors,
+        {level: 1},
+        _one_latency(latency),
+        {} if principal is None else {texts.name(principal): 1},
+        {} if action is None else {texts.name(action): 1},
+        {} if status is None else {texts.name(status): 1},
+        signatures,
+        {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
+        1 if rules else 0,
+        stamp,
+        stamp,
+    )

@@ -13,14 +13,15 @@ import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..decode import Batch
-from ..detect import DEFAULT_DETECTOR, Detector
+from ..detect import Detector
 from ..detect.keys import source_of
 from ..parse import Parsed
 from ..redact import Redactor
-from .policy import DEFAULT_SETTINGS, AlertSettings, RulePolicy, rule_policy
+from .exceptions import host_of
+from .policy import AlertSettings, RulePolicy, rule_policy
 
 SAMPLE_LENGTH = 500
 _SAMPLE_SCAN = 4000
@@ -48,6 +49,7 @@ class Detection:
     archive_key: str
     first_event_id: str
     buckets: Mapping[str, int] = field(default_factory=dict)  # threshold interval start ms → count
+    context: Mapping[str, Any] = field(default_factory=dict)  # the incident it opens or is counted in
 
     @property
     def rule(self) -> str:
@@ -66,6 +68,11 @@ class Detection:
     def day(self) -> str:
         """The UTC day the window starts on."""
         return time.strftime("%Y-%m-%d", time.gmtime(self.window_start // 1000))
+
+    @property
+    def host(self) -> str | None:
+        """The host its first event's syslog line names (what an exception's `Host` matches)."""
+        return host_of(self.sample)
 
     @property
     def peak(self) -> int:
@@ -96,33 +103,49 @@ class _Group:
     buckets: dict[str, int] = field(default_factory=dict)
 
 
+class Analysis(Protocol):
+    """What the pipeline found in a batch (`pipeline.Analysed`): each event's parse, its rule hits."""
+
+    @property
+    def parsed(self) -> Sequence[Parsed]: ...
+    @property
+    def hits(self) -> Mapping[int, Sequence[str]]: ...
+
+
+class RuleSet(Protocol):
+    """The configured rules (`pipeline.Rules`; named here by shape: the pipeline imports alerting)."""
+
+    @property
+    def redact(self) -> Redactor: ...
+    @property
+    def alerting(self) -> AlertSettings: ...
+    @property
+    def detector(self) -> Detector: ...
+
+
 def find_detections(
-    batch: Batch,
-    hits: Mapping[int, Sequence[str]],
-    parsed: Sequence[Parsed],
-    redact: Redactor,
-    archive_key: str,
-    settings: AlertSettings = DEFAULT_SETTINGS,
-    detector: Detector = DEFAULT_DETECTOR,
+    batch: Batch, analysis: Analysis, rules: RuleSet, archive_key: str
 ) -> tuple[list[Detection], int]:
     """Detections of one batch, sorted by (rule, key, window); and how many groups were left out.
 
-    At most `settings.max_keys` groups of thresholded rules are kept (the largest); groups of
-    rules without a threshold are always kept.
+    At most `rules.alerting.max_keys` groups of thresholded rules are kept (the largest); groups
+    of rules without a threshold are always kept.
     """
+    hits, parsed, redact = analysis.hits, analysis.parsed, rules.redact
+    settings, detector = rules.alerting, rules.detector
     window_ms = settings.window_s * 1000
     groups: dict[tuple[str, str, int], _Group] = {}
     policies: dict[str, RulePolicy] = {}
     sources: dict[int, str | None] = {}
     principals: dict[str, str | None] = {}
-    for index, rules in sorted(hits.items()):
+    for index, rule_ids in sorted(hits.items()):
         event_parsed = parsed[index]
         event = batch.events[index]
         stamp = event["timestamp"]
         if index not in sources:
             sources[index] = source_of(event["message"])
         counted: set[str] = set()  # an event counts once in a group, whatever rules it hit there
-        for rule in rules:
+        for rule in rule_ids:
             policy = policies.get(rule) or policies.setdefault(rule, rule_policy(rule, settings, detector))
             if policy.rule in counted:
                 continue
@@ -213,4 +236,5 @@ def as_dict(detection: Detection) -> dict[str, Any]:
         "batch_id": detection.batch_id,
         "archive_key": detection.archive_key,
         "next_step": policy.next_step,
+        **({"incident": dict(detection.context)} if detection.context else {}),
     }

@@ -17,8 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..detect import DEFAULT_DETECTOR, SEVERITIES, Detector, Rule, Severity, Threshold, severity_rank
+
+if TYPE_CHECKING:
+    from .exceptions import AlertException
 
 __all__ = ["SEVERITIES", "AlertSettings", "RulePolicy", "Severity", "Threshold", "at_least", "rule_policy"]
 
@@ -63,10 +67,14 @@ class AlertSettings:
     severities: Mapping[str, Severity] = field(default_factory=dict)  # rule or group id -> severity
     thresholds: Mapping[str, int] = field(default_factory=dict)  # group id -> count
     max_keys: int = 10_000  # thresholded (group, key) pairs kept per batch (<= 10,000 events)
+    exceptions: tuple[AlertException, ...] = ()  # counted, not notified (alerting.exceptions)
+    incident_window_s: int = 3600  # Incidents.WindowMinutes: how far a source or principal links events
+    brute_force_alone: bool = False  # Incidents.NotifyBruteForce "at_threshold": page without a success too
 
     def __hash__(self) -> int:
         return hash((self.floor, self.window_s, tuple(sorted(self.severities.items())),
-                     tuple(sorted(self.thresholds.items())), self.max_keys))  # fmt: skip
+                     tuple(sorted(self.thresholds.items())), self.max_keys, self.exceptions,
+                     self.incident_window_s, self.brute_force_alone))  # fmt: skip
 
 
 DEFAULT_SETTINGS = AlertSettings()

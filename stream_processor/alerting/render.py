@@ -38,6 +38,8 @@ def _ascii(text: str) -> str:
 
 def subject(detection: Detection) -> str:
     who = detection.key.split(":", 1)[1] if ":" in detection.key else detection.key
+    if detection.context.get("failed_logins") is not None:  # a brute force then a login: name both
+        who += f" -> {detection.context.get('principal') or '?'}"
     head = f"[{detection.severity.upper()}] {detection.rule} in {detection.log_group}: {who}"
     return _ascii(head)[:SUBJECT_LIMIT]
 
@@ -69,7 +71,34 @@ def detail(detection: Detection, state: dict[str, Any], previous: dict[str, Any]
         "notified_by_batch": detection.batch_id,
         "previous_window_repeats": repeats(previous),
         "next_step": policy.next_step,
+        **(
+            {"incident": incident}
+            if (incident := _incident(detection.context or example.get("incident")))
+            else {}
+        ),
     }
+
+
+def _incident(context: Any) -> dict[str, Any] | None:
+    """The incident a detection opened or was counted in: its snapshot and what the opening adds."""
+    if not context:
+        return None
+    return {**context.get("incident", {}), **{k: v for k, v in context.items() if k != "incident"}}
+
+
+def _incident_lines(found: dict[str, Any]) -> list[str]:
+    """What a brute force followed by a login adds: the failures and the login, side by side."""
+    incident = found.get("incident") or {}
+    if incident.get("failed_logins") is None:
+        return []
+    window = incident.get("window_minutes")
+    return [
+        f"Incident:  {incident['id']}: {incident['failed_logins']:,} failed login(s) from "
+        f"{incident['source']}, then a login as {incident.get('principal') or '(not parsed)'}",
+        "Later:     detections by this principal or from this source"
+        + (f" within {window} min" if window else "")
+        + " are counted in this incident, not notified again",
+    ]
 
 
 def text(found: dict[str, Any], bucket: str) -> str:
@@ -87,6 +116,7 @@ def text(found: dict[str, Any], bucket: str) -> str:
         counted += f"; alerted at {threshold['count']} within {threshold['window_s']} s"
     lines = [
         rule_line,
+        *_incident_lines(found),
         f"Control:   {found['control'] or '-'}",
         f"Where:     log group {found['log_group']}, stream {found['log_stream']}",
         f"Who:       {', '.join(who)}",

@@ -42,8 +42,11 @@ class Folded:
     """The document to write (None: nothing changed) and what happened to each detection."""
 
     document: dict[str, Any] | None
-    outcomes: list[str]  # notify | counted | repeat | redelivery | in_progress | untracked
+    outcomes: list[
+        str
+    ]  # notify | counted | repeat | redelivery | in_progress | untracked (| in_incident, held)
     ours: list[int]  # the detections whose notification this caller owns (one per entry)
+    detections: list[Detection] | None = None  # when set: what `ours` indexes (incidents add their own)
 
 
 def entry_id(detection: Detection) -> str:

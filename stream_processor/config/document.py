@@ -227,7 +227,7 @@ def parse_config(doc: object, region: str = "") -> Config:
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts")), region),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector), region),
     )
 
 

@@ -31,6 +31,9 @@ CONTROL_MESSAGE = "CONTROL_MESSAGE"
 _MAX_TIMESTAMP = 2**53  # ms; past it a JSON number loses integer precision
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZLIB_SECOND = (b"\x01", b"\x5e", b"\x9c", b"\xda")  # after 0x78: the four levels zlib writes
+# A gzip member holding one newline (fixed bytes, mtime 0). The archive writes one after every
+# payload, so an object decompresses to one envelope per line: JSON lines, what Athena reads.
+LINE_MEMBER = bytes.fromhex("1f8b0800000000000203e302009306d73201000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,9 @@ def split_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[t
     The compressed part is byte-identical to the slice of `raw` it came from (an archive object
     is its payloads concatenated, so these are the payloads as received). Input is fed in growing
     chunks, so an object of many small members costs O(size), not O(size × members); NUL padding
-    between members is skipped; total output is capped at `cap` bytes.
+    between members is skipped, and so is a member holding only a newline (the archive's line end,
+    `LINE_MEMBER`: no archived payload ever decompressed to that, so objects written before it was
+    added read as before); total output is capped at `cap` bytes.
     """
     view, start, total = memoryview(raw), 0, 0
     while start < len(raw):
@@ -128,7 +133,9 @@ def split_members(raw: bytes, cap: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[t
                 raise DecodeError("truncated", "compressed stream ends before its end marker")
             pieces.append(piece)
         end = pos - len(inflater.unused_data)
-        yield raw[start:end], b"".join(pieces)
+        text = b"".join(pieces)
+        if text != b"\n":
+            yield raw[start:end], text
         start = end
         while start < len(raw) and raw[start] == 0:
             start += 1

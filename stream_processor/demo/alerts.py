@@ -146,8 +146,6 @@ class AlertWatch:
             detail = f"p99 latency {p99:,.0f} ms > {self.latency_ms:,.0f} ms"
             found.append(Alert(hour_ms, group, "latency_p99", p99, self.latency_ms, detail))
         if metrics.detections > 0:
-            detail = (
-                f"{metrics.detections:,.0f} critical/high detection(s) notified (HighSeverityDetections > 0)"
-            )
+            detail = f"{metrics.detections:,.0f} new critical/high detection(s) (HighSeverityDetections > 0)"
             found.append(Alert(hour_ms, group, "detections", metrics.detections, 0, detail))
         return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import os
 import socket
 import uuid
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import orjson
 
 from ..config import default_config_json
 from ..errors import LogReviewError
@@ -200,6 +202,13 @@ def _rejected(info: Any, sent: int) -> int:
     return int(max(too_old, expired) + too_new)
 
 
+def _first_time(data: bytes) -> int:
+    """The first log event's timestamp in a subscription record (0 for a control message)."""
+    doc = orjson.loads(gzip.decompress(data))
+    events = doc.get("logEvents") or [{"timestamp": 0}]
+    return int(events[0]["timestamp"])
+
+
 class KinesisReader:
     """Reads every shard of a stream from the start, as Lambda's event source mapping does, and
     shapes the records into Kinesis Lambda events."""
@@ -217,7 +226,13 @@ class KinesisReader:
         }
 
     def drain(self) -> Iterator[dict[str, Any]]:
-        """Lambda events (up to KINESIS_BATCH records each) for everything not yet read."""
+        """Lambda events (up to KINESIS_BATCH records each) for everything not yet read, in the
+        order a consumer per shard keeping up with the logs would process them: records by the
+        time of their first log event across shards (each shard's own order kept), consecutive
+        records of one shard in one event. (CloudWatch Logs picks a random partition key, so a
+        stream's records spread over the shards; draining one shard whole before the next would
+        process a login after the sudo that followed it.)"""
+        found: list[tuple[int, int, str, Any]] = []
         for shard_id in sorted(self._iterators):
             while True:
                 response = self.client.get_records(
@@ -227,7 +242,18 @@ class KinesisReader:
                 records = response["Records"]
                 if not records:
                     break
-                yield {"Records": [self._record(shard_id, record) for record in records]}
+                found.extend((_first_time(r["Data"]), len(found), shard_id, r) for r in records)
+        found.sort(key=lambda item: (item[0], item[1]))
+        event: list[dict[str, Any]] = []
+        shard = None
+        for _, _, shard_id, record in found:
+            if event and (shard_id != shard or len(event) == KINESIS_BATCH):
+                yield {"Records": event}
+                event = []
+            shard = shard_id
+            event.append(self._record(shard_id, record))
+        if event:
+            yield {"Records": event}
 
     def _record(self, shard_id: str, record: Any) -> dict[str, Any]:
         sequence = record["SequenceNumber"]

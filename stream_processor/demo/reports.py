@@ -107,7 +107,7 @@ def show_notifications(console: Console, queue_url: str, main_day: str | None) -
     daily = [m for m in found if not m["subject"].startswith("[")]
     console.section("detection notifications (SNS, sent by the StreamProcessor while the logs streamed in)")
     if detections:
-        shown = next((m for m in detections if "auth_failure" in m["subject"]), detections[0])
+        shown = next((m for m in detections if "brute_force_login" in m["subject"]), detections[0])
         for message in detections:
             console.line(f"Subject: {message['subject']}")
         console.line()

@@ -15,8 +15,6 @@ from .alerts import Alert, summarise
 if TYPE_CHECKING:
     from .emulator import Stack
 
-RULE = "─" * 100
-
 
 def size(count: float) -> str:
     """Bytes in a human unit: `812 B`, `4.2 KiB`, `3.1 MiB`."""

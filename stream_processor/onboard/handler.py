@@ -22,8 +22,19 @@ from ..config import load_config
 from ..errors import UnknownEventShape
 from ..observability import lambda_entry, logger
 from ..sinks.metrics import _document, emit
-from .selection import Selection, State
-from .subscriber import Outcome, Subscriber, target_from_environment
+from .selection import Selection, State, Target
+from .subscriber import Outcome, Subscriber
+
+
+def target_from_environment() -> Target:
+    """The stack's destination as the template hands it to this function (read here only: the
+    daily report imports the subscriber's listing, and its role has no such variables)."""
+    return Target(
+        filter_prefix=os.environ.get("SUBSCRIPTION_FILTER_PREFIX", ""),
+        destination_arn=os.environ.get("SUBSCRIPTION_DESTINATION_ARN", ""),
+        role_arn=os.environ.get("SUBSCRIPTION_ROLE_ARN", ""),
+        filter_pattern=os.environ.get("SUBSCRIPTION_FILTER_PATTERN", ""),
+    )
 
 
 def created_group(event: dict[str, Any]) -> str | None:

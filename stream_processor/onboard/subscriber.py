@@ -9,7 +9,6 @@ the others. Throttling and access errors raise (botocore retried them; Lambda re
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,16 +29,6 @@ class Outcome:
 
     state: GroupState
     subscribed_now: bool = False
-
-
-def target_from_environment() -> Target:
-    """The stack's destination as the template hands it to the Onboard function."""
-    return Target(
-        filter_prefix=os.environ.get("SUBSCRIPTION_FILTER_PREFIX", ""),
-        destination_arn=os.environ.get("SUBSCRIPTION_DESTINATION_ARN", ""),
-        role_arn=os.environ.get("SUBSCRIPTION_ROLE_ARN", ""),
-        filter_pattern=os.environ.get("SUBSCRIPTION_FILTER_PATTERN", ""),
-    )
 
 
 def prefixed_groups(logs: Any, prefixes: Iterable[str]) -> set[str]:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ..memo import Memo
 from .fast import keys_before_equals, latency_phrase, syslog_user
 from .formats import FIELD_WORDS, field_level, line_level, prefix_level, syslog_priority
 from .textlevel import text_level
@@ -134,8 +135,7 @@ def _principal(obj: dict[str, Any], keys: tuple[str, ...] = _PRINCIPAL_KEYS) -> 
 
 _Keys = tuple[str, ...]
 _Plan = tuple[_Keys, _Keys, _Keys, _Keys, _Keys, _Keys, bool]
-_PLANS: dict[tuple[str, ...], _Plan] = {}
-_PLANS_SIZE = 512
+_PLANS: Memo[tuple[str, ...], _Plan] = Memo(512)  # key layouts recur
 
 
 def _plan(shape: tuple[str, ...]) -> _Plan:
@@ -145,10 +145,9 @@ def _plan(shape: tuple[str, ...]) -> _Plan:
         tuple(key for key in keys if key in present)
         for keys in (_LEVEL_KEYS, _TEXT_KEYS, _LATENCY_KEYS, _PRINCIPAL_KEYS, _ACTION_KEYS, _STATUS_KEYS)
     )
-    if len(_PLANS) >= _PLANS_SIZE:
-        _PLANS.clear()  # bounded; it refills with the layouts that recur
-    plan = _PLANS[shape] = (level, text, latency, principal, action, status, "userIdentity" in present)
-    return plan
+    return _PLANS.remember(
+        shape, (level, text, latency, principal, action, status, "userIdentity" in present)
+    )
 
 
 def _value(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:

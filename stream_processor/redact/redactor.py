@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 from ..detect import engine
 from ..detect.engine import PatternSet
+from ..memo import Memo
 from ..parse import anchored
 from .command_secrets import COMMAND_SHAPES, HTPASSWD, htpasswd_secret
 from .secret_names import looks_like_secret
@@ -236,16 +237,14 @@ class Redactor:
 
     def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
         self._extra = [re.compile(p) for p in extra_patterns]
-        self._short: dict[str, str] = {}  # short texts (user names, actions, statuses) recur
+        self._short: Memo[str, str] = Memo(_REMEMBERED)  # short texts (user names, actions, statuses) recur
 
     def __call__(self, text: str) -> str:
         if len(text) > _SHORT:
             return self._redact(text)
         found = self._short.get(text)
         if found is None:
-            if len(self._short) >= _REMEMBERED:
-                self._short.clear()  # bounded memory; it refills with what recurs
-            found = self._short[text] = self._redact(text)
+            found = self._short.remember(text, self._redact(text))
         return found
 
     def name(self, text: str) -> str:

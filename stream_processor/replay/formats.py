@@ -4,8 +4,10 @@ An object yields `Payload`s (compressed envelopes, fed to `Ingest` exactly like 
 `Invalid` parts (quarantined with a reason) and `Skipped` entries (control messages, no events,
 outside the day range), so every part of an object is accounted for.
 
-- `archive`: our own archive object is the payloads of one invocation, one gzip member each
-  (docs/design.md §5); replayed as one invocation, it recreates the same archive and bundle keys.
+- `archive`: our own archive object is the payloads of one invocation, one gzip member each, each
+  followed by a newline member since objects became JSON lines (docs/design.md §5; the newline
+  members are skipped, so both shapes replay alike); replayed as one invocation, it recreates the
+  same archive and bundle keys.
 - `firehose`: gzip members back to back (or plain text), each holding one or more JSON envelopes
   concatenated with or without newlines. Each envelope is kept whole, so its batch id is the one
   it had when delivered live and a replay overwrites instead of adding.
@@ -120,8 +122,8 @@ def archive_items(raw: bytes, origin: str, window: DayRange, lookback: bool) -> 
     if lookback and not any(_reaches(member, window) for member in members):
         yield Skipped("outside_range", sum(_events(member) for member in members))
         return
-    if len(members) <= 1:
-        yield Payload(raw, origin)
+    if len(members) <= 1:  # one payload (Direct mode) is replayed without the line end after it
+        yield Payload(members[0] if members else raw, origin)
         return
     for index, member in enumerate(members):
         yield Payload(member, f"{origin}#member={index}")

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from .metrics import MetricsSink
-from .s3 import S3Sink, Writes, archive_key, group_path, partial_key, quarantine_key
+from .s3 import S3Sink, Writes, archive_body, archive_key, group_path, partial_key, quarantine_key
 
-__all__ = ["MetricsSink", "S3Sink", "Writes", "archive_key", "group_path", "partial_key", "quarantine_key"]
+__all__ = [
+    "MetricsSink",
+    "S3Sink",
+    "Writes",
+    "archive_body",
+    "archive_key",
+    "group_path",
+    "partial_key",
+    "quarantine_key",
+]

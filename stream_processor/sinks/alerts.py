@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..alerting.detections import Detection
-from ..alerting.policy import AlertSettings, at_least
+from ..alerting.exceptions import exception_for
+from ..alerting.incidents import Login, fold_incidents, to_topic
+from ..alerting.policy import AlertSettings
 from ..alerting.render import notification
-from ..alerting.state import LEASE_MS, EntryRef, Folded, entry_id, fold, settle, view
+from ..alerting.state import LEASE_MS, EntryRef, Folded, entry_id, settle, view
 from ..observability import logger
 from .alert_channels import Channels, Sent
 from .alert_metrics import AlertTally, emit_metrics
@@ -48,8 +50,17 @@ class _Window:
 
     key: str
     detections: list[Detection]
+    start: tuple[int, int]  # (window start ms, window seconds)
+    logins: list[Login] = field(default_factory=list)
     folded: Folded | None = None
     stored: Document | None = None
+    before: list[Document | None] = field(default_factory=list)  # the previous window's, once read
+
+    def owned(self) -> list[Detection]:
+        """What the fold's `ours` indexes: the detections, and the incidents it opened."""
+        if self.folded is not None and self.folded.detections is not None:
+            return self.folded.detections
+        return self.detections
 
 
 @dataclass(slots=True)
@@ -81,18 +92,31 @@ class AlertSink:
         settings: AlertSettings,
         untracked: int = 0,
         ready: Callable[[], object] = lambda: None,
+        logins: Sequence[Login] = (),
     ) -> AlertTally:
-        """Fold, wait for `ready`, publish what this call owns, settle; see the module docstring."""
+        """Fold, wait for `ready`, publish what this call owns, settle; see the module docstring.
+
+        `logins` are the invocation's successful logins (evidence): one after a brute force from
+        its source opens an incident (`alerting.incidents`)."""
         token = uuid.uuid4().hex
         until = None if self.deadline_ms is None else self.deadline_ms + DEADLINE_MARGIN_MS
         windows: dict[str, _Window] = {}
+        span = settings.window_s * 1000
         for detection in detections:
             key = document_key(detection.window_start, detection.window_s)
-            windows.setdefault(key, _Window(key, [])).detections.append(detection)
+            windows.setdefault(key, _Window(key, [], (detection.window_start, detection.window_s)))
+            windows[key].detections.append(detection)
+        for login in logins:
+            start = login.at // span * span
+            key = document_key(start, settings.window_s)
+            windows.setdefault(key, _Window(key, [], (start, settings.window_s))).logins.append(login)
 
         def fold_window(window: _Window) -> None:
             def change(document: Document | None) -> Document | None:
-                window.folded = fold(document, window.detections, self.now_ms(), token, until)
+                window.folded = fold_incidents(
+                    document, window.detections, window.logins, lambda: self._before(window),
+                    self.now_ms(), token, until, settings, window.start,
+                )  # fmt: skip
                 return window.folded.document
 
             window.stored = self.state.update(window.key, change)
@@ -116,10 +140,11 @@ class AlertSink:
             if window.folded is not None:
                 tally.outcomes.update(window.folded.outcomes)
         before = {key: future.result() for key, future in previous.items()}
+        owned, excepted = _excepted(owned, settings)
         sent, failed = self._publish(owned, before, settings)
         tally.published = [item.note for _, item in sent]
         side = _pool().submit(self.channels.side_channels, [item for _, item in sent])
-        self._settle(windows, token, sent, failed)
+        self._settle(windows, token, sent, [*failed, *excepted])
         tally.side_channel_failures = side.result()
         emit_metrics(tally, [item.detection for _, item in sent])  # a failed one counts on its retry
         if failed:
@@ -150,6 +175,8 @@ class AlertSink:
         for window in again:
             before, after = first[id(window)], window.folded
             if before is not None and after is not None:  # keep the first fold's counts, add takeovers
+                if len(before.outcomes) != len(after.outcomes):  # the incidents it opened differ
+                    continue
                 outcomes = [
                     b if a != "notify" else a for b, a in zip(before.outcomes, after.outcomes, strict=True)
                 ]
@@ -163,12 +190,17 @@ class AlertSink:
         except Exception:  # the fold's error is raised; the marks expire at `until`
             logger.warning("alert marks not released after a failed fold", exc_info=True)
 
+    def _before(self, window: _Window) -> Document | None:
+        """The previous window's document, read once per invocation and window (incidents and
+        suppressed repeats both look back at it)."""
+        if not window.before:
+            start, seconds = window.start
+            document, _ = self.state.read(document_key(start - seconds * 1000, seconds))
+            window.before.append(document)
+        return window.before[0]
+
     def _previous(self, window: _Window) -> Document | None:
-        first = window.detections[0]
-        document, _ = self.state.read(
-            document_key(first.window_start - first.window_s * 1000, first.window_s)
-        )
-        return document
+        return self._before(window)
 
     def _publish(
         self,
@@ -184,7 +216,7 @@ class AlertSink:
             assert state is not None  # noqa: S101 - we own its mark, so it is in the document
             before = view(previous[window.key], detection)
             note = notification(detection, state, before, self.store.bucket)
-            message_id = self.channels.publish(detection, note, at_least(detection.severity, settings.floor))
+            message_id = self.channels.publish(detection, note, to_topic(detection, settings))
             return window, Sent(detection, note, state, message_id)
 
         sent: list[tuple[_Window, Sent]] = []
@@ -232,7 +264,33 @@ def _held(window: _Window, token: str) -> int | None:
 
 def _owned(windows: dict[str, _Window]) -> list[tuple[_Window, Detection]]:
     """The detections whose notification this call owns, with their window."""
-    return [(w, w.detections[i]) for w in windows.values() if w.folded and w.stored for i in w.folded.ours]
+    return [(w, w.owned()[i]) for w in windows.values() if w.folded and w.stored for i in w.folded.ours]
+
+
+def _excepted(
+    owned: list[tuple[_Window, Detection]], settings: AlertSettings
+) -> tuple[list[tuple[_Window, Detection]], list[tuple[_Window, Detection, None]]]:
+    """(the notifications to publish, those an `Alerts.Exceptions` entry covers at their latest
+    event). Nothing is published for the latter and their marks are released, so they stay
+    counted and the key's next event is judged again (after the exception's expiry, notified)."""
+    keep: list[tuple[_Window, Detection]] = []
+    excepted: list[tuple[_Window, Detection, None]] = []
+    for window, detection in owned:
+        found = exception_for(detection, settings.exceptions, detection.last_ts)
+        if found is None:
+            keep.append((window, detection))
+            continue
+        excepted.append((window, detection, None))
+        logger.info(
+            "notification suppressed by exception",
+            extra={
+                "rule": detection.rule,
+                "key": detection.key,
+                "ticket": found.ticket,
+                "owner": found.owner,
+            },
+        )
+    return keep, excepted
 
 
 def _ref(detection: Detection) -> EntryRef:

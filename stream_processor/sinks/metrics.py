@@ -30,7 +30,6 @@ from ..aggregate.histogram import GAMMA, ZERO_BUCKET
 NAMESPACE = "LogProcessor"
 MAX_VALUES = 100  # EMF: values per metric in one document
 MERGE_FACTORS = (1, 2, 4)  # adjacent buckets merged into one value, finest first
-COUNTS = ("EventCount", "ErrorCount", "SecurityEventCount")
 
 
 def metrics_namespace() -> str:

@@ -12,14 +12,14 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .. import aggregate
-from ..decode import Batch
+from ..decode import LINE_MEMBER, Batch
 from .retention import lock_headers
 
 if TYPE_CHECKING:
@@ -48,6 +48,13 @@ def archive_key(batches: Sequence[Batch], invocation: str) -> str:
     groups = {batch.log_group for batch in batches}
     group = group_path(next(iter(groups))) if len(groups) == 1 else MIXED
     return f"archive/dt={day}/hour={hour}/{group}/{invocation}.gz"
+
+
+def archive_body(payloads: Iterable[bytes]) -> bytes:
+    """An archive object's bytes: each payload exactly as received (one gzip or zlib member),
+    followed by `LINE_MEMBER`, so the object decompresses to one JSON envelope per line (CloudWatch
+    sends compact JSON) and Athena's line-based JSON SerDe reads one row per batch."""
+    return b"".join(part for payload in payloads for part in (payload, LINE_MEMBER))
 
 
 def partial_key(bundle: aggregate.Partial, invocation: str) -> str:
@@ -114,16 +121,20 @@ class Writes:
         return key
 
     def archive(self, key: str, payloads: Sequence[bytes], batches: Sequence[Batch]) -> str:
-        """The payloads exactly as received (base64 removed), one gzip member each, in order."""
+        """The payloads exactly as received (base64 removed), in order, each followed by a newline
+        member (`archive_body`)."""
         groups = sorted({batch.log_group for batch in batches})
         metadata = {
             "log-group": _ascii(groups[0] if len(groups) == 1 else ",".join(groups)),
             "batches": str(len(batches)),
             "events": str(sum(len(batch.events) for batch in batches)),
         }
-        body = payloads[0] if len(payloads) == 1 else b"".join(payloads)
         return self.put(
-            key, body, ContentType="application/octet-stream", Metadata=metadata, **lock_headers()
+            key,
+            archive_body(payloads),
+            ContentType="application/octet-stream",
+            Metadata=metadata,
+            **lock_headers(),
         )
 
     def bundle(self, key: str, bundle: aggregate.Partial) -> str:

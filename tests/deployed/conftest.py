@@ -45,9 +45,15 @@ def lambda_runs_functions(moto_endpoint: str) -> None:
 REGIONS = ("eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1")
 
 
+# The first deployment selects one log group prefix: the statements only prefixes need (the daily
+# report's FindPrefixedLogGroups) are then deployed, and the least-privilege tests prove each one.
+PREFIXES = {"LogGroupPrefixes": "/onboard-scenario/"}
+
+
 def deployments() -> list[tuple[str, dict[str, str]]]:
-    """(stack name, parameter overrides): the defaults first, then every other ingest mode."""
-    found = [("logreview", {})]
+    """(stack name, parameter overrides): the defaults with one prefix first, then every other
+    ingest mode."""
+    found = [("logreview", dict(PREFIXES))]
     mode = sam_template().get("Parameters", {}).get("IngestMode")
     if mode:
         for value in mode.get("AllowedValues", []):

@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .emulator import enforceable
+from .emulator.cloudformation import athena_backend
 from .stack import Stack
 
 
@@ -127,5 +128,13 @@ PROBES: dict[str, Probe] = {
     ),
     "AWS::CloudWatch::Dashboard": lambda s, _, p: bool(s.client("cloudwatch").get_dashboard(DashboardName=p)),
     "AWS::Events::Rule": lambda s, _, p: s.client("events").describe_rule(Name=p)["State"] == "ENABLED",
+    "AWS::Glue::Database": lambda s, _, p: s.client("glue").get_database(Name=p)["Database"]["Name"] == p,
+    "AWS::Glue::Table": lambda s, _, p: bool(
+        s.client("glue").get_table(DatabaseName=s.outputs["QueryDatabase"], Name=p)["Table"]
+    ),
+    "AWS::Athena::WorkGroup": lambda s, _, p: (
+        athena_backend(s.region).get_work_group(p)["State"] == "ENABLED"
+    ),
+    "AWS::Athena::NamedQuery": lambda s, _, p: athena_backend(s.region).get_named_query(p) is not None,
     "AWS::Kinesis::Stream": lambda s, _, p: bool(s.client("kinesis").describe_stream_summary(StreamName=p)),
 }

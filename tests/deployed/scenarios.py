@@ -169,22 +169,29 @@ def forget_digest(fed: Fed) -> None:
     fed.stack.client("s3").delete_object(Bucket=fed.stack.physical["ReportBucket"], Key=key)
 
 
-ONBOARD_PREFIX = "/onboard-scenario/"
+ONBOARD_PREFIX = "/onboard-scenario/"  # the first deployment selects it (conftest.PREFIXES)
 _created: list[str] = []  # the group `new_group_to_onboard` made for the next onboard scenario
 
 
-def new_group_to_onboard(fed: Fed) -> None:
+def new_group_to_onboard(fed: Fed) -> Callable[[], None]:
     """Run as the deployer before each onboard scenario: the stack's config selects ONBOARD_PREFIX
-    (added to the deployed document, which the other functions read unchanged otherwise), and a new
-    group under it exists, not subscribed yet."""
+    (added to the deployed document), and a new group under it exists, not subscribed yet. Returns
+    the undo: the document as deployed, since a prefix the stack's parameters did not name is one
+    the other roles were not granted (the daily report's FindPrefixedLogGroups)."""
     ssm, name = fed.stack.client("ssm"), fed.stack.physical["ConfigParameter"]
-    doc = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    deployed = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    doc = json.loads(deployed)
     if ONBOARD_PREFIX not in doc["LogConfig"].get("LogGroupPrefixes", []):
         doc["LogConfig"]["LogGroupPrefixes"] = [*doc["LogConfig"].get("LogGroupPrefixes", []), ONBOARD_PREFIX]
         ssm.put_parameter(Name=name, Value=json.dumps(doc), Type="String", Overwrite=True)
     group = f"{ONBOARD_PREFIX}{uuid.uuid4().hex[:8]}"
     fed.stack.client("logs").create_log_group(logGroupName=group)
     _created[:] = [group]
+
+    def undo() -> None:
+        ssm.put_parameter(Name=name, Value=deployed, Type="String", Overwrite=True)
+
+    return undo
 
 
 def onboard(fed: Fed) -> None:
@@ -204,8 +211,9 @@ def onboard(fed: Fed) -> None:
     assert swept["groups"] >= 3  # the two seed groups and at least this one
 
 
-# Set-up a scenario needs before each run, done with the deployer's rights (not the role's).
-PREPARE: dict[str, Callable[[Fed], None]] = {
+# Set-up a scenario needs before each run, done with the deployer's rights (not the role's); what it
+# returns, if anything, undoes it after the run.
+PREPARE: dict[str, Callable[[Fed], Callable[[], None] | None]] = {
     "daily_report.rollup.lambda_handler": forget_overlap_rollup,
     "daily_report.evidence.handler.lambda_handler": forget_digest,
     "stream_processor.onboard.handler.lambda_handler": new_group_to_onboard,

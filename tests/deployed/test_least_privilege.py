@@ -172,14 +172,15 @@ def _run(deployed: Deployed, role: RoleUnderTest, document: dict[str, Any]) -> l
     """Run the role's scenario under `document`; the actions moto denied meanwhile."""
     identity = make_identity(deployed.fed.stack, moto_policy(document))
     scenario: Scenario = SCENARIOS[role.handler]
-    if role.handler in PREPARE:
-        PREPARE[role.handler](deployed.fed)
+    undo = PREPARE[role.handler](deployed.fed) if role.handler in PREPARE else None
     DENIED.clear()
     try:
         with acting_as(deployed, role.role, identity):
             scenario(deployed.fed)
     finally:
         denied = list(DENIED)
+        if undo:
+            undo()
     return denied
 
 

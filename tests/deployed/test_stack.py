@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stream_processor.decode import iter_members
+from stream_processor.decode import split_members
 from stream_processor.sinks.metrics import NAMESPACE
 from tests.support.aws import list_keys
 
@@ -106,7 +106,7 @@ def _archived_batches(fed: Fed) -> list[dict[str, Any]]:
     return [
         json.loads(member)
         for key in list_keys(s3, bucket, f"archive/dt={fed.day}/")  # the test day's (other tests add today's)
-        for member in iter_members(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        for _, member in split_members(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     ]
 
 

@@ -119,6 +119,43 @@ def _role_policy(props: dict[str, Any], name: str, region: str) -> tuple[str, di
     return f"{params['RoleName']}:{params['PolicyName']}", {}
 
 
+def _glue_database(props: dict[str, Any], name: str, region: str) -> tuple[str, dict[str, str]]:
+    call("glue", "CreateDatabase", region, props)
+    return props["DatabaseInput"]["Name"], {}
+
+
+def _glue_table(props: dict[str, Any], name: str, region: str) -> tuple[str, dict[str, str]]:
+    call("glue", "CreateTable", region, props)
+    return props["TableInput"]["Name"], {}
+
+
+def athena_backend(region: str) -> Any:
+    """moto's Athena in this process: botocore >= 1.40 speaks rest-json to Athena, moto 5.2.5's
+    server only the json protocol, so the stand-ins and probes go to the backend directly."""
+    from moto.athena.models import athena_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return athena_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+def _athena_workgroup(props: dict[str, Any], name: str, region: str) -> tuple[str, dict[str, str]]:
+    athena_backend(region).create_work_group(
+        props["Name"], props["WorkGroupConfiguration"], props.get("Description", ""), props.get("Tags", [])
+    )
+    return props["Name"], {}
+
+
+def _athena_named_query(props: dict[str, Any], name: str, region: str) -> tuple[str, dict[str, str]]:
+    query_id = athena_backend(region).create_named_query(
+        props["Name"],
+        props.get("Description", ""),
+        props["Database"],
+        props["QueryString"],
+        props["WorkGroup"],
+    )
+    return str(query_id), {}
+
+
 StandInCreate = Callable[[dict[str, Any], str, str], tuple[str, dict[str, str]]]
 
 STAND_INS: dict[str, StandInCreate] = {
@@ -130,6 +167,10 @@ STAND_INS: dict[str, StandInCreate] = {
     "AWS::SNS::Subscription": _sns_subscription,
     "AWS::Lambda::EventInvokeConfig": _event_invoke_config,
     "AWS::IAM::RolePolicy": _role_policy,
+    "AWS::Glue::Database": _glue_database,
+    "AWS::Glue::Table": _glue_table,
+    "AWS::Athena::WorkGroup": _athena_workgroup,
+    "AWS::Athena::NamedQuery": _athena_named_query,
 }
 
 

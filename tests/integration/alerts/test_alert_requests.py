@@ -17,7 +17,7 @@ from stream_processor.ingest import Ingest
 from stream_processor.sinks import S3Sink
 from stream_processor.sinks.alert_store import AlertStore
 from stream_processor.sinks.alerts import AlertSink
-from tests.integration.alerts.test_alerts import NOW_MS
+from tests.integration.alerts.test_alerts import BRUTE_FORCE_PAGES, NOW_MS, configure
 from tests.support.alerting import AlertPlumbing, alert_entries
 from tests.support.builders import compress, envelope, kinesis_event, log_event
 from tests.support.fault_proxy import FaultProxy
@@ -61,6 +61,7 @@ def alert_requests(proxy: FaultProxy) -> dict[str, int]:
 def test_five_thousand_addresses_cost_a_constant_and_the_notifications(
     aws: dict[str, Any], plumbing: AlertPlumbing, proxy: FaultProxy
 ) -> None:
+    configure(aws, Alerts=BRUTE_FORCE_PAGES)  # each brute force pages (the default waits for a login)
     lambda_handler(kinesis_event(failures(range(5000), 0)), None)
     first = alert_requests(proxy)
     assert first.get("s3:PutObject:alerts", 0) == 1 and first.get("s3:GetObject:alerts", 0) <= 1
@@ -119,6 +120,7 @@ def test_containers_writing_one_document_at_once_notify_each_attacker_once_with_
     invocations at once, a third of them redeliveries of another's: 6 attackers of 30 failures
     each cross the threshold once; 360 one-off addresses never do; every count is exact."""
     attackers = [f"203.0.113.{i}" for i in range(6)]
+    configure(aws, Alerts=BRUTE_FORCE_PAGES)
 
     def batch(n: int) -> bytes:
         lines = [

@@ -117,9 +117,23 @@ def test_four_threads_at_once_on_a_fresh_window_send_one(
     assert len(plumbing.notifications(wait=2)) == 1
 
 
+BRUTE_FORCE_PAGES = {"Incidents": {"NotifyBruteForce": "at_threshold"}}
+
+
+def test_a_brute_force_alone_is_held_from_the_topic_by_default(
+    aws: dict[str, Any], plumbing: AlertPlumbing
+) -> None:
+    """Without a login from the address, the brute force is a detection (EventBridge), not a page."""
+    lambda_handler(subscription_event(compress(envelope(failed_logins(50)))), None)
+    assert plumbing.notifications(wait=1) == []
+    (event,) = plumbing.events(wait=2)
+    assert event["detail"]["rule"] == "auth_failure" and event["detail"]["count"] == 50
+
+
 def test_fifty_failed_logins_from_one_address_send_one_thresholded_message(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
+    configure(aws, Alerts=BRUTE_FORCE_PAGES)
     lambda_handler(subscription_event(compress(envelope(failed_logins(50)))), None)
     (message,) = plumbing.notifications(wait=2)
     assert message["Subject"] == f"[HIGH] auth_failure in /admin/logs: {ATTACKER}"
@@ -159,6 +173,7 @@ def test_failures_spread_over_many_small_batches_reach_the_threshold_once(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
     """25 one-event batches from one address, from 4 threads: the 20th crosses; one message."""
+    configure(aws, Alerts=BRUTE_FORCE_PAGES)
     batches = [subscription_event(compress(envelope([e]))) for e in failed_logins(25)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda e: lambda_handler(e, None), batches))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stream_processor.handler import lambda_handler
+from tests.integration.alerts.test_alerts import BRUTE_FORCE_PAGES, configure
 from tests.support.alerting import AlertPlumbing
 from tests.support.builders import compress, envelope, log_event, subscription_event
 from tests.unit.stream_processor.parse.test_corpus_logs import LOGHUB, _counted, _lines, _timestamp
@@ -44,7 +45,8 @@ def attacks(lines: list[str], threshold: int = 20, interval_ms: int = 300_000) -
     }
 
 
-def deliver_sample() -> None:
+def deliver_sample(aws: dict[str, Any]) -> None:
+    configure(aws, Alerts=BRUTE_FORCE_PAGES)  # each brute force pages (the default waits for a login)
     lines = _lines("OpenSSH_2k.log")
     for start in range(0, len(lines), LINES_PER_BATCH):
         events = [log_event(line, _timestamp(line)) for line in lines[start : start + LINES_PER_BATCH]]
@@ -54,7 +56,7 @@ def deliver_sample() -> None:
 def test_an_internet_facing_ssh_day_sends_one_per_attacking_address_and_window(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
-    deliver_sample()
+    deliver_sample(aws)
     events = [e["detail"] for e in plumbing.events(wait=2) if e["detail"]["rule"] == "auth_failure"]
     found = sorted((e["key"].removeprefix("source:"), int(e["window"]["start"][11:13])) for e in events)
     expected = sorted((address, hour % 24) for address, hour in attacks(_lines("OpenSSH_2k.log")))
@@ -65,7 +67,7 @@ def test_an_internet_facing_ssh_day_sends_one_per_attacking_address_and_window(
 def test_an_internet_facing_ssh_day_notifies_nothing_but_the_attacks(
     aws: dict[str, Any], plumbing: AlertPlumbing
 ) -> None:
-    deliver_sample()
+    deliver_sample(aws)
     messages = plumbing.notifications(wait=2)
     assert {m["Subject"].split()[1] for m in messages} == {"auth_failure"}
     assert len(messages) == len(attacks(_lines("OpenSSH_2k.log"))) <= 10

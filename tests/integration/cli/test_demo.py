@@ -19,7 +19,7 @@ from stream_processor.cli import main
 from stream_processor.demo import agent, browser
 from stream_processor.demo.alerts import AlertWatch
 from stream_processor.demo.files import agent_rules, read_files
-from stream_processor.demo.story import ADMIN, OPERATOR, Story, generate
+from stream_processor.demo.story import ADMIN, ATTACKER_IP, OPERATOR, Story, generate
 from tests.support.aws import list_keys
 
 HOUR_MS = 3_600_000
@@ -104,8 +104,11 @@ def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.C
     def alert(hour: int, group: str, what: str) -> str:
         return rf"ALERT  {hour:02d}:00  {re.escape(group)}\s+{what}"
 
-    assert re.search(alert(story.failed_logins_hour, ADMIN, r"\d critical/high detection"), out)
-    assert f"Subject: [HIGH] auth_failure in {ADMIN}: " in out  # the brute force, notified by itself
+    assert re.search(alert(story.failed_logins_hour, ADMIN, r"\d new critical/high detection"), out)
+    # the brute force, the login, the sudo and the IAM change: one incident, one message, at the login
+    subjects = re.findall(r"^Subject: (\[.*)$", out, re.MULTILINE)
+    assert set(subjects) == {f"[HIGH] brute_force_login in {ADMIN}: {ATTACKER_IP} -> deploy"}
+    assert f"56 failed login(s) from {ATTACKER_IP}, then a login as deploy" in out
     assert re.search(alert(story.error_hour, OPERATOR, "error rate"), out)
     assert re.search(alert(story.latency_hour, OPERATOR, "p99 latency"), out)
     assert re.search(rf"note   {story.silent_hour:02d}:00  /operator/logs\s+no events", out)

@@ -44,7 +44,7 @@ def expected_detections(payloads: list[bytes]) -> set[tuple[str, str, int]]:
     for raw in payloads:
         batch = decode_data(raw)
         analysis = analyse_batch(batch, DEFAULT_RULES)
-        found, _ = find_detections(batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "a")
+        found, _ = find_detections(batch, analysis, DEFAULT_RULES, "a")
         for detection in found:
             group = (detection.rule, detection.key, detection.window_start)
             if detection.policy.threshold is None:
@@ -64,7 +64,7 @@ def severity_of(payloads: list[bytes]) -> dict[str, str]:
     for raw in payloads:
         batch = decode_data(raw)
         analysis = analyse_batch(batch, DEFAULT_RULES)
-        for detection in find_detections(batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "a")[0]:
+        for detection in find_detections(batch, analysis, DEFAULT_RULES, "a")[0]:
             found[detection.rule] = detection.severity
     return found
 

@@ -12,6 +12,7 @@ import boto3
 import orjson
 
 from stream_processor.handler import lambda_handler
+from stream_processor.sinks import archive_body
 from tests.support.aws import list_keys
 from tests.support.builders import kinesis_event
 from tests.support.generated_day import generate_day
@@ -78,7 +79,7 @@ def test_a_kinesis_failure_record_is_read_back_from_the_stream_and_ingested(aws:
     assert queue_depth(sqs, queue) == 0
     s3, bucket = aws["s3"], aws["bucket"]
     (archive,) = list_keys(s3, bucket, "archive/")
-    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == b"".join(failed)  # only the range
+    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == archive_body(failed)  # only the range
     assert list_keys(s3, bucket, "quarantine/") == []  # the records around it were not touched
     assert_exact(s3, bucket, day.truth, day.date)
 

@@ -16,6 +16,7 @@ from stream_processor import aggregate
 from stream_processor.decode import DEFAULT_MAX_DECOMPRESSED
 from stream_processor.errors import ConfigError, UnknownEventShape
 from stream_processor.handler import lambda_handler
+from stream_processor.sinks import archive_body
 from tests.support.aws import list_keys
 from tests.support.builders import (
     compress,
@@ -36,7 +37,7 @@ def test_handler_archives_payload_bytes_and_writes_partial(aws: dict[str, Any]) 
     s3, bucket = aws["s3"], aws["bucket"]
     archive = list_keys(s3, bucket, "archive/")
     assert len(archive) == 1 and archive[0].startswith("archive/dt=2025-11-26/hour=12/admin_logs/")
-    assert s3.get_object(Bucket=bucket, Key=archive[0])["Body"].read() == raw
+    assert s3.get_object(Bucket=bucket, Key=archive[0])["Body"].read() == archive_body([raw])
     (key,) = list_keys(s3, bucket, "aggregates/")
     partial = aggregate.decode(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     window = partial["windows"]["/admin/logs"]["12"]
@@ -117,7 +118,7 @@ def test_kinesis_records_are_each_a_payload_of_one_invocation(aws: dict[str, Any
     s3, bucket = aws["s3"], aws["bucket"]
     (archive,) = list_keys(s3, bucket, "archive/")
     assert archive.startswith("archive/dt=2025-11-26/hour=12/mixed/")  # two log groups in it
-    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == b"".join(raws[:3])
+    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == archive_body(raws[:3])
     (key,) = list_keys(s3, bucket, "aggregates/")
     bundle = aggregate.decode(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     assert (bundle["batches"], len(bundle["batch_ids"]), bundle["archive"]) == (3, 3, archive)
@@ -194,7 +195,7 @@ def test_invalid_config_names_the_key_after_archiving(aws: dict[str, Any]) -> No
         lambda_handler(subscription_event(raw), None)
     s3, bucket = aws["s3"], aws["bucket"]
     (archive,) = list_keys(s3, bucket, "archive/")
-    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == raw
+    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == archive_body([raw])
     assert list_keys(s3, bucket, "aggregates/") == []
 
 

@@ -18,6 +18,7 @@ from stream_processor import aggregate
 from stream_processor.cli import main
 from stream_processor.decode import split_members
 from stream_processor.handler import lambda_handler
+from stream_processor.sinks import archive_body
 from tests.support.aws import list_keys
 from tests.support.builders import kinesis_event
 from tests.support.generated_day import NEXT_DAY, generate_day
@@ -40,7 +41,7 @@ def test_an_event_of_many_records_is_one_archive_object_and_one_bundle_per_day(a
     (archive,) = list_keys(s3, bucket, "archive/")
     assert archive.startswith(f"archive/dt={day.date}/") and "/mixed/" in archive  # both log groups
     body = s3.get_object(Bucket=bucket, Key=archive)["Body"].read()
-    assert body == b"".join(day.payloads)  # every payload byte-identical, in delivery order
+    assert body == archive_body(day.payloads)  # every payload byte-identical, in delivery order
     (first,) = list_keys(s3, bucket, f"aggregates/dt={day.date}/")
     (second,) = list_keys(s3, bucket, f"aggregates/dt={NEXT_DAY}/")
     bundle = aggregate.decode(s3.get_object(Bucket=bucket, Key=first)["Body"].read())
@@ -96,7 +97,7 @@ def test_a_poison_record_is_quarantined_and_the_rest_processed(aws: dict[str, An
     s3, bucket = aws["s3"], aws["bucket"]
     assert len(list_keys(s3, bucket, "quarantine/")) == 4  # .bin + .json for each
     (archive,) = list_keys(s3, bucket, "archive/")
-    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == b"".join(day.payloads)
+    assert s3.get_object(Bucket=bucket, Key=archive)["Body"].read() == archive_body(day.payloads)
     assert_exact(s3, bucket, day.truth, day.date)
 
 

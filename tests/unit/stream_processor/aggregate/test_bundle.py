@@ -31,7 +31,12 @@ def test_invocation_id_ignores_order_and_repeats_and_is_the_batch_id_alone() -> 
 
 
 members = st.lists(
-    st.tuples(st.binary(max_size=3000), st.sampled_from(("gzip", "zlib")), st.integers(0, 9)),
+    # a member holding only a newline is an archive's line end, skipped (sinks/test_archive_lines.py)
+    st.tuples(
+        st.binary(max_size=3000).filter(lambda b: b != b"\n"),
+        st.sampled_from(("gzip", "zlib")),
+        st.integers(0, 9),
+    ),
     min_size=1,
     max_size=12,
 )

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stream_processor import aggregate
-from stream_processor.aggregate import counters
+from stream_processor.aggregate import counters, evidence
 from stream_processor.decode import Batch, batch_id
 from stream_processor.pipeline import Rules, aggregate_batch
 
@@ -48,6 +48,7 @@ TEMPLATES = (
     "Traceback (most recent call last):\n  File \"app.py\", line {n}\nKeyError: 'k{m}'",
     "REPORT RequestId: {m} Duration: {n}.5 ms Billed Duration: {n} ms",
     "DeleteBucket called by {user} on bucket-{m} token=abc{n}",
+    "Nov 26 12:00:03 host sshd[{n}]: Accepted password for {user} from 10.0.0.{m} port 22 ssh2",
 )
 
 event_specs = st.tuples(
@@ -109,7 +110,24 @@ def _capped_window(rng: random.Random, keys: int) -> aggregate.Window:
             [DAY_MS + rng.randrange(99), f"{rng.randrange(10**6):056d}", "t"] for _ in range(5)
         ),
     }
+    window["evidence"] = evidence.build(_evidence_items(rng, keys))
     return aggregate.cap_window(window)
+
+
+def _evidence_items(rng: random.Random, keys: int) -> list[tuple[str, dict[str, Any]]]:
+    """Failed logins from up to 2 × `FAILED_KEYS` sources and sudo lines of up to 2 × `KEYS_PER_KIND`
+    principals, times and ids recurring across partials (the same event may be kept twice)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(keys):
+        n = rng.randrange(2 * evidence.FAILED_KEYS)
+        stamp = DAY_MS + rng.randrange(3_600_000)
+        item = {"t": stamp, "id": f"{n:08d}{stamp % 97}", "stream": "s", "src": f"10.1.{n // 250}.{n % 250}",
+                "line": f"Failed password from {n}"}  # fmt: skip
+        found.append(("failed_login", item))
+        if n % 3 == 0:
+            who = f"u{n % (2 * evidence.KEYS_PER_KIND)}"
+            found.append(("privilege", {**item, "who": who, "detail": f"COMMAND=/bin/ls {n}"}))
+    return found
 
 
 @st.composite

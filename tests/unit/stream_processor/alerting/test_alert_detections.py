@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from stream_processor.alerting.detections import find_detections
 from stream_processor.alerting.policy import AlertSettings, rule_policy
 from stream_processor.decode import Batch, batch_id
-from stream_processor.pipeline import DEFAULT_RULES, analyse_batch
+from stream_processor.pipeline import DEFAULT_RULES, Rules, analyse_batch
 
 HOUR = 1_764_000_000_000 // 3_600_000 * 3_600_000
 MESSAGES = (
@@ -45,9 +45,7 @@ def test_detections_count_each_hit_event_once_per_group(picks: list[tuple[int, i
     fall in that group (the partial's per-rule counts, for a rule that is its own group)."""
     batch = make_batch(picks)
     analysis = analyse_batch(batch, DEFAULT_RULES)
-    found, dropped = find_detections(
-        batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "archive/k.gz"
-    )
+    found, dropped = find_detections(batch, analysis, DEFAULT_RULES, "archive/k.gz")
     assert dropped == 0
     per_group: dict[str, int] = {}
     for detection in found:
@@ -80,7 +78,7 @@ def test_detections_count_each_hit_event_once_per_group(picks: list[tuple[int, i
 def test_thresholded_rules_key_by_source_others_by_principal() -> None:
     batch = make_batch([(0, 1, 0), (0, 1, 1), (0, 2, 2), (4, 1, 3)])
     analysis = analyse_batch(batch)
-    found, _ = find_detections(batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "a")
+    found, _ = find_detections(batch, analysis, DEFAULT_RULES, "a")
     keys = {(d.rule, d.key): d.count for d in found}
     assert keys[("auth_failure", "source:203.0.113.1")] == 2
     assert keys[("auth_failure", "source:203.0.113.2")] == 1
@@ -98,7 +96,7 @@ def test_texts_are_redacted_before_they_are_kept() -> None:
     events = [{"id": "1", "timestamp": HOUR, "message": message}]
     batch = Batch("DATA_MESSAGE", "1", "/admin/logs", "s", ("f",), events, "b" * 32)
     analysis = analyse_batch(batch)
-    (found,), _ = find_detections(batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "a")
+    (found,), _ = find_detections(batch, analysis, DEFAULT_RULES, "a")
     assert secret not in found.sample and secret not in (found.principal or "") and secret not in found.key
 
 
@@ -106,9 +104,7 @@ def test_the_number_of_tracked_keys_is_bounded_largest_first() -> None:
     picks = [(0, n, 0) for n in range(1, 11)] + [(0, 1, 1)] * 5
     batch = make_batch(picks)
     analysis = analyse_batch(batch)
-    found, dropped = find_detections(
-        batch, analysis.hits, analysis.parsed, DEFAULT_RULES.redact, "a", AlertSettings(max_keys=3)
-    )
+    found, dropped = find_detections(batch, analysis, Rules(alerting=AlertSettings(max_keys=3)), "a")
     assert dropped == 7 and len(found) == 3
     assert max(found, key=lambda d: d.count).key == "source:203.0.113.1"
 

@@ -23,6 +23,9 @@ def test_absent_section_gives_the_defaults_and_the_config_carries_it() -> None:
     }
     found = parse_config(doc).rules.alerting
     assert (found.floor, found.window_s, dict(found.thresholds)) == ("medium", 600, {"auth_failure": 5})
+    assert (found.incident_window_s, found.brute_force_alone) == (3600, False)
+    incidents = parse_alerts({"Incidents": {"WindowMinutes": 30, "NotifyBruteForce": "at_threshold"}})
+    assert (incidents.incident_window_s, incidents.brute_force_alone) == (1800, True)
 
 
 @pytest.mark.parametrize(
@@ -36,6 +39,12 @@ def test_absent_section_gives_the_defaults_and_the_config_carries_it() -> None:
         ({"Thresholds": []}, "Alerts.Thresholds"),
         ({"Flor": "high"}, "Alerts.Flor"),
         ([], "Alerts"),
+        ({"Incidents": {"WindowMinutes": 0}}, "Alerts.Incidents.WindowMinutes"),
+        ({"Incidents": {"WindowMinutes": 1441}}, "Alerts.Incidents.WindowMinutes"),
+        ({"Incidents": {"WindowMinutes": "60"}}, "Alerts.Incidents.WindowMinutes"),
+        ({"Incidents": {"NotifyBruteForce": "always"}}, "Alerts.Incidents.NotifyBruteForce"),
+        ({"Incidents": {"Window": 60}}, "Alerts.Incidents.Window"),
+        ({"Incidents": 60}, "Alerts.Incidents"),
     ],
 )
 def test_a_bad_section_names_the_key(section: object, named: str) -> None:

@@ -1,0 +1,8 @@
+"""SQL over history: Athena over the archive's Glue table (template.yaml `ArchiveTable`).
+
+Pure: `canned` (the named queries' SQL), `output` (a result as a table, CSV or JSON lines).
+I/O: `athena` (start, poll, page through results). Entry point: `cli` (`logreview query`).
+Athena is the engine: nothing here reads the archive itself.
+"""
+
+from __future__ import annotations
