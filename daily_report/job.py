@@ -98,8 +98,8 @@ class ReportRun:
         previous = stored.report if stored else None
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
         report = revision.finalise(body, previous, stamp)
-        text = render_text(report)
-        keys = self.store.write(report, text, render_html(report))
+        text = render_text(report, self.config.top_log_groups)
+        keys = self.store.write(report, text, render_html(report, self.config.top_log_groups))
         logger.info(
             "report written",
             extra={"date": report["date"], "revision": report["revision"], "partials": report["partials"]},
@@ -141,8 +141,8 @@ class ReportRun:
         keys = period_keys(period.kind, period.label)
         previous = self.store.get_json(keys[1])
         report = revision.finalise(body, previous, self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
-        text = render_text(report)
-        self.store.write(report, text, render_html(report), keys)
+        text = render_text(report, self.config.top_log_groups)
+        self.store.write(report, text, render_html(report, self.config.top_log_groups), keys)
         return Generated(report, keys, revision.changed(report, previous), text)
 
     def late_days(self, day: date) -> Iterator[date]:

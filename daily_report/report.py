@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from stream_processor import aggregate
-from stream_processor.aggregate import counters
+from stream_processor.aggregate import counters, origins
 from stream_processor.aggregate.histogram import quantile
 from stream_processor.config import Config
 from stream_processor.parse import LEVELS
@@ -152,26 +152,26 @@ def group_section(hours: Mapping[str, aggregate.Window], config: Config) -> dict
     return section
 
 
-DIMENSIONS = ("accounts", "regions")
-
-
 def dimensions(merged: aggregate.Partial) -> dict[str, Any]:
     """`accounts` (the batches' owner account) and `regions` (where they were processed), each
-    {key: {batches, events, errors, error_rate, security_events, log_groups{group: counts}}};
-    empty for partials written before the aggregate counted them (schema 2)."""
-    found: dict[str, Any] = {}
-    for name in DIMENSIONS:
-        found[name] = {
-            key: {
-                "batches": entry["batches"],
-                "events": entry["events"],
-                "errors": entry["errors"],
-                "error_rate": rate(entry["errors"], entry["events"]),
-                "security_events": entry["security_events"],
-                "log_groups": {group: dict(counts) for group, counts in sorted(entry["log_groups"].items())},
-            }
-            for key, entry in sorted(merged.get(name, {}).items())
-        }
+    {key: {batches, events, errors, error_rate, security_events, log_groups{group: counts}}},
+    summed from the partial's `origins`; empty for partials written before schema 3, and no
+    region for batches processed where none was known."""
+    found: dict[str, dict[str, Any]] = {"accounts": {}, "regions": {}}
+    for key, counts in merged.get("origins", {}).items():
+        owner, region, group = origins.split_key(key)
+        for name, value in (("accounts", owner), ("regions", region)):
+            if not value:
+                continue
+            entry = found[name].setdefault(value, {**dict.fromkeys(origins.COUNTS, 0), "log_groups": {}})
+            per_group = entry["log_groups"].setdefault(group, dict.fromkeys(origins.COUNTS[1:], 0))
+            for field, count in zip(origins.COUNTS, counts, strict=True):
+                entry[field] += count
+                if field in per_group:
+                    per_group[field] += count
+    for entries in found.values():
+        for entry in entries.values():
+            entry["error_rate"] = rate(entry["errors"], entry["events"])
     return found
 
 

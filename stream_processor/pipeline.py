@@ -15,6 +15,7 @@ from typing import Any
 
 from . import aggregate
 from .aggregate import evidence
+from .aggregate.origins import batch_origins
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
@@ -33,6 +34,7 @@ class Rules:
     detector: Detector = DEFAULT_DETECTOR
     redact: Redactor = DEFAULT_REDACTOR
     alerting: AlertSettings = DEFAULT_SETTINGS
+    region: str = ""  # where batches are processed (`config.processing_region`); "" counts none
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 
@@ -91,14 +93,15 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
         if found:
             window["evidence"] = evidence.build(found)
-        partial = _partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window})
+        partial = _partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window}, rules)
         return Analysed([partial], parsed, hits, found)
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, parsed).items():
         days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
     for hour, classified in _by_hour(found).items():
         days[_day(hour // 24)][f"{hour % 24:02d}"]["evidence"] = evidence.build(classified)
-    return Analysed([_partial(batch, day, hours) for day, hours in sorted(days.items())], parsed, hits, found)
+    partials = [_partial(batch, day, hours, rules) for day, hours in sorted(days.items())]
+    return Analysed(partials, parsed, hits, found)
 
 
 def _by_hour(found: list[tuple[str, Item]]) -> dict[int, list[tuple[str, Item]]]:
@@ -113,8 +116,9 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
     return analyse_batch(batch, rules).partials
 
 
-def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggregate.Partial:
-    """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them)."""
+def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window], rules: Rules) -> aggregate.Partial:
+    """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them), with
+    its owner account and processing region counted once (`aggregate.origins`)."""
     return {
         "schema": aggregate.SCHEMA,
         "date": day,
@@ -122,6 +126,7 @@ def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window]) -> aggr
         "batches": 1,
         "batch_ids": [batch.batch_id],
         "archive": None,
+        "origins": batch_origins(batch.owner, rules.region, batch.log_group, hours),
         "windows": {batch.log_group: hours},
     }
 

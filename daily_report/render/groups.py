@@ -43,7 +43,8 @@ def rest_line(report: Mapping[str, Any]) -> str | None:
     if not rest:
         return None
     return (
-        f"… and {number(rest['groups'])} more log groups (total {number(rest['events'])} events, "
+        f"… and {number(rest['groups'])} more log group{'s' if rest['groups'] != 1 else ''} "
+        f"(total {number(rest['events'])} events, "
         f"{number(rest['errors'])} errors, {number(rest['security_events_total'])} security events; "
         f"all {number(rest['of'])} in the JSON report)"
     )

@@ -27,6 +27,7 @@ th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .alert{color:#9b1c1c;font-weight:600}.folded{color:#8a5a00}.ok{color:#1c6b35}code{font-size:12px;word-break:break-all}
 svg{display:block;margin:.5rem 0}.legend span{margin-right:1rem}.ev{color:#2f6db5}.er{color:#c0392b}
 .dv{color:#e67e22}svg.spark{display:inline;margin:0}.attention li{margin:.2rem 0}.attn{color:#7a4a00}
+.nw{white-space:nowrap}
 @media print{body{margin:0;max-width:none}details{display:block}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'"

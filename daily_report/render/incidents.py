@@ -116,6 +116,10 @@ def _rows(rows: list[list[str]], headers: list[str], esc: Esc, numeric: int | No
     return html_table(headers, rows, esc, () if numeric is None else (numeric,))
 
 
+def _nowrap(cell: str) -> str:
+    return f'<span class="nw">{cell}</span>'
+
+
 def incidents_html(report: Report, esc: Esc) -> str:
     found = report.get("incidents", [])
     if not found:
@@ -130,9 +134,9 @@ def incidents_html(report: Report, esc: Esc) -> str:
         )
         timeline = [
             [
-                esc(moment(e.get("time"))),
+                _nowrap(esc(moment(e.get("time")))),
                 esc(_rule(e)),
-                esc(e.get("host") or "-"),
+                _nowrap(esc(e.get("host") or "-")),
                 esc(" ".join(str(e[k]) for k in ("log_group", "stream") if e.get(k))),
                 f"<code>{esc(e.get('line', ''), LINE_LIMIT)}</code>",
             ]
@@ -148,8 +152,8 @@ def admin_html(report: Report, esc: Esc) -> str:
         return "<p>None.</p>"
     table = [
         [
-            esc(moment(row.get("time"))),
-            esc(row.get("who") or "-"),
+            _nowrap(esc(moment(row.get("time")))),
+            _nowrap(esc(row.get("who") or "-")),
             esc(ADMIN_KINDS.get(row.get("kind", ""), str(row.get("kind", "")))),
             esc(_where(row)),
             f"<code>{esc(row.get('detail', ''), LINE_LIMIT)}</code>",

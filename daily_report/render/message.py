@@ -24,8 +24,11 @@ ATTENTION_WIDTH = 400  # an incident's line names its principals, sources and ho
 
 def subject(report: Report) -> str:
     """An ASCII, single-line subject of at most 100 characters."""
-    alerts = len(report["alerts"])
-    return f"logreview daily review {report['date']}: {alerts} alert{'s' if alerts != 1 else ''}"[:100]
+    alerts, incidents = len(report["alerts"]), len(report.get("incidents", []))
+    counts = (
+        f"{incidents} incident{'s' if incidents != 1 else ''}, {alerts} alert{'s' if alerts != 1 else ''}"
+    )
+    return f"logreview daily review {report['date']}: {counts}"[:100]
 
 
 def counts_line(report: Report) -> str:

@@ -17,6 +17,7 @@ from .origins import text_lines as origin_lines
 from .review import attention_lines, change_lines
 
 WIDTH = 100
+HOURLY_COLUMNS = 6
 
 
 def _heading(title: str) -> list[str]:
@@ -110,7 +111,10 @@ def _ranked(report: Report) -> Iterator[str]:
 
 def _hourly(report: Report) -> Iterator[str]:
     yield from _heading("Hourly events (errors)")
-    names = list(report["log_groups"])
+    names = list(report["log_groups"])[:HOURLY_COLUMNS]  # a terminal's width; the HTML charts all
+    if len(report["log_groups"]) > HOURLY_COLUMNS:
+        shown = len(report["log_groups"])
+        yield f"(the first {HOURLY_COLUMNS} of the {shown} groups above; the HTML report charts each)"
     yield "hour " + "".join(f"{inert(n, 21):>22}" for n in names)
     for hour in range(24):
         cells = []

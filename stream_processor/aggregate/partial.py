@@ -1,15 +1,18 @@
-"""The partial aggregate (schema 2): one *bundle* per (invocation, UTC day); what the reports merge.
+"""The partial aggregate (schema 3): one *bundle* per (invocation, UTC day); what the reports merge.
 
 A partial is plain JSON-shaped data::
 
-    {"schema": 2, "date": "YYYY-MM-DD",
+    {"schema": 3, "date": "YYYY-MM-DD",
      "partials": n,                  # objects merged into it (a bundle is 1)
      "batches": k,                   # distinct CloudWatch batches merged
      "batch_ids": [id, ...] | null,  # sorted; kept only while exactly one object is inside
      "archive": key | null,          # the invocation's archive object; idem
+     "origins": {"account region log_group": [batches, events, errors, security_events]},
      "windows": {log_group: {"HH": window}}}
 
-and a window holds counters for one log group and one UTC hour (see `new_window`).
+and a window holds counters for one log group and one UTC hour (see `new_window`). Schema 3
+added `origins` (per account, region and log group: `origins`); a schema-2 partial (rollups and
+stored day aggregates embed them too) reads and merges as one with no origins.
 
 Ids and archive key are dropped by a merge of two objects (as schema 1 dropped its `batch`), so a
 report-level merge never carries millions of ids: readers that deduplicate keep the ids beside
@@ -43,8 +46,10 @@ from typing import Any, Literal, TypedDict
 import orjson
 
 from . import counters, evidence
+from .origins import merge_origins
 
-SCHEMA = 2
+SCHEMA = 3
+SCHEMA_2 = 2  # before `origins`; read and merged as if it were empty
 SCHEMA_1 = 1  # one partial per batch; still read (envelope and windows upgraded by `decode`)
 COUNTER_CAP = 1000  # keys per counter per window; a day at the cap everywhere: ~72 MB merged
 SAMPLES_PER_RULE = 5
@@ -148,6 +153,7 @@ def empty() -> Partial:
         "batches": 0,
         "batch_ids": None,
         "archive": None,
+        "origins": {},
         "windows": {},
     }
 
@@ -268,8 +274,8 @@ def combine(windows: Iterable[Window]) -> Window:
 
 def merge_into(acc: Partial, other: Partial) -> Partial:
     """Streaming merge: add `other` into `acc` in place and return `acc`."""
-    if other["schema"] != SCHEMA:
-        raise ValueError(f"partial has schema {other['schema']!r}, expected {SCHEMA}")
+    if other["schema"] not in (SCHEMA, SCHEMA_2):
+        raise ValueError(f"partial has schema {other['schema']!r}, expected {SCHEMA} (or {SCHEMA_2})")
     if acc["date"] is not None and other["date"] is not None and acc["date"] != other["date"]:
         raise ValueError(f"cannot merge partials of {acc['date']} and {other['date']}")
     acc["date"] = acc["date"] or other["date"]
@@ -278,6 +284,8 @@ def merge_into(acc: Partial, other: Partial) -> Partial:
         acc[name] = (acc[name] or other[name]) if total == 1 else None
     acc["partials"] = total
     acc["batches"] += other["batches"]
+    acc["schema"] = SCHEMA  # a schema-2 accumulator (a stored rollup) becomes schema 3
+    merge_origins(acc.setdefault("origins", {}), other.get("origins", {}))
     for group, hours in other["windows"].items():
         mine = acc["windows"].setdefault(group, {})
         for hour, window in hours.items():
@@ -296,15 +304,20 @@ def encode(partial: Partial) -> bytes:
 
 
 def decode(data: bytes) -> Partial:
-    """Bytes written by `encode` → schema-2 partial (schema 1 upgraded); rejects other schemas."""
+    """Bytes written by `encode` → schema-3 partial (schemas 1 and 2 upgraded); rejects others."""
     partial = orjson.loads(data)
-    if not isinstance(partial, dict) or partial.get("schema") not in (SCHEMA, SCHEMA_1):
-        raise ValueError(f"not a schema-{SCHEMA} (or schema-{SCHEMA_1}) partial aggregate")
-    return upgrade(partial) if partial["schema"] == SCHEMA_1 else partial
+    if not isinstance(partial, dict) or partial.get("schema") not in (SCHEMA, SCHEMA_2, SCHEMA_1):
+        raise ValueError(f"not a schema-{SCHEMA} (or {SCHEMA_2}, {SCHEMA_1}) partial aggregate")
+    if partial["schema"] == SCHEMA_1:
+        return upgrade(partial)
+    if partial["schema"] == SCHEMA_2:
+        partial.update(schema=SCHEMA, origins={})
+    return partial
 
 
 def upgrade(old: Partial) -> Partial:
-    """A schema-1 partial (one per batch, `batch` metadata) in the schema-2 envelope.
+    """A schema-1 partial (one per batch, `batch` metadata) in the current envelope (no origins:
+    schema 1 did not count them).
 
     Its batch id is kept so the deduplicating reader can tell it apart from a bundle holding the
     same batch; it names no archive object (a schema-1 partial is one batch: a duplicate of it is
@@ -319,6 +332,7 @@ def upgrade(old: Partial) -> Partial:
         "batches": objects,
         "batch_ids": [batch["batch_id"]] if isinstance(batch, dict) and objects == 1 else None,
         "archive": None,
+        "origins": {},
         "windows": upgrade_windows(old["windows"]),
     }
 

@@ -40,7 +40,14 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "BatchSize": 10000,
         "AlertThresholds": {"ErrorRate": 0.05, "LatencyMs": 1000},
     },
-    "Report": {"LookbackDays": 2, "TopN": 10, "SilentHours": 6, "BaselineDays": 7, "DeviationThreshold": 3.5},
+    "Report": {
+        "LookbackDays": 2,
+        "TopN": 10,
+        "TopLogGroups": 20,
+        "SilentHours": 6,
+        "BaselineDays": 7,
+        "DeviationThreshold": 3.5,
+    },
     "Redaction": {"ExtraPatterns": []},
 }
 
@@ -61,6 +68,7 @@ class Config:
     latency_threshold_ms: float = 1000.0
     lookback_days: int = 2
     top_n: int = 10
+    top_log_groups: int = 20  # log groups the text and HTML reports show in full (the JSON has all)
     silent_hours: int = 6  # consecutive hours without events before a report alerts (the alarm's)
     baseline_days: int = 7
     deviation_threshold: float = 3.5
@@ -184,8 +192,9 @@ def _retention(doc: Mapping[str, Any]) -> int:
     return days
 
 
-def parse_config(doc: object) -> Config:
-    """Validate a configuration document (already JSON-decoded)."""
+def parse_config(doc: object, region: str = "") -> Config:
+    """Validate a configuration document (already JSON-decoded); `region` is where the batches
+    are processed (`processing_region`), which the aggregate counts them under."""
     if not isinstance(doc, Mapping):
         raise ConfigError("config document must be a JSON object with a 'LogConfig' key")
     if not isinstance(doc.get("LogConfig"), Mapping):
@@ -212,22 +221,30 @@ def parse_config(doc: object) -> Config:
         latency_threshold_ms=_number(doc, "LogConfig.AlertThresholds.LatencyMs", 1000, float, most=900_000),
         lookback_days=_number(doc, "Report.LookbackDays", 2, zero=True, most=MAX_LOOKBACK_DAYS),
         top_n=_number(doc, "Report.TopN", 10, most=100),
+        top_log_groups=_number(doc, "Report.TopLogGroups", 20, most=1000),
         silent_hours=_number(doc, "Report.SilentHours", 6, most=24),
         baseline_days=_number(doc, "Report.BaselineDays", 7, zero=True, most=MAX_BASELINE_DAYS),
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector)),
+        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector), region),
     )
 
 
 @lru_cache(maxsize=8)
-def _parse_cached(text: str, user_text: str = "") -> Config:
+def _parse_cached(text: str, user_text: str = "", region: str = "") -> Config:
     doc = document(text)
     if not user_text.strip():
-        return parse_config(doc)
+        return parse_config(doc, region)
     parse_config(doc)  # the stack's document alone first, so its errors are not blamed on the user's
-    return parse_config(with_user_rules(doc, user_text, f"user rules parameter {user_parameter_name()!r}"))
+    where = f"user rules parameter {user_parameter_name()!r}"
+    return parse_config(with_user_rules(doc, user_text, where), region)
+
+
+def processing_region() -> str:
+    """The region this process runs in: Lambda sets `AWS_REGION`; a command line has it or
+    `AWS_DEFAULT_REGION` (a replay run by hand should use the stack's region)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
 
 
 def stack_name() -> str:
@@ -290,7 +307,7 @@ def clear_caches() -> None:
 
 def load_config(name: str | None = None) -> Config:
     """Fetch and validate the stack's SSM document merged with the team's user rules document."""
-    return _parse_cached(parameter_text(name), user_rules_text())
+    return _parse_cached(parameter_text(name), user_rules_text(), processing_region())
 
 
 def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> object:
@@ -338,7 +355,7 @@ def document(text: str) -> Any:
 
 def load_config_file(path: str) -> Config:
     """A local JSON config document (for the CLI's `--config FILE`), validated like the SSM one."""
-    return _parse_cached(file_text(path))
+    return _parse_cached(file_text(path), "", processing_region())
 
 
 def file_text(path: str) -> str:

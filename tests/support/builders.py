@@ -30,6 +30,20 @@ def log_event(message: str, timestamp: int, event_id: str | None = None) -> dict
     }
 
 
+def syslog(ts: int, text: str, host: str = "bastion-a") -> dict[str, Any]:
+    """A syslog line (`Dec  5 03:17:00 bastion-a sshd[1]: …`) stamped at `ts` (epoch ms), as an event."""
+    return log_event(f"{time.strftime('%b %e %H:%M:%S', time.gmtime(ts // 1000))} {host} {text}", ts)
+
+
+def brute_force(start: int, count: int, address: str = "203.0.113.45") -> list[dict[str, Any]]:
+    """`count` sshd failed logins for invalid users from one address, one a second from `start`."""
+    return [
+        syslog(start + i * 1000, f"sshd[{100 + i}]: Failed password for invalid user oracle from {address} "
+               f"port {40000 + i} ssh2")
+        for i in range(count)
+    ]  # fmt: skip
+
+
 def stop_logging(ts: int, region: str = "us-east-1") -> str:
     """A CloudTrail StopLogging record by user mallory (the built-in rule cis_cloudtrail_stopped:
     critical), as a CloudTrail log group carries it."""

@@ -31,6 +31,7 @@ def org(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
     prefix = f"/{stack}/app/"
     doc = orjson.loads(orjson.dumps(DEFAULT_DOCUMENT))
     doc["LogConfig"].update(ReportBucket=aws["bucket"], LogGroupPrefixes=[prefix, f"/aws/lambda/{stack}"])
+    doc["Report"]["TopLogGroups"] = 3
     boto3.client("ssm").put_parameter(
         Name=aws["parameter"], Value=orjson.dumps(doc).decode(), Type="String", Overwrite=True
     )
@@ -91,6 +92,7 @@ def test_a_prefix_group_seen_yesterday_and_silent_today_is_expected_and_reconcil
     assert silent[b] == 24 and a in silent  # a: expected too, and quiet after 05:00
     text = report_documents(org["s3"], org["bucket"], today.isoformat())["log_review.gz"]
     assert f"silent all day (3 expected log group(s) without an event): {ADMIN}, {OPERATOR}, {b}" in text
+    assert "… and 1 more log group (total 0 events" in text  # Report.TopLogGroups: 3 of the 4
     assert summary["reconcile_gap"] == 3  # the daily job reconciled b, a prefix group
 
     capsys.readouterr()

@@ -242,7 +242,7 @@ def test_message_and_metric_datums() -> None:
     assert "2026-03-14" in body and "silent for 24 consecutive hours" in body and "https://signed" in body
     assert "link valid until 2026-03-15 12:15 UTC at the latest" in body and "role session" in body
     assert "7 days" not in body
-    assert subject(report) == "logreview daily review 2026-03-14: 2 alerts"
+    assert subject(report) == "logreview daily review 2026-03-14: 0 incidents, 2 alerts"
     now = datetime(2026, 3, 15, 0, 15, tzinfo=UTC)
     datums = daily_metric_data(report, now)
     names = sorted({d["MetricName"] for d in datums})

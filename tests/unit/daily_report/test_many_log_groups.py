@@ -117,6 +117,9 @@ def test_text_report_shows_the_top_groups_and_one_line_for_the_rest(crowded: dic
         "all 504 in the JSON report)"
     )
     assert re.search(r"silent all day \(4 expected log group\(s\) without an event\): .*/app/gone", text)
+    hourly = text.split("\nHOURLY EVENTS (ERRORS)\n")[1].splitlines()
+    assert hourly[1] == "(the first 6 of the 20 groups above; the HTML report charts each)"
+    assert max(map(len, hourly[2:27])) <= 5 + 6 * 22  # 24 hours in 6 columns, not 20
     every = render_text(crowded, top_groups=1000)
     assert len(text) * 4 < len(every)  # bounded: the full rendering is many times longer
     assert len(text.splitlines()) < 400

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daily_report.review.exceptions import exceptions_section, suppressed_counts
+from stream_processor import aggregate
 from stream_processor.alerting.settings import notified_ids
 from stream_processor.config import DEFAULT_DOCUMENT, Config, parse_config
 from stream_processor.detect import DEFAULT_DETECTOR
@@ -102,3 +103,58 @@ def test_counts_do_not_depend_on_the_order_of_groups_hours_and_keys(rng: random.
     hours.append(("13", "failed_login", extra))
     rng.shuffle(hours)
     assert suppressed_counts(windows(*hours), exceptions, IDS) == [56, 1]
+
+
+def test_counts_from_real_partials_are_the_same_for_every_merge_order_and_tree() -> None:
+    """Batches through the real pipeline (evidence classified and bounded there), merged as the
+    report merges them, in shuffled orders and two-level trees: the same rows every time."""
+    from stream_processor.pipeline import process_data
+    from tests.support.builders import ADMIN, compress, envelope, log_event
+
+    start = NOON - 9 * 3_600_000  # 03:00
+    failed = "Dec  5 03:{:02d}:{:02d} bastion-a sshd[{}]: Failed password for invalid user u{} "
+    failed += "from 203.0.113.{} port 1"
+    events = [
+        log_event(failed.format(i // 60, i % 60, i, i, 40 + i % 3), start + i * 1000) for i in range(90)
+    ]
+    sudo = "Dec  5 03:30:00 {} sudo:   deploy : TTY=pts/1 ; USER=root ; COMMAND=/usr/bin/id"
+    events += [
+        log_event(sudo.format(host), start + 1_800_000 + n) for n, host in enumerate(("bastion-a", "build-1"))
+    ]
+    partials = [
+        p for k in range(0, len(events), 7) for p in process_data(compress(envelope(events[k : k + 7])))
+    ]
+    cfg = config(
+        exception(Rule="auth_failure", Cidr="203.0.113.40/31"),
+        exception(Rule="sudo_to_root", Principal="deploy", Host="bastion-*"),
+    )
+    rng = random.Random(5)
+    found: list[list[dict[str, Any]]] = []
+    for _ in range(6):
+        rng.shuffle(partials)
+        halves = aggregate.empty(), aggregate.empty()
+        for i, partial in enumerate(partials):
+            aggregate.merge_into(halves[i % 2], partial)
+        merged = aggregate.merge(halves[1], halves[0])
+        found.append(exceptions_section(DAY, merged["windows"], cfg))
+    assert all(rows == found[0] for rows in found)
+    assert [row["count"] for row in found[0]] == [60, 1]  # .40 and .41 (30 each); one sudo on bastion-a
+    assert ADMIN in merged["windows"]
+
+
+def test_an_exception_for_the_incident_counts_the_incidents_it_covered_at_their_login() -> None:
+    from daily_report.report import build_report
+    from tests.unit.daily_report.test_review_sections import DAY as STORY_DAY
+    from tests.unit.daily_report.test_review_sections import merged_day
+
+    merged = merged_day()  # 56 failures from 203.0.113.45 from 03:17:00, its login at 03:19:35
+    cfg = config(
+        exception(Rule="brute_force_login", Cidr="203.0.113.0/24", Expires="2026-12-05T03:19:00Z"),
+        exception(Rule="brute_force_login", Principal="deploy", Host="bastion-?"),
+    )
+    incidents = build_report(STORY_DAY, merged, 1, cfg)["incidents"]
+    assert [i["kind"] for i in incidents] == ["brute_force_login"]
+    rows = exceptions_section(STORY_DAY, merged["windows"], cfg, incidents)
+    assert [(row["status"], row["count"]) for row in rows] == [("expired", 0), ("active", 1)]
+    by_source = config(exception(Rule="brute_force_login", Cidr="203.0.113.0/24"))
+    assert exceptions_section(STORY_DAY, merged["windows"], by_source, incidents)[0]["count"] == 1

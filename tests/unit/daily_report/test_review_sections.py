@@ -14,7 +14,7 @@ import pytest
 
 from daily_report.publish import Link
 from daily_report.render.html import render_html
-from daily_report.render.message import summary_message
+from daily_report.render.message import subject, summary_message
 from daily_report.render.text import render_text
 from daily_report.report import build_report
 from daily_report.review.enrich import enrich
@@ -22,7 +22,7 @@ from daily_report.review.revision import finalise
 from stream_processor import aggregate
 from stream_processor.config import DEFAULT_DOCUMENT, Config, parse_config
 from stream_processor.pipeline import process_data
-from tests.support.builders import ADMIN, OPERATOR, compress, envelope, log_event
+from tests.support.builders import ADMIN, OPERATOR, brute_force, compress, envelope, log_event, syslog
 
 DAY = date(2026, 12, 5)
 T0 = int(datetime(2026, 12, 5, 3, 17, tzinfo=UTC).timestamp() * 1000)
@@ -49,15 +49,10 @@ def config() -> Config:
 
 
 def merged_day() -> aggregate.Partial:
-    failed = "bastion-a sshd[{}]: Failed password for invalid user oracle from 203.0.113.45 port {} ssh2"
-    admin = [
-        log_event(f"Dec  5 03:17:{i:02d} " + failed.format(100 + i, 40000 + i), T0 + i * 1000)
-        for i in range(56)
-    ]
-    accepted = (
-        "Dec  5 03:19:35 bastion-a sshd[7]: Accepted password for deploy from 203.0.113.45 port 51022 ssh2"
+    admin = brute_force(T0, 56)
+    admin.append(
+        syslog(T0 + 155_000, "sshd[7]: Accepted password for deploy from 203.0.113.45 port 51022 ssh2")
     )
-    admin.append(log_event(accepted, T0 + 155_000))
     admin.append(log_event(SUDO_LINE, T0 + 250_000))
     slow = [log_event(orjson.dumps({"level": "info", "msg": "GET /api", "latency_ms": 1380.486}).decode(),
                       T0 + i) for i in range(50)]  # fmt: skip
@@ -155,6 +150,7 @@ def test_the_three_renderings_agree_on_incidents_and_counts(report: dict[str, An
     text, html, message = outputs(report)
     counts = "incidents 1, admin actions 2, suppressed by exception"
     assert counts in message
+    assert subject(report) == f"logreview daily review 2026-12-05: 1 incident, {len(report['alerts'])} alerts"
     suppressed = sum(row["count"] for row in report["exceptions"])
     assert f"suppressed by exception {suppressed:,} events (2 exceptions, 1 expired)" in message
     for rendering in (text, html, message):

@@ -1,5 +1,6 @@
 """The partial format's small contracts: deterministic encoding, schema check, one day per merge,
-the schema-2 envelope (ids and archive kept only while one object is inside) and schema-1 upgrade."""
+the envelope (ids and archive kept only while one object is inside) and the schema-1 and schema-2
+upgrades (schema 3 added `origins`; the merge laws over it are in test_merge_laws.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def _partial(date: str, events: int) -> aggregate.Partial:
 def test_encoding_is_sorted_and_compact() -> None:
     data = aggregate.encode({**aggregate.empty(), "date": "2025-11-26"})
     assert data == (
-        b'{"archive":null,"batch_ids":null,"batches":0,"date":"2025-11-26","partials":0,"schema":2,"windows":{}}'
+        b'{"archive":null,"batch_ids":null,"batches":0,"date":"2025-11-26","origins":{},"partials":0,"schema":3,'
+        b'"windows":{}}'
     )
-    assert aggregate.decode(data)["schema"] == 2
+    assert aggregate.decode(data)["schema"] == 3
 
 
 def test_decode_reads_schema_1_windows_as_exact_counters() -> None:
@@ -27,14 +29,14 @@ def test_decode_reads_schema_1_windows_as_exact_counters() -> None:
     del window["folded"]
     old = {"schema": 1, "date": "2025-11-26", "partials": 1, "batch": None, "windows": {"g": {"03": window}}}
     upgraded = aggregate.decode(aggregate.encode(old))
-    assert upgraded["schema"] == 2
+    assert upgraded["schema"] == 3 and upgraded["origins"] == {}
     assert upgraded["windows"]["g"]["03"] == aggregate.new_window()
     assert (upgraded["partials"], upgraded["batches"], upgraded["archive"]) == (1, 1, None)
 
 
-@pytest.mark.parametrize("data", [b'{"schema": 3}', b"[]", b'{"date": "2025-11-26"}'])
+@pytest.mark.parametrize("data", [b'{"schema": 4}', b"[]", b'{"date": "2025-11-26"}'])
 def test_decode_rejects_what_is_not_a_partial(data: bytes) -> None:
-    with pytest.raises(ValueError, match="schema-2"):
+    with pytest.raises(ValueError, match="schema-3"):
         aggregate.decode(data)
 
 
@@ -59,7 +61,7 @@ def test_partials_of_different_days_do_not_merge() -> None:
     with pytest.raises(ValueError, match="2025-11-26 and 2025-11-27"):
         aggregate.merge(_partial("2025-11-26", 1), _partial("2025-11-27", 1))
     with pytest.raises(ValueError, match="schema"):
-        aggregate.merge(_partial("2025-11-26", 1), {**_partial("2025-11-26", 1), "schema": 3})
+        aggregate.merge(_partial("2025-11-26", 1), {**_partial("2025-11-26", 1), "schema": 4})
 
 
 def test_merge_adds_windows_and_forgets_ids_once_two_objects_are_inside() -> None:

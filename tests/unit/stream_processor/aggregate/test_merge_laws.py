@@ -8,8 +8,11 @@ of partials:
   (keys recur across partials with different counts), fitted to the cap as the pipeline fits them.
 
 Laws: associative, commutative, pure, with `empty()` as identity; any order, streamed in place or
-merged as a random tree, gives the same bytes; nothing counted is lost. Past the caps, kept
-counts are exact and the rest is counted as folded; a last test checks the caps bound a merge.
+merged as a random tree, gives the same bytes; nothing counted is lost (the windows' events, and
+the per account/region/group `origins` of schema 3, which built partials draw from two accounts and
+three regions, one unknown). A schema-2 partial (no origins) reads and merges as one with none.
+Past the caps, kept counts are exact and the rest is counted as folded; a last test checks the
+caps bound a merge.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from hypothesis import strategies as st
 from stream_processor import aggregate
 from stream_processor.aggregate import counters, evidence
 from stream_processor.decode import Batch, batch_id
-from stream_processor.pipeline import aggregate_batch
+from stream_processor.pipeline import Rules, aggregate_batch
 
 CAP = aggregate.COUNTER_CAP
 DAY_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z
@@ -69,6 +72,8 @@ def _message(spec: tuple[Any, ...]) -> str:
 def built_partials(draw: st.DrawFn) -> aggregate.Partial:
     """One partial: a generated batch of one log group, all on the same UTC day."""
     group = draw(st.sampled_from(("/admin/logs", "/operator/logs")))
+    owner = draw(st.sampled_from(("111111111111", "222222222222")))
+    region = draw(st.sampled_from(("eu-west-1", "us-east-1", "")))
     specs = draw(st.lists(event_specs, min_size=1, max_size=25))
     serial = next(_serial)
     events = [
@@ -76,9 +81,12 @@ def built_partials(draw: st.DrawFn) -> aggregate.Partial:
         for i, spec in enumerate(specs)
     ]
     stream = f"stream-{serial}"
-    batch = Batch("DATA_MESSAGE", "123", group, stream, (), events, batch_id("123", group, stream, events))
-    (partial,) = aggregate_batch(batch)
+    batch = Batch("DATA_MESSAGE", owner, group, stream, (), events, batch_id(owner, group, stream, events))
+    (partial,) = aggregate_batch(batch, RULES[region])
     return partial
+
+
+RULES = {region: Rules(region=region) for region in ("eu-west-1", "us-east-1", "")}
 
 
 def _capped_window(rng: random.Random, keys: int) -> aggregate.Window:
@@ -137,6 +145,15 @@ def past_cap_partials(draw: st.DrawFn) -> aggregate.Partial:
         "batches": 1,
         "batch_ids": None,
         "archive": None,
+        "origins": {
+            f"{rng.choice(('1', '2'))} {rng.choice(('r1', 'r2'))} {group}": [
+                1,
+                rng.randrange(99),
+                0,
+                rng.randrange(5),
+            ]
+            for group in windows
+        },
         "windows": windows,
     }
 
@@ -165,6 +182,11 @@ def _events(partial: aggregate.Partial) -> int:
     return sum(w["events"] for hours in partial["windows"].values() for w in hours.values())
 
 
+def _origin_totals(partial: aggregate.Partial) -> list[int]:
+    """batches, events, errors, security events summed over the partial's origins."""
+    return [sum(column) for column in zip(*partial["origins"].values(), strict=True)] or [0, 0, 0, 0]
+
+
 def assert_merge_laws(items: list[aggregate.Partial], rng: random.Random) -> None:
     """docs/design.md §6's laws on three or more partials, each checked on the encoded bytes."""
     a, b, c = items[:3]
@@ -184,6 +206,7 @@ def assert_merge_laws(items: list[aggregate.Partial], rng: random.Random) -> Non
     merged = aggregate.decode(expected)
     assert merged == orjson.loads(expected)
     assert _events(merged) == sum(_events(p) for p in items)
+    assert _origin_totals(merged) == [sum(c) for c in zip(*map(_origin_totals, items), strict=True)]
     assert merged["partials"] == merged["batches"] == len(items)
     assert merged["batch_ids"] is None and merged["archive"] is None  # ids are not merged
 
@@ -191,7 +214,30 @@ def assert_merge_laws(items: list[aggregate.Partial], rng: random.Random) -> Non
 @BUILT
 @given(st.lists(built_partials(), min_size=3, max_size=6), st.randoms(use_true_random=False))
 def test_merge_laws_on_built_partials(items: list[aggregate.Partial], rng: random.Random) -> None:
+    for item in items:  # a built partial's one origin holds its batch and all its events
+        assert _origin_totals(item)[:2] == [1, _events(item)]
     assert_merge_laws(items, rng)
+
+
+def _schema_2(partial: aggregate.Partial) -> aggregate.Partial:
+    """What a writer before schema 3 made of the same batch: no origins."""
+    old = {key: value for key, value in copy.deepcopy(partial).items() if key != "origins"}
+    return {**old, "schema": 2}
+
+
+@BUILT
+@given(st.lists(built_partials(), min_size=2, max_size=4))
+def test_a_schema_2_partial_reads_and_merges_as_one_without_origins(items: list[aggregate.Partial]) -> None:
+    old, *new = items
+    upgraded = {**old, "origins": {}}
+    assert aggregate.decode(_enc(_schema_2(old))) == upgraded
+    expected = _enc(functools.reduce(aggregate.merge, [upgraded, *new]))
+    assert _enc(functools.reduce(aggregate.merge, [*new, _schema_2(old)])) == expected
+    accumulated = _schema_2(old)  # a stored rollup of schema 2, streamed into
+    for item in new:
+        aggregate.merge_into(accumulated, copy.deepcopy(item))
+    assert _enc(accumulated) == expected
+    assert _origin_totals(accumulated) == [sum(c) for c in zip(*map(_origin_totals, new), strict=True)]
 
 
 @PAST_CAPS
