@@ -45,7 +45,7 @@ def enrich(
         enriched[name] = {**section, "baseline": baseline, "changes": changes, **empty, **fresh.get(name, {})}
     result = {**body, "log_groups": enriched}
     last = date.fromisoformat((body.get("period") or {}).get("to") or body["date"])  # a period's last day
-    result["exceptions"] = exceptions_section(last, merged["windows"], config)
+    result["exceptions"] = exceptions_section(last, merged["windows"], config, body.get("incidents", []))
     result["needs_attention"] = needs_attention(result)
     return result, index
 

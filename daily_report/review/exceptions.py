@@ -7,7 +7,9 @@ order, so the counts are the same on every regeneration. An event counts under t
 that covers one of its rules (by the rule's notified id) at the event's own time, as on the live
 path. A key whose events are more than the items its window kept counts all its `n` events when
 every kept item matched the same entry (they share kind and key; only `Stream`/`Host` could tell
-them apart), else only the items that matched.
+them apart), else only the items that matched. An entry naming the incident a login after a
+brute force opens (`brute_force_login`) counts the report's incidents of that kind it covers, one
+each, judged at the login as the live path judges it.
 
 Status: `expired` when the entry's expiry came before the end of the reported day (of a week's or
 month's last day; it no longer covers what happens after it, and the reviewer should renew or
@@ -22,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from stream_processor.alerting.exceptions import AlertException
+from stream_processor.alerting.incidents import KIND as INCIDENT
 from stream_processor.alerting.settings import notified_ids
 from stream_processor.config import Config
 
@@ -79,10 +82,32 @@ def suppressed_counts(
     return counts
 
 
-def exceptions_section(day: date, windows: Windows, config: Config) -> list[dict[str, Any]]:
+def incident_counts(
+    incidents: Iterable[Mapping[str, Any]], exceptions: Sequence[AlertException]
+) -> list[int]:
+    """The `brute_force_login` incidents each exception covered at their login (one each)."""
+    counts = [0] * len(exceptions)
+    for incident in incidents:
+        timeline = incident.get("timeline", []) if incident.get("kind") == INCIDENT else []
+        login = next((entry for entry in timeline if entry.get("kind") == "login_success"), None)
+        if login is None:
+            continue
+        at = int(datetime.fromisoformat(str(login["time"]).replace("Z", "+00:00")).timestamp() * 1000)
+        source = next(iter(incident.get("sources") or []), None)
+        hit = EvidenceHit(INCIDENT, login.get("who"), source, str(login.get("stream", "")), login.get("host"))
+        found = next((i for i, e in enumerate(exceptions) if at < e.expires_ms and e.matches(hit)), None)
+        if found is not None:
+            counts[found] += 1
+    return counts
+
+
+def exceptions_section(
+    day: date, windows: Windows, config: Config, incidents: Iterable[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
     """One row per configured exception, in configuration order."""
     exceptions = config.rules.alerting.exceptions
-    counts = suppressed_counts(windows, exceptions, notified_ids(config.rules.detector))
+    from_evidence = suppressed_counts(windows, exceptions, notified_ids(config.rules.detector))
+    counts = [a + b for a, b in zip(from_evidence, incident_counts(incidents, exceptions), strict=True)]
     end = datetime.combine(day + timedelta(days=1), time(), UTC)
     return [
         {

@@ -19,6 +19,7 @@ from typing import Any
 from ..detect import DEFAULT_DETECTOR, Detector
 from ..errors import ConfigError
 from .exceptions import parse_exceptions
+from .incidents import KIND as INCIDENT
 from .policy import SEVERITIES, AlertSettings, Severity, rule_policy
 
 _KEYS = frozenset({"Floor", "WindowSeconds", "Severity", "Thresholds", "Exceptions", "Incidents"})
@@ -88,5 +89,7 @@ def parse_alerts(section: object, detector: Detector = DEFAULT_DETECTOR) -> Aler
 
 
 def notified_ids(detector: Detector) -> dict[str, str]:
-    """Every rule id → the id its detections are notified under (itself, or its group)."""
-    return {rule.id: rule_policy(rule.id, detector=detector).rule for rule in detector.rules}
+    """Every rule id → the id its detections are notified under (itself, or its group); and the
+    incident a login after a brute force opens (`brute_force_login`), notified under its own id."""
+    ids = {rule.id: rule_policy(rule.id, detector=detector).rule for rule in detector.rules}
+    return {**ids, INCIDENT: INCIDENT}

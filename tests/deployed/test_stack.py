@@ -48,7 +48,7 @@ NOT_SET_HERE = {
 # Read by our code but rightly not set by the template.
 NOT_SET = {
     "AWS_LAMBDA_FUNCTION_NAME": "set by the Lambda runtime",
-    "AWS_REGION": "set by the Lambda runtime: the region the aggregate counts batches under",
+    "AWS_REGION": "set by the Lambda runtime (the region an aggregate's origins name)",
     "AWS_DEFAULT_REGION": "set by the Lambda runtime; a command line's fallback for AWS_REGION",
     "POWERTOOLS_TRACE_DISABLED": "an operator's opt-out of tracing; unset keeps Tracing: Active working",
     "LOGREVIEW_STACK": "the CLI's stack for default parameter names; functions get the names themselves",

@@ -143,7 +143,12 @@ def _service_model(service_name: str, api_version: str | None = None) -> Service
     )
 
 
-def _load_service_model(_: ClientCreator, service_name: str, api_version: str | None = None) -> ServiceModel:
+def _load_service_model(
+    creator: ClientCreator, service_name: str, api_version: str | None = None
+) -> ServiceModel:
+    loader = creator._loader  # type: ignore[attr-defined]
+    if loader is not _shared_loader():  # a session with its own data path (AWS_DATA_PATH): its models
+        return ServiceModel(loader.load_service_model(service_name, "service-2", api_version), service_name)
     return _service_model(service_name, api_version)
 
 

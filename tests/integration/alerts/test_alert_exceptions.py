@@ -52,3 +52,20 @@ def test_an_expired_exception_no_longer_suppresses(aws: dict[str, Any], plumbing
     (message,) = plumbing.notifications(wait=2)
     assert message["Subject"] == f"[HIGH] auth_failure in /admin/logs: {ATTACKER}"
     assert len(plumbing.events(wait=1)) == 1
+
+
+def test_an_exception_can_cover_the_incident_a_login_after_a_brute_force_opens(
+    aws: dict[str, Any], plumbing: AlertPlumbing
+) -> None:
+    """A red team's brute force and successful login from its own block: the incident is still
+    recorded in the window document, and its notification is not sent (the brute force and the
+    login stay detections of their own, on EventBridge as before)."""
+    from tests.integration.alerts.test_alert_incidents import _incidents, _login
+
+    configure(aws, Alerts={"Exceptions": [{**exception("2099-01-01"), "Rule": "brute_force_login"}]})
+    lambda_handler(brute_force(), None)
+    lambda_handler(_login(), None)
+    assert plumbing.notifications(wait=1) == []
+    assert "brute_force_login" not in {event["detail"]["rule"] for event in plumbing.events(wait=1)}
+    (incident,) = _incidents(aws).values()
+    assert incident["source"] == ATTACKER

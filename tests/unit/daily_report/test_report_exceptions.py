@@ -140,3 +140,21 @@ def test_counts_from_real_partials_are_the_same_for_every_merge_order_and_tree()
     assert all(rows == found[0] for rows in found)
     assert [row["count"] for row in found[0]] == [60, 1]  # .40 and .41 (30 each); one sudo on bastion-a
     assert ADMIN in merged["windows"]
+
+
+def test_an_exception_for_the_incident_counts_the_incidents_it_covered_at_their_login() -> None:
+    from daily_report.report import build_report
+    from tests.unit.daily_report.test_review_sections import DAY as STORY_DAY
+    from tests.unit.daily_report.test_review_sections import merged_day
+
+    merged = merged_day()  # 56 failures from 203.0.113.45 from 03:17:00, its login at 03:19:35
+    cfg = config(
+        exception(Rule="brute_force_login", Cidr="203.0.113.0/24", Expires="2026-12-05T03:19:00Z"),
+        exception(Rule="brute_force_login", Principal="deploy", Host="bastion-?"),
+    )
+    incidents = build_report(STORY_DAY, merged, 1, cfg)["incidents"]
+    assert [i["kind"] for i in incidents] == ["brute_force_login"]
+    rows = exceptions_section(STORY_DAY, merged["windows"], cfg, incidents)
+    assert [(row["status"], row["count"]) for row in rows] == [("expired", 0), ("active", 1)]
+    by_source = config(exception(Rule="brute_force_login", Cidr="203.0.113.0/24"))
+    assert exceptions_section(STORY_DAY, merged["windows"], by_source, incidents)[0]["count"] == 1
