@@ -173,3 +173,29 @@ def test_the_view_keeps_alerting_groups_first_and_accounts_for_every_other(
         assert not any(sections[name][1] for name in hidden)
         quiet_shown = [groups[name]["events"] for name in shown if not sections[name][1]]
         assert min(quiet_shown, default=0) >= max((groups[name]["events"] for name in hidden), default=0)
+
+
+_NAMES = st.sampled_from(
+    ("/app/a", "/app/b", "/app", "/apps/x", "/team-b/api", "/other/x", ADMIN, "/named/one")
+)
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.dictionaries(_NAMES, st.integers(0, 3), max_size=6)), max_size=4),
+    st.lists(st.sampled_from(("/app/", "/app", "/team-b/", "/none/")), max_size=3, unique=True),
+)
+def test_expected_groups_are_the_named_then_every_prefix_match_with_an_event(
+    days: list[dict[str, int] | None], prefixes: list[str]
+) -> None:
+    config = Config(extra_log_groups=("/named/one",), log_group_prefixes=tuple(prefixes))
+    history = [
+        (
+            f"2026-03-{13 - i:02d}",
+            None if d is None else {"log_groups": {g: {"events": n} for g, n in d.items()}},
+        )
+        for i, d in enumerate(days)
+    ]
+    found = expected_groups(config, history)
+    named = (ADMIN, OPERATOR, "/named/one")
+    seen = {g for d in days if d for g, n in d.items() if n > 0 and any(g.startswith(p) for p in prefixes)}
+    assert found == (*named, *sorted(seen - set(named)))

@@ -1,0 +1,56 @@
+"""Two accounts' batches through the deployed Kinesis stack: records as a Logs destination puts them
+(each with its sender's `owner`) go through the stream's mapping into the StreamProcessor, and
+the DailyReport function's report counts them apart per account, in the stack's region."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import orjson
+import pytest
+
+from tests.support.builders import compress, envelope, log_event
+
+from .conftest import deployments, fed_once
+from .emulator import poll_kinesis_mappings
+
+ACCOUNTS = {"111111111111": 4, "222222222222": 3}  # owner → events sent
+
+
+def _kinesis_index() -> int:
+    for index, (_, overrides) in enumerate(deployments()):
+        if overrides.get("IngestMode") == "Kinesis":
+            return index
+    pytest.skip("the template has no Kinesis ingest mode")
+
+
+def test_two_accounts_through_the_stream_are_reported_apart() -> None:
+    fed = fed_once(_kinesis_index())
+    stack = fed.stack
+    day_ms = (int(time.time()) // 86_400 - 3) * 86_400_000  # a day of its own: not the shared test day
+    day = time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000))
+    group = fed.groups["AdminLogGroup"]
+    kinesis = stack.client("kinesis")
+    for owner, count in ACCOUNTS.items():
+        events = [log_event(f"INFO from {owner} {i}", day_ms + 7_200_000 + i) for i in range(count)]
+        data = compress(envelope(events, log_group=group, log_stream=f"i-{owner}", owner=owner))
+        kinesis.put_record(StreamName=stack.physical["LogStream"], Data=data, PartitionKey=owner)
+    poll_kinesis_mappings(stack.region)
+    lam = stack.client("lambda")
+    response = lam.invoke(
+        FunctionName=stack.physical["DailyReportFunction"], Payload=json.dumps({"date": day})
+    )
+    assert "FunctionError" not in response, response["Payload"].read()
+    bucket = stack.physical["ReportBucket"]
+    body = stack.client("s3").get_object(
+        Bucket=bucket, Key=f"reports/{day.replace('-', '/')}/log_review.json.gz"
+    )
+    report = orjson.loads(gzip.decompress(body["Body"].read()))
+    assert report["log_groups"][group]["events"] == sum(ACCOUNTS.values())
+    for owner, count in ACCOUNTS.items():
+        entry = report["accounts"][owner]
+        assert (entry["events"], entry["batches"]) == (count, 1)
+        assert entry["log_groups"] == {group: {"events": count, "errors": 0, "security_events": 0}}
+    assert list(report["regions"]) == [stack.region]  # the function's AWS_REGION
