@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 TEXT, JSON, HTML = "log_review.gz", "log_review.json.gz", "log_review.html"
+# The day's report again as one JSON line, alone under its own prefix: Athena's line-based SerDe
+# cannot read the indented report, and reads every object under a partition's prefix, so the
+# Glue table `reports` (docs/query.md) is located at `reports/YYYY/MM/DD/rows/`.
+ROWS = "rows/log_review.jsonl.gz"
 # A presigned URL dies with the credentials that signed it. The Lambda signs with its role
 # session (temporary credentials, observed to last up to 12 hours, and already some hours old
 # in a warm function), so asking for SigV4's 7-day maximum would promise what it cannot keep.
@@ -37,6 +41,16 @@ METRIC_MAX_AGE = timedelta(days=14)  # CloudWatch rejects older timestamps
 
 def report_prefix(day: date) -> str:
     return f"reports/{day:%Y/%m/%d}/"
+
+
+def rows_key(day: date) -> str:
+    """The one-line JSON companion of a day's report (the Glue table `reports` reads it)."""
+    return report_prefix(day) + ROWS
+
+
+def rows_body(report: Report) -> bytes:
+    """The companion's bytes: the whole report on one line (sorted keys), gzip without a time."""
+    return gzip.compress(orjson.dumps(report, option=orjson.OPT_SORT_KEYS) + b"\n", mtime=0)
 
 
 def day_data_keys(day: date) -> tuple[str, str]:
@@ -90,7 +104,9 @@ class ReportStore:
     def write(
         self, report: Report, text: str, page: str, keys: tuple[str, str, str] | None = None
     ) -> tuple[str, str, str]:
-        """Put the three objects; the HTML last, so a link to it never shows an older JSON."""
+        """Put the three objects, and for a day's report its one-line companion (`rows_key`); the
+        HTML last, so a link to it never shows an older JSON."""
+        daily = keys is None
         text_key, json_key, html_key = keys or report_keys(date.fromisoformat(report["date"]))
         meta = {
             "GeneratedDate": report["generated_at"],
@@ -114,6 +130,15 @@ class ReportStore:
             Metadata=meta,
             **lock,
         )
+        if daily:
+            self.sink.put(
+                rows_key(date.fromisoformat(report["date"])),
+                rows_body(report),
+                ContentType="application/x-ndjson",
+                ContentEncoding="gzip",
+                Metadata=meta,
+                **lock,
+            )
         self.sink.put(
             html_key, page.encode("utf-8"), ContentType="text/html; charset=utf-8", Metadata=meta, **lock
         )

@@ -16,6 +16,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from ..errors import ReportError
 
 TABLE = "archive"
+REPORTS = "reports"
+VIEW = "archive_events"
+# One row per log event. Glue cannot unnest in a table definition: this view does, created once by
+# `logreview query --setup` (also the named query ArchiveEventsViewQuery). Conditions on `dt` and
+# `hour` prune partitions through it as they do on the table.
+CREATE_VIEW = (
+    f"CREATE OR REPLACE VIEW {VIEW} AS\n"
+    'SELECT a.dt, a.hour, from_unixtime(e."timestamp" / 1000e0) AS time, e."timestamp" AS timestamp_ms,\n'
+    "a.owner AS account, a.loggroup AS log_group, a.logstream AS log_stream, e.id AS event_id, e.message\n"
+    f"FROM {TABLE} AS a CROSS JOIN UNNEST(a.logevents) AS t(e)"
+)
 DEFAULT_LIMIT = 1000
 # sshd, PAM and CloudTrail's console sign-in: what counts as a login attempt in a message
 LOGIN_PATTERN = (
@@ -108,12 +119,27 @@ def events(where: Window, log_group: str, limit: int = DEFAULT_LIMIT) -> str:
     return events_sql(where, f"a.loggroup = {literal(log_group)}", "", limit)
 
 
+def reports(where: Window, _: str = "", limit: int = DEFAULT_LIMIT) -> str:
+    """Per reported day: events, errors, security events, alerts and incidents (high severity
+    apart), from the `reports` table; the window's days name the partitions read."""
+    first, last = where.start.date(), (where.end - timedelta(milliseconds=1)).date()
+    return (
+        'SELECT r."date", r.revision, r.totals.events AS events, r.totals.errors AS errors,\n'
+        "r.totals.security_events AS security_events, cardinality(r.alerts) AS alerts,\n"
+        "cardinality(r.incidents) AS incidents,\n"
+        "cardinality(filter(r.incidents, i -> i.severity = 'high')) AS high_incidents\n"
+        f"FROM {REPORTS} AS r\n"
+        f"WHERE r.day BETWEEN {literal(f'{first:%Y/%m/%d}')} AND {literal(f'{last:%Y/%m/%d}')}\n"
+        f"ORDER BY 1 LIMIT {int(limit)}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Canned:
     """A canned query: what it answers, the option it needs, and its SQL builder."""
 
     purpose: str
-    option: str  # the argument it takes (`--principal`, ...)
+    option: str | None  # the argument it takes (`--principal`, ...), if any
     build: Callable[[Window, str, int], str]
 
 
@@ -121,4 +147,5 @@ CANNED: dict[str, Canned] = {
     "sudo": Canned("every sudo command by a principal", "principal", sudo),
     "logins": Canned("login attempts from an address (sshd, PAM, console sign-in)", "address", logins),
     "events": Canned("every event of a log group between two times", "log_group", events),
+    "reports": Canned("events, alerts and incidents per reported day", None, reports),
 }

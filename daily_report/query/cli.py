@@ -26,11 +26,15 @@ PRICE_PER_TB = 5.0  # Athena, $ per TB scanned (10 MB minimum per query)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     names = ", ".join(
-        f"{name} (--{c.option.replace('_', '-')}: {c.purpose})" for name, c in canned.CANNED.items()
+        f"{name} ({'--' + c.option.replace('_', '-') + ': ' if c.option else ''}{c.purpose})"
+        for name, c in canned.CANNED.items()
     )
     parser.add_argument("canned", nargs="?", choices=sorted(canned.CANNED), help=f"a canned query: {names}")
     parser.add_argument("--sql", help="a SQL statement to run instead of a canned query")
     parser.add_argument("--file", type=Path, help="a file holding one SQL statement")
+    parser.add_argument(
+        "--setup", action="store_true", help=f"create the {canned.VIEW} view (one row per log event); once"
+    )
     parser.add_argument("--principal", help="sudo: the user sudo names")
     parser.add_argument("--address", help="logins: the source address")
     parser.add_argument("--log-group", help="events: the log group")
@@ -49,10 +53,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def statement(args: argparse.Namespace) -> str:
-    """The SQL to run, from exactly one of: a canned query, --sql, --file."""
-    given = [x for x in (args.canned, args.sql, args.file) if x]
+    """The SQL to run, from exactly one of: a canned query, --sql, --file, --setup."""
+    given = [x for x in (args.canned, args.sql, args.file, args.setup) if x]
     if len(given) != 1:
-        raise ReportError("give exactly one of: a canned query name, --sql, --file")
+        raise ReportError("give exactly one of: a canned query name, --sql, --file, --setup")
+    if args.setup:
+        return canned.CREATE_VIEW
     if args.sql:
         return str(args.sql)
     if args.file:
@@ -61,10 +67,10 @@ def statement(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise ReportError(f"cannot read --file {args.file}: {exc.strerror}") from None
     query = canned.CANNED[args.canned]
-    value = getattr(args, query.option)
-    if not value or not args.since:
-        flag = "--" + query.option.replace("_", "-")
-        raise ReportError(f"{args.canned} needs {flag} and --since (and optionally --until)")
+    value = getattr(args, query.option) if query.option else ""
+    if (query.option and not value) or not args.since:
+        flag = "--" + query.option.replace("_", "-") + " and " if query.option else ""
+        raise ReportError(f"{args.canned} needs {flag}--since (and optionally --until)")
     if args.limit < 1:
         raise ReportError(f"--limit must be at least 1, not {args.limit}")
     return query.build(canned.window(args.since, args.until or args.since), value, args.limit)

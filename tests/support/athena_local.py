@@ -1,10 +1,12 @@
-"""The archive table of template.yaml on a local engine (DuckDB), for tests and bench/query_demo.py.
+"""The archive and reports tables of template.yaml on a local engine (DuckDB), for tests and
+bench/query_demo.py.
 
-The columns and SerDe come from the template's `ArchiveTable`; the objects are the ones the code
-wrote (JSON lines, gzip members). DuckDB stands in for Athena where their SQL agrees: the canned
-queries run unchanged except two function names (`duck_sql`). What DuckDB cannot tell about
-Athena: Trino's regex flavour (Joni) on unusual patterns, partition projection itself (the
-template tests derive that from `archive_key`), and the OpenX SerDe's malformed-line handling.
+The columns and SerDe come from the template's `ArchiveTable` and `ReportsTable`; the objects
+are the ones the code wrote (JSON lines, gzip members). DuckDB stands in for Athena where their
+SQL agrees: the canned queries run unchanged except a few function names (`dialect`), with
+Trino's `x -> …` lambdas switched on. What DuckDB cannot tell about Athena: Trino's regex flavour
+(Joni) on unusual patterns, partition projection itself (the template tests derive that from
+`archive_key` and `rows_key`), and the OpenX SerDe's malformed-line handling.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ import orjson
 from cfnlint.decode.cfn_yaml import load
 
 ROOT = Path(__file__).resolve().parents[2]
+HIVE_TO_DUCKDB = {
+    "string": "VARCHAR",
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "boolean": "BOOLEAN",
+    "double": "DOUBLE",
+}
 TRINO_TO_DUCKDB = {"from_unixtime(": "to_timestamp(", "regexp_like(": "regexp_matches("}
 
 
-def archive_table() -> dict[str, Any]:
-    """The `TableInput` of template.yaml's ArchiveTable (intrinsics left as they are)."""
+def archive_table(resource: str = "ArchiveTable") -> dict[str, Any]:
+    """The `TableInput` of a Glue table of template.yaml (intrinsics left as they are)."""
     template = dict(load(str(ROOT / "template.yaml")))
-    return dict(template["Resources"]["ArchiveTable"]["Properties"]["TableInput"])
+    return dict(template["Resources"][resource]["Properties"]["TableInput"])
 
 
 def hive_to_duckdb(kind: str) -> str:
@@ -35,7 +44,7 @@ def hive_to_duckdb(kind: str) -> str:
     if kind.startswith("struct<"):
         fields = [f.split(":", 1) for f in _split(kind[7:-1])]
         return "STRUCT(" + ", ".join(f'"{n}" {hive_to_duckdb(t)}' for n, t in fields) + ")"
-    return {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "boolean": "BOOLEAN"}[kind]
+    return HIVE_TO_DUCKDB[kind]
 
 
 def _split(fields: str) -> list[str]:
@@ -69,7 +78,7 @@ def open_archive(directory: Path, table: dict[str, Any] | None = None) -> duckdb
         raise AssertionError(f"no archive objects under {directory}")
     first_line = gzip.decompress(objects[0].read_bytes()).split(b"\n", 1)[0]
     typed = columns(table, set(orjson.loads(first_line)))
-    con = duckdb.connect()
+    con = connect()
     con.execute(
         "CREATE TABLE archive AS SELECT * FROM read_json($glob, format = 'newline_delimited', "
         "columns = $columns, hive_partitioning = true, hive_types_autocast = false)",
@@ -78,14 +87,45 @@ def open_archive(directory: Path, table: dict[str, Any] | None = None) -> duckdb
     return con
 
 
-def duck_sql(athena_sql: str) -> str:
-    """An Athena (Trino) statement of `daily_report.query.canned` in DuckDB's dialect; the time
-    column as text (DuckDB needs pytz to hand a timestamp with time zone to Python)."""
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that accepts Trino's `x -> expr` lambdas."""
+    con = duckdb.connect()
+    con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
+    return con
+
+
+def open_reports(directory: Path, table: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a table `reports`: every `reports/YYYY/MM/DD/rows/*.gz` under
+    `directory` read as newline-delimited JSON with the template's columns, and the partition
+    `day` (yyyy/MM/dd) taken from the key as the location template places it."""
+    table = table or archive_table("ReportsTable")
+    objects = sorted((directory / "reports").glob("*/*/*/rows/*.gz"))
+    if not objects:
+        raise AssertionError(f"no report rows under {directory}")
+    typed = columns(table, set(orjson.loads(gzip.decompress(objects[0].read_bytes()))))
+    con = connect()
+    con.execute(
+        "CREATE TABLE reports AS SELECT * EXCLUDE (filename), "
+        "regexp_extract(filename, 'reports/([0-9]{4}/[0-9]{2}/[0-9]{2})/rows/', 1) AS day "
+        "FROM read_json($glob, format = 'newline_delimited', columns = $columns, filename = true)",
+        {"glob": str(directory / "reports" / "*" / "*" / "*" / "rows" / "*.gz"), "columns": typed},
+    )
+    return con
+
+
+def dialect(athena_sql: str) -> str:
+    """An Athena (Trino) statement of `daily_report.query.canned` in DuckDB's function names."""
     for trino, duck in TRINO_TO_DUCKDB.items():
         athena_sql = athena_sql.replace(trino, duck)
-    return f"SELECT CAST(time AS VARCHAR) AS time, * EXCLUDE (time) FROM ({athena_sql})"  # noqa: S608 (our SQL)
+    return athena_sql
+
+
+def duck_sql(athena_sql: str) -> str:
+    """A canned query in DuckDB's dialect; the time column as text (DuckDB needs pytz to hand a
+    timestamp with time zone to Python)."""
+    return f"SELECT CAST(time AS VARCHAR) AS time, * EXCLUDE (time) FROM ({dialect(athena_sql)})"  # noqa: S608 (our SQL)
 
 
 def run(con: duckdb.DuckDBPyConnection, athena_sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    found = con.execute(duck_sql(athena_sql))
+    found = con.execute(duck_sql(athena_sql) if "AS time" in athena_sql else dialect(athena_sql))
     return [d[0] for d in found.description], found.fetchall()

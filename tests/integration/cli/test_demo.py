@@ -75,7 +75,8 @@ def test_demo_generated_day(moto_endpoint: str, tmp_path: Path, capsys: pytest.C
 
     s3 = boto3.client("s3")
     prefix = f"reports/{day.replace('-', '/')}/"
-    names = ("aggregate.json.gz", "log_review.gz", "log_review.html", "log_review.json.gz", "seen.json.gz")
+    names = ("aggregate.json.gz", "log_review.gz", "log_review.html", "log_review.json.gz",
+             "rows/log_review.jsonl.gz", "seen.json.gz")  # fmt: skip
     assert list_keys(s3, bucket, prefix) == [prefix + n for n in names]
     assert _report(s3, bucket, day)["totals"] == report["totals"]
     assert len(list_keys(s3, bucket, "archive/")) == len(list_keys(s3, bucket, f"aggregates/dt={day}/")) > 0

@@ -19,6 +19,7 @@ from daily_report.evidence import handler as evidence_handler
 from daily_report.evidence.hold import set_legal_hold
 from daily_report.evidence.seal import EvidenceStore, KmsSigner, Sealed, digest_key, seal
 from daily_report.evidence.verify import verify
+from daily_report.publish import rows_key
 from stream_processor import handler as processor
 from stream_processor.cli import main as cli
 from stream_processor.config import clear_caches
@@ -77,7 +78,7 @@ def test_a_sealed_day_verifies_and_lists_every_archive_and_report_object(
     sealed = store.read(date.fromisoformat(DAY))
     assert sealed is not None
     expected = _keys(sealed_day, f"archive/dt={DAY}/") + _keys(sealed_day, "reports/2026/11/20/")
-    assert len(expected) > 5
+    assert len(expected) > 5 and rows_key(date.fromisoformat(DAY)) in expected  # the report's table rows
     assert [entry["key"] for entry in sealed.doc["objects"]] == sorted(expected)
     assert cli(["verify", "--date", DAY]) == 0
     out = capsys.readouterr().out
@@ -168,6 +169,7 @@ def test_object_lock_retains_evidence_writes_only(sealed_day: dict[str, Any]) ->
     evidence = [
         _keys(sealed_day, f"archive/dt={DAY}/")[0],
         _keys(sealed_day, "reports/2026/11/20/")[0],
+        rows_key(date.fromisoformat(DAY)),
         digest_key(date.fromisoformat(DAY)),
     ]
     for key in evidence:

@@ -9,7 +9,7 @@ import gzip
 import random
 import re
 import shlex
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ from cfnlint.decode.cfn_yaml import load
 from hypothesis import given
 from hypothesis import strategies as st
 
+from daily_report.publish import rows_key
 from daily_report.query import canned
 from daily_report.query import cli as query_cli
 from stream_processor.cli import build_parser
 from stream_processor.decode import decode_payload
 from stream_processor.demo import messages
 from stream_processor.sinks import archive_body, archive_key
-from tests.support.athena_local import open_archive
+from tests.support.athena_local import dialect, open_archive
 from tests.support.athena_local import run as local_run
 from tests.support.builders import compress, envelope, log_event
 from tests.unit.template.test_template import (
@@ -54,6 +55,11 @@ def values(template: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def table(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return dict(resolve(template["Resources"]["ArchiveTable"]["Properties"]["TableInput"], values))
+
+
+@pytest.fixture(scope="module")
+def reports_table(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return dict(resolve(template["Resources"]["ReportsTable"]["Properties"]["TableInput"], values))
 
 
 def _key(timestamp: int, group: str = "/admin/logs") -> str:
@@ -92,6 +98,32 @@ def test_every_key_the_code_writes_is_a_projected_partition(table: dict[str, Any
     assert hour in hours
     location = params["storage.location.template"].replace("${dt}", moment.strftime(fmt))
     assert f"s3://{BUCKET}/{_key(timestamp)}".startswith(location.replace("${hour}", hour))
+
+
+def test_reports_projection_is_the_key_layout_the_code_writes(reports_table: dict[str, Any]) -> None:
+    """Derived from `rows_key`: the key of 2031-07-09 with the day replaced by the placeholder, cut
+    after its folder; the companion must be the only object there (Athena reads them all)."""
+    key = rows_key(date(2031, 7, 9))
+    derived = key.replace("2031/07/09", "${day}", 1).rsplit("/", 1)[0] + "/"
+    params = reports_table["Parameters"]
+    assert params["storage.location.template"] == f"s3://{BUCKET}/{derived}"
+    assert [k["Name"] for k in reports_table["PartitionKeys"]] == re.findall(r"\$\{(\w+)\}", derived)
+    assert params["projection.enabled"] == "true" and params["projection.day.type"] == "date"
+    assert params["projection.day.interval"] == "1" and params["projection.day.interval.unit"] == "DAYS"
+    assert reports_table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("JsonSerDe")
+
+
+@given(st.dates(date(2020, 1, 1), date(2099, 12, 31)))
+def test_every_report_day_is_a_projected_partition(reports_table: dict[str, Any], day: date) -> None:
+    """The day formatted with the projection's format, inside its range, locates the key written."""
+    params = reports_table["Parameters"]
+    fmt = params["projection.day.format"]
+    for java, strftime in JAVA_TO_STRFTIME.items():
+        fmt = fmt.replace(java, strftime)
+    start, end = params["projection.day.range"].split(",")
+    assert end == "NOW" and datetime.strptime(start, fmt).date() <= day
+    location = params["storage.location.template"].replace("${day}", day.strftime(fmt))
+    assert f"s3://{BUCKET}/{rows_key(day)}".rsplit("/", 1)[0] + "/" == location
 
 
 def test_the_columns_read_the_objects_the_code_writes(table: dict[str, Any], tmp_path: Path) -> None:
@@ -161,6 +193,28 @@ def test_canned_queries_find_the_demo_story_in_objects_the_code_wrote(
     assert rows == []  # other days: nothing (and their partitions are not read)
 
 
+def test_the_events_view_is_one_row_per_event_of_the_archive(table: dict[str, Any], tmp_path: Path) -> None:
+    """`logreview query --setup`'s CREATE VIEW, run by DuckDB over archive objects the code wrote
+    (function names adapted): every event once, with its envelope's fields and its partition."""
+    story = messages.failed_login_burst(random.Random(7), NOON, "198.51.100.23")
+    _write(tmp_path, story, "/admin/logs")
+    _write(tmp_path, [("ops", {"timestamp": NOON - 3_600_000, "message": "x"})], "/operator/logs")
+    con = open_archive(tmp_path, table)
+    con.execute(dialect(canned.CREATE_VIEW))
+    found = con.execute("SELECT dt, hour, timestamp_ms, account, log_group, log_stream, message FROM "
+                        "archive_events ORDER BY timestamp_ms")  # fmt: skip
+    rows = found.fetchall()
+    expected = sorted([(e["timestamp"], "/admin/logs", s, e["message"]) for s, e in story])
+    expected.insert(0, (NOON - 3_600_000, "/operator/logs", "ops", "x"))
+    assert [(r[2], r[4], r[5], r[6]) for r in rows] == expected
+    assert {r[3] for r in rows} == {"123456789012"} and rows[0][:2] == ("2025-11-26", "11")
+    (time,) = con.execute(
+        "SELECT CAST(time AS VARCHAR) FROM archive_events WHERE message = 'x'"
+    ).fetchone() or ("",)
+    moment = datetime.fromtimestamp(NOON / 1000, UTC) - timedelta(hours=1)
+    assert time.startswith(moment.strftime("%Y-%m-%d %H:%M:%S"))
+
+
 def test_workgroup_results_are_encrypted_enforced_and_expire(
     template: dict[str, Any], values: dict[str, Any]
 ) -> None:
@@ -205,7 +259,11 @@ def test_query_policy_reaches_only_the_workgroup_table_archive_and_results(
     assert not [a for a in grants if a.startswith("glue:") and not a.startswith("glue:Get")]  # read only
     objects = "<ReportBucket.Arn>"
     assert grants["s3:PutObject"] == {f"{objects}/athena-results/*"}
-    assert grants["s3:GetObject"] == {f"{objects}/archive/*", f"{objects}/athena-results/*"}
+    assert grants["s3:GetObject"] == {
+        f"{objects}/archive/*",
+        f"{objects}/reports/*/rows/*",  # the report companions (rows_key), not the other report objects
+        f"{objects}/athena-results/*",
+    }
     assert not [a for a in grants if a.startswith("s3:Delete")]
 
 
