@@ -15,6 +15,7 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     here = Path(__file__).parent
     names = argv or sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    sys.argv[1:] = []  # the names are this runner's arguments, not the benches' options
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         if not hasattr(module, "main"):

@@ -1,8 +1,9 @@
 """What the canned queries of `logreview query` return on the demo day, and what Athena would bill.
 
-Runs `logreview demo` against a local moto server, downloads the day's archive objects, and runs
-each canned query with DuckDB over them, through the template's table definition
-(tests/support/athena_local.py: the Athena SQL with two function names changed). Prints the rows
+Runs `logreview demo` against a local moto server, downloads the day's archive objects and its
+report row, and runs each canned query with DuckDB over them, through the template's table
+definitions and the `archive_events` view (tests/support/athena_local.py: the Athena SQL with a
+few function names changed). Prints the rows
 found and the archive bytes a query of the day reads (what Athena bills, at $5 per TB scanned
 with a 10 MB minimum per query; gzip objects are billed as stored).
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from daily_report.query import canned
 from daily_report.query.cli import PRICE_PER_TB
 from stream_processor.demo.story import ATTACKER_IP
-from tests.support.athena_local import open_archive
+from tests.support.athena_local import dialect, open_archive, open_reports
 from tests.support.athena_local import run as local_run
 
 MIN_BILLED = 10_000_000
@@ -48,15 +49,17 @@ def _demo(events: int, output: Path) -> str:
     return url
 
 
-def _download(url: str, directory: Path) -> tuple[int, int]:
-    """Every archive object of the demo's bucket into `directory`; (objects, bytes)."""
+def _download(url: str, directory: Path, prefix: str = "archive/") -> tuple[int, int]:
+    """Every object under `prefix` of the demo's bucket into `directory`; (objects, bytes)."""
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=url)
     (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("logreview-demo")]
     count = size = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="archive/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
+            if prefix == "reports/" and "/rows/" not in item["Key"]:
+                continue  # the reports table reads only the one-line companions
             path = directory / item["Key"]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         url = _demo(args.events, root / "demo-output")
         objects, size = _download(url, root / "bucket")
         con = open_archive(root / "bucket")
+        con.execute(dialect(canned.CREATE_VIEW))  # logreview query --setup
         days = [d for (d,) in con.execute("SELECT DISTINCT dt FROM archive ORDER BY dt").fetchall()]
         (events,) = con.execute("SELECT sum(len(logEvents)) FROM archive").fetchone() or (0,)
         print(f"demo --events {args.events}: {objects} archive objects, {size:,} bytes, {events:,} events")
@@ -89,6 +93,15 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\nlogreview query {name} --since {day}: {len(rows)} rows")
             for row in rows[:3]:
                 print("  " + " | ".join(str(v) for v in row))
+        (viewed,) = con.execute("SELECT count(*) FROM archive_events").fetchone() or (0,)
+        print(f"\nlogreview query --setup: view archive_events, {viewed:,} rows (one per event)")
+        rows_objects, rows_size = _download(url, root / "bucket", "reports/")
+        names, rows = local_run(open_reports(root / "bucket"), canned.reports(window, ""))
+        print(f"\nlogreview query reports --since {day}: {len(rows)} rows "
+              f"({rows_objects} object, {rows_size:,} bytes read)")  # fmt: skip
+        print("  " + " | ".join(names))
+        for row in rows:
+            print("  " + " | ".join(str(v) for v in row))
         print(f"\neach query reads at most {size:,} bytes: billed {scanned:,} bytes = "
               f"${scanned / 1e12 * PRICE_PER_TB:.5f} per query at ${PRICE_PER_TB:g}/TB")  # fmt: skip
 

@@ -89,7 +89,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "query": Command(
         "daily_report.query.cli",
-        "run SQL over the archive with Athena: a canned query (sudo, logins, events) or your own",
+        "SQL over the archive and reports (Athena): canned (sudo, logins, events, reports) or your own",
         "logreview query sudo --principal alice --since 2026-10-01 --until 2026-12-31",
     ),
     "hold": Command(

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from daily_report.errors import ReportError
 from daily_report.query import athena, canned, output
+from daily_report.query import cli as query_cli
+from stream_processor.cli import build_parser
 
 
 def _page(rows: list[list[str | None]], columns: list[str]) -> dict[str, Any]:
@@ -72,3 +74,19 @@ def test_output_formats_keep_every_value() -> None:
     assert output.as_csv(columns, rows) == 'a,b\n"x\ny",\n1,2\n'
     assert output.as_json(columns, rows) == '{"a":"x\\ny","b":null}\n{"a":"1","b":"2"}\n'
     assert output.table(columns, rows).splitlines() == ["a     b", "----  -", "x\\ny", "1     2"]
+
+
+def test_the_reports_query_reads_only_the_days_asked_and_needs_no_value() -> None:
+    """Reports are filed under their own day: no day before is scanned (unlike the archive)."""
+    args = build_parser().parse_args(["query", "reports", "--since", "2026-12-01", "--until", "2026-12-05"])
+    sql = query_cli.statement(args)
+    assert "WHERE r.day BETWEEN '2026/12/01' AND '2026/12/05'" in sql
+    assert sql.endswith(f"LIMIT {canned.DEFAULT_LIMIT}")
+    with pytest.raises(ReportError, match="reports needs --since"):
+        query_cli.statement(build_parser().parse_args(["query", "reports"]))
+    with pytest.raises(ReportError, match="sudo needs --principal and --since"):
+        query_cli.statement(build_parser().parse_args(["query", "sudo", "--since", "2026-12-01"]))
+    setup = build_parser().parse_args(["query", "--setup"])
+    assert query_cli.statement(setup).startswith("CREATE OR REPLACE VIEW archive_events AS")
+    with pytest.raises(ReportError, match="exactly one"):
+        query_cli.statement(build_parser().parse_args(["query", "--setup", "--sql", "SELECT 1"]))
