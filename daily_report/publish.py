@@ -1,4 +1,5 @@
-"""Sinks of the daily report: the three S3 objects, the daily CloudWatch metrics, the SNS summary.
+"""Sinks of the daily report: the S3 objects (text, JSON, HTML; for a day also the JSON on one line,
+for Athena), the daily CloudWatch metrics, the SNS summary.
 
 All I/O of the report lives here; what is written is decided by the pure modules.
 """

@@ -1,4 +1,5 @@
-"""SQL over history: Athena over the archive's Glue table (template.yaml `ArchiveTable`).
+"""SQL over history: Athena over the Glue tables of the archive and the daily reports
+(template.yaml `ArchiveTable`, `ReportsTable`) and the view `archive_events` (`--setup`).
 
 Pure: `canned` (the named queries' SQL), `output` (a result as a table, CSV or JSON lines).
 I/O: `athena` (start, poll, page through results). Entry point: `cli` (`logreview query`).

@@ -1,8 +1,10 @@
-"""Run SQL over the archive with Athena: a canned query, a statement, or a file of SQL.
+"""Run SQL over the archive and the reports with Athena: a canned query, a statement, a file of
+SQL, or `--setup` (create the view `archive_events`).
 
 The workgroup (stack output QueryWorkGroupName) enforces where results go and their encryption;
 the database (stack output QueryDatabase) holds the `archive` table, one row per archived
-subscription payload: unnest `logevents` for one row per event. Name `dt` (YYYY-MM-DD) in WHERE
+subscription payload (unnest `logevents`, or use the view, for one row per event), and the
+`reports` table, one row per reported day. Name `dt` (YYYY-MM-DD) in WHERE
 so Athena reads only those days (partition projection); every canned query does. Progress goes
 to standard error, the result to standard output.
 """
