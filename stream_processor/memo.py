@@ -5,6 +5,8 @@ slower per read, and reads are per event); `remember` stores a miss, first forge
 once `size` entries are held. Starting over, rather than evicting the least recently used entry,
 costs nothing per hit, and what recurs (log layouts, user names, error texts) is back within a
 few batches. Which values are worth keeping (short texts only, say) is the caller's choice.
+A read once per event binds `get` once (`parse/message.py`): CPython 3.11/3.12 specialise a
+`get` call on a plain dict but not on a subclass (about 10 ns more per call, measured).
 """
 
 from __future__ import annotations
