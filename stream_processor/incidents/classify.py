@@ -19,6 +19,7 @@ command, the CloudTrail call) and the line, redacted before it leaves the archiv
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -71,23 +72,32 @@ Clean = Callable[[str], str]
 
 
 _LOGGING_WORDS = ("audit", "Stopp", "rsyslog", "cloudwatch-agent")  # `_LOGGING_OFF` needs one of them
-_NEEDLES = ("Accepted ", "COMMAND=", '"ConsoleLogin"', *_LOGGING_WORDS)  # evidence no rule flags
+NEEDLES = ("Accepted ", "COMMAND=", '"ConsoleLogin"', *_LOGGING_WORDS)  # evidence no rule flags
+Marks = Mapping[int, Sequence[str]]  # event index -> the `NEEDLES` its message holds (none: left out)
 
 
-def _logging_words(message: str) -> bool:
-    return any(word in message for word in _LOGGING_WORDS)
-
-
-def _looked_at(messages: Sequence[str], hits: Mapping[int, Sequence[str]]) -> list[int]:
-    """The events that may be evidence: those with a rule hit, and those holding a needle. The
-    needles are looked for in the batch's text first (a C-level scan), so a batch without any
-    costs no per-event work."""
+def marks_of(messages: Sequence[str]) -> dict[int, tuple[str, ...]]:
+    """The plain check for `NEEDLES`, event by event (the pipeline gets the same from the
+    detector's pass, `Detector.scan_marked`). The batch's text is asked first, so a batch
+    without any needle costs no per-event work."""
     text = "\n".join(messages)
-    present = [needle for needle in _NEEDLES if needle in text]
+    present = [needle for needle in NEEDLES if needle in text]
     if not present:
-        return sorted(hits)
-    found = {i for i, message in enumerate(messages) if any(needle in message for needle in present)}
-    return sorted(found.union(hits))
+        return {}
+    found = {i: tuple(n for n in present if n in message) for i, message in enumerate(messages)}
+    return {i: needles for i, needles in found.items() if needles}
+
+
+def _looked_at(hits: Mapping[int, Sequence[str]], marks: Marks) -> tuple[list[int], set[int]]:
+    """The events that may be evidence (those with a rule hit, and those holding a needle), and
+    those holding a word `_LOGGING_OFF` needs."""
+    if not marks:
+        return sorted(hits), set()
+    logging = {i for i, needles in marks.items() if not _LOGGING_WORDS_SET.isdisjoint(needles)}
+    return sorted(marks.keys() | hits.keys()), logging
+
+
+_LOGGING_WORDS_SET = frozenset(_LOGGING_WORDS)
 
 
 def _is_break_glass(rule: str) -> bool:
@@ -105,29 +115,45 @@ def _record(message: str) -> Mapping[str, Any] | None:
     return found if isinstance(found, dict) and "eventName" in found else None
 
 
-def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None) -> str | None:
+@functools.lru_cache(maxsize=1024)
+def _by_rules(rules: tuple[str, ...]) -> str | None:
+    """The first kind, in `_kind`'s order, that the rule ids alone decide (few tuples recur)."""
     hit = set(rules)
-    if record is not None and record.get("eventName") in LOGGING_CALLS and "errorCode" not in record:
-        return "logging_disabled"
-    if _logging_words(message) and _LOGGING_OFF.search(message[:LINE_SCAN]):
-        return "logging_disabled"
     if hit & ROOT_RULES or any(_is_break_glass(rule) for rule in hit):
         return "root"
-    if hit & IAM_RULES:
-        return "iam_change"
-    if hit & PRIVILEGE_RULES or ("COMMAND=" in message and _SUDO.search(message[:LINE_SCAN])):
+    for kind, rule_set in _RULE_KINDS:
+        if hit & rule_set:
+            return kind
+    return None
+
+
+_RULE_KINDS = (
+    ("iam_change", IAM_RULES), ("privilege", PRIVILEGE_RULES), ("account_change", ACCOUNT_RULES),
+    ("login_success", LOGIN_RULES), ("failed_login", FAILED_RULES),
+)  # fmt: skip
+_BEFORE_SUDO = ("root", "iam_change", "privilege")  # kinds the rules decide before a sudo line
+_BEFORE_KEY = ("account_change", "login_success")  # ... and before a key login or console sign-in
+
+
+def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None, logging: bool) -> str | None:
+    """The event's kind, the most telling first (the module's docstring); `logging`: the message
+    holds one of `_LOGGING_WORDS`."""
+    if record is not None and record.get("eventName") in LOGGING_CALLS and "errorCode" not in record:
+        return "logging_disabled"
+    if logging and _LOGGING_OFF.search(message[:LINE_SCAN]):
+        return "logging_disabled"
+    by_rules = _by_rules(rules if type(rules) is tuple else tuple(rules)) if rules else None
+    if by_rules in _BEFORE_SUDO:
+        return by_rules
+    if "COMMAND=" in message and _SUDO.search(message[:LINE_SCAN]):
         return "privilege"
-    if hit & ACCOUNT_RULES:
-        return "account_change"
-    if hit & LOGIN_RULES:
-        return "login_success"
+    if by_rules in _BEFORE_KEY:
+        return by_rules
     if "Accepted " in message and _ACCEPTED.search(message[:LINE_SCAN]):
         return "key_login"  # a login no rule flags (a key, a certificate): routine, kept small
     if record is not None and _console_success(record):
         return "login_success"
-    if hit & FAILED_RULES:
-        return "failed_login"
-    return None
+    return by_rules  # failed_login, or None
 
 
 def _console_success(record: Mapping[str, Any]) -> bool:
@@ -181,23 +207,28 @@ def classify(
     clean: Clean,
     name: Clean,
     line: Clean | None = None,
+    marks: Marks | None = None,
 ) -> list[tuple[str, Item]]:
     """(kind, item) for every evidence event of the batch, in batch order.
 
     `clean` redacts log text, `name` a principal (masked whole when it looks like a secret),
     `line` a whole message to `LINE_LIMIT` characters (default: `clean`, then cut; the pipeline
-    passes one that shares the security samples' memo)."""
+    passes one that shares the security samples' memo); `marks` the needles each event holds
+    (default: `marks_of` the messages; the pipeline passes the detector's)."""
     line = line or (lambda message: clean(message[:LINE_SCAN])[:LINE_LIMIT])
     found: list[tuple[str, Item]] = []
     events = batch.events
-    for index in _looked_at([event["message"] for event in events], hits):
+    if marks is None:
+        marks = marks_of([event["message"] for event in events])
+    looked, logging = _looked_at(hits, marks)
+    for index in looked:
         event = events[index]
         message = event["message"]
         rules = hits.get(index, ())
         record = (
             _record(message) if (rules or '"ConsoleLogin"' in message) and "eventName" in message else None
         )
-        kind = _kind(rules, message, record)
+        kind = _kind(rules, message, record, index in logging)
         if kind is None:
             continue
         item: Item = {"t": event["timestamp"], "id": str(event["id"]), "stream": batch.log_stream}
