@@ -29,6 +29,7 @@ import orjson
 from ..decode import Batch
 from ..detect.keys import source_of
 from ..parse import Parsed
+from ..parse.anchored import leftmost, occurrences
 
 LINE_LIMIT = 2048
 LINE_SCAN = 8192  # characters of a message redacted before the cut (a secret past it is cut off anyway)
@@ -65,6 +66,19 @@ _LOGGING_OFF = re.compile(
     r"|System Logging Service|auditd|rsyslog|amazon-cloudwatch-agent)|\bauditctl -e ?0\b"
     r"|\b(?:service|systemctl) (?:stop|disable) (?:auditd|rsyslog|amazon-cloudwatch-agent)\b"
 )
+
+# Each pattern opens with `\\b`, so Python's engine would try it at every position: it is tried
+# only where one of its words starts (`parse.anchored`; test_classify_fast.py compares both).
+_STARTS = {
+    _ACCEPTED: ("Accepted ",),
+    _SUDO: ("sudo",),
+    _LOGGING_OFF: ("audit", "Stopp", "service ", "systemctl "),
+}
+
+
+def _search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.search(text)`, tried where the pattern's words start."""
+    return leftmost(pattern, text, occurrences(text, _STARTS[pattern]))
 
 
 Item = dict[str, Any]
@@ -140,16 +154,16 @@ def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None, 
     holds one of `_LOGGING_WORDS`."""
     if record is not None and record.get("eventName") in LOGGING_CALLS and "errorCode" not in record:
         return "logging_disabled"
-    if logging and _LOGGING_OFF.search(message[:LINE_SCAN]):
+    if logging and _search(_LOGGING_OFF, message[:LINE_SCAN]):
         return "logging_disabled"
     by_rules = _by_rules(rules if type(rules) is tuple else tuple(rules)) if rules else None
     if by_rules in _BEFORE_SUDO:
         return by_rules
-    if "COMMAND=" in message and _SUDO.search(message[:LINE_SCAN]):
+    if "COMMAND=" in message and _search(_SUDO, message[:LINE_SCAN]):
         return "privilege"
     if by_rules in _BEFORE_KEY:
         return by_rules
-    if "Accepted " in message and _ACCEPTED.search(message[:LINE_SCAN]):
+    if "Accepted " in message and _search(_ACCEPTED, message[:LINE_SCAN]):
         return "key_login"  # a login no rule flags (a key, a certificate): routine, kept small
     if record is not None and _console_success(record):
         return "login_success"
@@ -187,9 +201,9 @@ def _cloudtrail(record: Mapping[str, Any], clean: Clean) -> dict[str, Any]:
 def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     head = message[:LINE_SCAN]
-    if kind == "privilege" and (sudo := _SUDO.search(head)):
+    if kind == "privilege" and (sudo := _search(_SUDO, head)):
         found["who"], found["detail"] = sudo.group(1), sudo.group(2).strip()
-    elif kind in (*LOGINS, "root") and (accepted := _ACCEPTED.search(head)):
+    elif kind in (*LOGINS, "root") and (accepted := _search(_ACCEPTED, head)):
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal

@@ -139,3 +139,35 @@ def test_a_mark_must_be_a_plain_word() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{mark!r} was accepted")
+
+
+SEARCH_FRAGMENTS = (
+    *FRAGMENTS,
+    "Accepted password for bob from 10.0.0.2",
+    "xAccepted key for a from b",
+    "sudo[12]:  carol : ",
+    "pseudo: x : y",
+    "sudo: ",
+    " : ",
+    "The audit daemon is exiting",
+    "auditd[7]: x exiting",
+    "auditctl -e 0",
+    "auditctl -e0x",
+    "Stopping rsyslog",
+    "service stop auditd",
+    "service disable amazon-cloudwatch-agent",
+    "systemctl disable rsyslogd",
+    "for ",
+    "from ",
+    "é",
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(SEARCH_FRAGMENTS), max_size=8).map("".join),
+    st.sampled_from(sorted(c._STARTS, key=str)),
+)
+def test_each_search_tried_where_its_words_start_is_the_plain_search(text: str, pattern: Any) -> None:
+    fast, plain = c._search(pattern, text), pattern.search(text)
+    assert (fast and (fast.span(), fast.groups())) == (plain and (plain.span(), plain.groups()))
