@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-from tests.builders import corpus_file, generated_day, labelled_batches
-from tests.planted_secrets import plant
 
 from bench import cost
 from bench.decode import START_MS, make_batch
@@ -33,6 +31,8 @@ from bench.samples import large_batch, subscription_batch
 from stream_processor import aggregate
 from stream_processor.config import DEFAULT_DOCUMENT, parse_config
 from stream_processor.pipeline import Rules, analyse_batch, decode_data, process_data
+from tests.support.builders import corpus_file, generated_day, labelled_batches
+from tests.support.planted_secrets import plant
 
 LOGHUB = corpus_file("logs", "loghub")  # absent: the sample is smaller, and says so (its batch count)
 HOSTILE = [

@@ -11,6 +11,7 @@ The second argument is the events per batch (2,000 one-event batches, the costli
 event; 200 of 10; 20 of 100). `run` decodes, parses and aggregates each batch as the live path
 does (`analyse_batch` with the processing region set, then `bundles`, then `encode`), so the
 per-batch partial, its merge into the invocation's bundle and the encoding are all counted.
+(No `main`: `python -m bench` runs every module's `main()` without arguments.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ EVENTS_IN_ALL = 2000
 REGION = "eu-west-1"
 
 
-def main(argv: list[str]) -> None:
+def measure(argv: list[str]) -> None:
     mode, size = argv[0], int(argv[1])
     rng = random.Random(7)
     events = [
@@ -43,4 +44,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    measure(sys.argv[1:])

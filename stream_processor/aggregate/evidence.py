@@ -105,7 +105,8 @@ def build(classified: Iterable[tuple[str, Item]]) -> Evidence:
     for kind, keys in kinds.items():
         limit, cap = _limits(kind)
         for entry in keys.values():
-            entry["items"] = earliest(entry["items"], limit)
+            if len(entry["items"]) > 1:  # one item is its own earliest (most keys hold one)
+                entry["items"] = earliest(entry["items"], limit)
         level, folded = counters.fit(keys, _weight, 0, cap)
         evidence[kind] = {"keys": keys, "level": level, "folded": folded}
     return evidence

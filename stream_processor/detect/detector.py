@@ -4,6 +4,10 @@ Every text rule's pattern, one needle per CloudTrail rule (`records.needle`) and
 (a CloudTrail record's `"eventVersion"` key, escaped ASCII) go into one `PatternSet`, so the
 batch's text is scanned once for all of them. Only messages that hit a needle are parsed as JSON
 and have their CloudTrail rules checked field by field; status rules read the parsed status.
+
+`scan_marked` also finds a caller's literal words (the evidence classifier's needles) in the same
+pass: they ride in the one `PatternSet` after the rules' patterns, so finding them costs no
+second scan of the batch's text.
 """
 
 from __future__ import annotations
@@ -19,21 +23,33 @@ from .rules import Rule
 
 _TEXT, _NEEDLE, _GATE, _ESCAPED = range(4)
 _UNSETTLED: Any = object()
+_METACHARACTERS = frozenset(".^$*+?()[]{}|\\")  # a mark holding none is a literal pattern as it is
 _MEMO_SIZE = 4096  # distinct combinations of pattern hits remembered (few occur in practice)
 
 
 class Detector:
     """The rules in force (sorted by id) and the compiled engine that finds them."""
 
-    __slots__ = ("_by_id", "_checks", "_engine", "_field_rules", "_memo", "_slots", "_statuses", "rules")
+    __slots__ = (
+        "_by_id",
+        "_checks",
+        "_engines",
+        "_field_rules",
+        "_memo",
+        "_patterns",
+        "_slots",
+        "_statuses",
+        "rules",
+    )
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self._by_id = {rule.id: rule for rule in self.rules}
         if len(self._by_id) != len(self.rules):
             raise ValueError("rule ids must be unique")
-        self._engine: PatternSet | None = None
+        self._engines: dict[tuple[str, ...], PatternSet] = {}  # by the marks it also finds
         self._slots: list[tuple[int, int]] = []
+        self._patterns: tuple[str, ...] = ()
         self._memo: dict[tuple[int, ...], tuple[str, ...] | None] = {}
         statuses: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
@@ -50,9 +66,13 @@ class Detector:
     def ids(self) -> tuple[str, ...]:
         return tuple(self._by_id)
 
-    def _compiled(self) -> PatternSet:
-        """The engine, compiled on first use (keeps cold imports cheap)."""
-        if self._engine is None:
+    def _compiled(self, marks: tuple[str, ...] = ()) -> PatternSet:
+        """The engine (the rules' patterns, then `marks`), compiled on first use (cold imports stay
+        cheap)."""
+        engine = self._engines.get(marks)
+        if engine is not None:
+            return engine
+        if not self._slots:
             patterns: list[str] = []
             slots: list[tuple[int, int]] = []
             for position, rule in enumerate(self.rules):
@@ -66,8 +86,13 @@ class Detector:
                 patterns += [records.RECORD_GATE, records.ESCAPED_ASCII]
                 slots += [(_GATE, -1), (_ESCAPED, -1)]
             self._slots = slots
-            self._engine = PatternSet(patterns, validate=False)  # built-ins: tested; configured: checked
-        return self._engine
+            self._patterns = tuple(patterns)
+        for mark in marks:
+            if not mark or "\n" in mark or not _METACHARACTERS.isdisjoint(mark):
+                raise ValueError(f"a mark is a plain word without regex metacharacters: {mark!r}")
+        # built-ins: tested; configured: checked; marks: plain words
+        engine = self._engines[marks] = PatternSet([*self._patterns, *marks], validate=False)
+        return engine
 
     def scan(
         self, messages: Sequence[str], statuses: Sequence[str | None] = ()
@@ -76,10 +101,24 @@ class Detector:
 
         `statuses` are the parsed statuses of the same events (status rules), when known.
         """
-        engine = self._compiled()
+        return self.scan_marked(messages, statuses, ())[0]
+
+    def scan_marked(
+        self, messages: Sequence[str], statuses: Sequence[str | None], marks: tuple[str, ...]
+    ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+        """`scan`, and event index -> the `marks` (plain words) its message holds, in `marks`'
+        order; events holding none are left out. One pass over the text finds both."""
+        engine = self._compiled(marks)
+        first_mark = len(self._patterns)
         memo = self._memo
         hits: dict[int, tuple[str, ...]] = {}
+        marked: dict[int, tuple[str, ...]] = {}
         for index, patterns in engine.scan(messages).items():
+            if patterns[-1] >= first_mark:  # ascending: marks come last
+                marked[index] = tuple(marks[p - first_mark] for p in patterns if p >= first_mark)
+                patterns = [p for p in patterns if p < first_mark]
+                if not patterns:
+                    continue
             key = tuple(patterns)
             ids = memo.get(key, _UNSETTLED)
             if ids is _UNSETTLED:  # first time this combination of patterns is seen
@@ -99,7 +138,7 @@ class Detector:
                         sorted({*hits.get(index, ()), *(self.rules[p].id for p in positions)})
                     )
                 hits = dict(sorted(hits.items()))
-        return hits
+        return hits, marked
 
     def _ids(self, positions: set[int]) -> tuple[str, ...]:
         rules = self.rules

@@ -2,12 +2,17 @@
 
 `source_of` reads the address sshd (`from 1.2.3.4`), PAM (`rhost=`), klogind (`from 1.2.3.4`),
 CloudTrail (`"sourceIPAddress"`), access logs (the leading client address) and logfmt
-(`source_ip=`, `client_ip=`, `remote_addr=`) write; None when there is none.
+(`source_ip=`, `client_ip=`, `remote_addr=`) write; None when there is none. The pattern opens
+with `\\b` and an alternation, so Python's engine would try every position; it is tried only where
+one of its words starts (`parse.anchored`), the same match (tests/unit/stream_processor/detect/
+test_keys_fast.py compares both).
 """
 
 from __future__ import annotations
 
 import re
+
+from ..parse.anchored import leftmost, occurrences
 
 _ADDRESS = r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"
 _SOURCE = re.compile(
@@ -15,10 +20,16 @@ _SOURCE = re.compile(
     rf"|\b(?:source_ip|client_ip|remote_addr|src_ip|sourceIp)=\"?([^\s\",]+)|^({_ADDRESS}) - "
 )
 
+_SOURCE_WORDS = (  # where every match of `_SOURCE` but the `^` one starts
+    "from ", "rhost=", '"sourceIPAddress"', "source_ip=", "client_ip=", "remote_addr=", "src_ip=", "sourceIp="
+)  # fmt: skip
+SOURCE_SCAN = 4096
+
 
 def source_of(message: str) -> str | None:
     """The source address (or remote host name) an event names, if any."""
-    found = _SOURCE.search(message[:4096])
+    text = message[:SOURCE_SCAN]
+    found = leftmost(_SOURCE, text, [0, *occurrences(text, _SOURCE_WORDS)])
     if found is None:
         return None
     return next(group for group in found.groups() if group)

@@ -19,6 +19,7 @@ command, the CloudTrail call) and the line, redacted before it leaves the archiv
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ import orjson
 from ..decode import Batch
 from ..detect.keys import source_of
 from ..parse import Parsed
+from ..parse.anchored import leftmost, occurrences
 
 LINE_LIMIT = 2048
 LINE_SCAN = 8192  # characters of a message redacted before the cut (a secret past it is cut off anyway)
@@ -57,7 +59,7 @@ _HOST = re.compile(  # syslog: time, host, program[pid]:
     r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) "
     r"(\S+) [\w./-]+(?:\[\d+\])?: "
 )
-_ACCEPTED = re.compile(r"Accepted \S+ for (\S+) from (\S+)")  # a literal start: found fast
+_ACCEPTED = re.compile(r"\bAccepted \S+ for (\S+) from (\S+)")
 _SUDO = re.compile(r"\bsudo(?:\[\d+\])?: +(\S+) : (.*)", re.DOTALL)
 _LOGGING_OFF = re.compile(
     r"\baudit daemon is exiting|\bauditd\[\d+\]: .*\bexiting|\bStopp(?:ed|ing) (?:Security Auditing Service"
@@ -65,31 +67,51 @@ _LOGGING_OFF = re.compile(
     r"|\b(?:service|systemctl) (?:stop|disable) (?:auditd|rsyslog|amazon-cloudwatch-agent)\b"
 )
 
+# Each pattern opens with `\\b`, so Python's engine would try it at every position: it is tried
+# only where one of its words starts (`parse.anchored`; test_classify_fast.py compares both).
+_STARTS = {
+    _ACCEPTED: ("Accepted ",),
+    _SUDO: ("sudo",),
+    _LOGGING_OFF: ("audit", "Stopp", "service ", "systemctl "),
+}
+
+
+def _search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.search(text)`, tried where the pattern's words start."""
+    return leftmost(pattern, text, occurrences(text, _STARTS[pattern]))
+
 
 Item = dict[str, Any]
 Clean = Callable[[str], str]
 
 
 _LOGGING_WORDS = ("audit", "Stopp", "rsyslog", "cloudwatch-agent")  # `_LOGGING_OFF` needs one of them
-_NEEDLES = ("Accepted ", "COMMAND=", '"ConsoleLogin"', *_LOGGING_WORDS)  # evidence no rule flags
+NEEDLES = ("Accepted ", "COMMAND=", '"ConsoleLogin"', *_LOGGING_WORDS)  # evidence no rule flags
+Marks = Mapping[int, Sequence[str]]  # event index -> the `NEEDLES` its message holds (none: left out)
 
 
-def _logging_words(message: str) -> bool:
-    return "audit" in message or "Stopp" in message or "rsyslog" in message or "cloudwatch-agent" in message
-
-
-def _looked_at(messages: Sequence[str], hits: Mapping[int, Sequence[str]]) -> list[int]:
-    """The events that may be evidence: those with a rule hit, and those holding a needle. The
-    needles are looked for in the batch's text first (a C-level scan), so a batch without any
-    costs no per-event work."""
+def marks_of(messages: Sequence[str]) -> dict[int, tuple[str, ...]]:
+    """The plain check for `NEEDLES`, event by event (the pipeline gets the same from the
+    detector's pass, `Detector.scan_marked`). The batch's text is asked first, so a batch
+    without any needle costs no per-event work."""
     text = "\n".join(messages)
-    present = [needle for needle in _NEEDLES if needle in text]
+    present = [needle for needle in NEEDLES if needle in text]
     if not present:
-        return sorted(hits)
-    found = set(hits)
-    for needle in present:  # usually one: a C-level test per event, no generator per event
-        found.update([i for i, message in enumerate(messages) if needle in message])
-    return sorted(found)
+        return {}
+    found = {i: tuple(n for n in present if n in message) for i, message in enumerate(messages)}
+    return {i: needles for i, needles in found.items() if needles}
+
+
+def _looked_at(hits: Mapping[int, Sequence[str]], marks: Marks) -> tuple[list[int], set[int]]:
+    """The events that may be evidence (those with a rule hit, and those holding a needle), and
+    those holding a word `_LOGGING_OFF` needs."""
+    if not marks:
+        return sorted(hits), set()
+    logging = {i for i, needles in marks.items() if not _LOGGING_WORDS_SET.isdisjoint(needles)}
+    return sorted(marks.keys() | hits.keys()), logging
+
+
+_LOGGING_WORDS_SET = frozenset(_LOGGING_WORDS)
 
 
 def _is_break_glass(rule: str) -> bool:
@@ -107,42 +129,45 @@ def _record(message: str) -> Mapping[str, Any] | None:
     return found if isinstance(found, dict) and "eventName" in found else None
 
 
-def _unflagged(message: str) -> str | None:
-    """The kind of an event no rule hit (most candidates are routine logins: one test each)."""
-    if "Accepted " in message and _ACCEPTED.search(message[:LINE_SCAN]):
-        return "key_login"
-    if "COMMAND=" in message and _SUDO.search(message[:LINE_SCAN]):
-        return "privilege"
-    if _logging_words(message) and _LOGGING_OFF.search(message[:LINE_SCAN]):
-        return "logging_disabled"
+@functools.lru_cache(maxsize=1024)
+def _by_rules(rules: tuple[str, ...]) -> str | None:
+    """The first kind, in `_kind`'s order, that the rule ids alone decide (few tuples recur)."""
+    hit = set(rules)
+    if hit & ROOT_RULES or any(_is_break_glass(rule) for rule in hit):
+        return "root"
+    for kind, rule_set in _RULE_KINDS:
+        if hit & rule_set:
+            return kind
     return None
 
 
-def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None) -> str | None:
-    if not rules and record is None:
-        return _unflagged(message)
-    hit = set(rules)
+_RULE_KINDS = (
+    ("iam_change", IAM_RULES), ("privilege", PRIVILEGE_RULES), ("account_change", ACCOUNT_RULES),
+    ("login_success", LOGIN_RULES), ("failed_login", FAILED_RULES),
+)  # fmt: skip
+_BEFORE_SUDO = ("root", "iam_change", "privilege")  # kinds the rules decide before a sudo line
+_BEFORE_KEY = ("account_change", "login_success")  # ... and before a key login or console sign-in
+
+
+def _kind(rules: Sequence[str], message: str, record: Mapping[str, Any] | None, logging: bool) -> str | None:
+    """The event's kind, the most telling first (the module's docstring); `logging`: the message
+    holds one of `_LOGGING_WORDS`."""
     if record is not None and record.get("eventName") in LOGGING_CALLS and "errorCode" not in record:
         return "logging_disabled"
-    if _logging_words(message) and _LOGGING_OFF.search(message[:LINE_SCAN]):
+    if logging and _search(_LOGGING_OFF, message[:LINE_SCAN]):
         return "logging_disabled"
-    if hit & ROOT_RULES or any(_is_break_glass(rule) for rule in hit):
-        return "root"
-    if hit & IAM_RULES:
-        return "iam_change"
-    if hit & PRIVILEGE_RULES or ("COMMAND=" in message and _SUDO.search(message[:LINE_SCAN])):
+    by_rules = _by_rules(rules if type(rules) is tuple else tuple(rules)) if rules else None
+    if by_rules in _BEFORE_SUDO:
+        return by_rules
+    if "COMMAND=" in message and _search(_SUDO, message[:LINE_SCAN]):
         return "privilege"
-    if hit & ACCOUNT_RULES:
-        return "account_change"
-    if hit & LOGIN_RULES:
-        return "login_success"
-    if "Accepted " in message and _ACCEPTED.search(message[:LINE_SCAN]):
+    if by_rules in _BEFORE_KEY:
+        return by_rules
+    if "Accepted " in message and _search(_ACCEPTED, message[:LINE_SCAN]):
         return "key_login"  # a login no rule flags (a key, a certificate): routine, kept small
     if record is not None and _console_success(record):
         return "login_success"
-    if hit & FAILED_RULES:
-        return "failed_login"
-    return None
+    return by_rules  # failed_login, or None
 
 
 def _console_success(record: Mapping[str, Any]) -> bool:
@@ -176,9 +201,9 @@ def _cloudtrail(record: Mapping[str, Any], clean: Clean) -> dict[str, Any]:
 def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     head = message[:LINE_SCAN]
-    if kind == "privilege" and (sudo := _SUDO.search(head)):
+    if kind == "privilege" and (sudo := _search(_SUDO, head)):
         found["who"], found["detail"] = sudo.group(1), sudo.group(2).strip()
-    elif kind in (*LOGINS, "root") and (accepted := _ACCEPTED.search(head)):
+    elif kind in (*LOGINS, "root") and (accepted := _search(_ACCEPTED, head)):
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal
@@ -196,23 +221,28 @@ def classify(
     clean: Clean,
     name: Clean,
     line: Clean | None = None,
+    marks: Marks | None = None,
 ) -> list[tuple[str, Item]]:
     """(kind, item) for every evidence event of the batch, in batch order.
 
     `clean` redacts log text, `name` a principal (masked whole when it looks like a secret),
     `line` a whole message to `LINE_LIMIT` characters (default: `clean`, then cut; the pipeline
-    passes one that shares the security samples' memo)."""
+    passes one that shares the security samples' memo); `marks` the needles each event holds
+    (default: `marks_of` the messages; the pipeline passes the detector's)."""
     line = line or (lambda message: clean(message[:LINE_SCAN])[:LINE_LIMIT])
     found: list[tuple[str, Item]] = []
     events = batch.events
-    for index in _looked_at([event["message"] for event in events], hits):
+    if marks is None:
+        marks = marks_of([event["message"] for event in events])
+    looked, logging = _looked_at(hits, marks)
+    for index in looked:
         event = events[index]
         message = event["message"]
         rules = hits.get(index, ())
         record = (
             _record(message) if (rules or '"ConsoleLogin"' in message) and "eventName" in message else None
         )
-        kind = _kind(rules, message, record)
+        kind = _kind(rules, message, record, index in logging)
         if kind is None:
             continue
         item: Item = {"t": event["timestamp"], "id": str(event["id"]), "stream": batch.log_stream}
