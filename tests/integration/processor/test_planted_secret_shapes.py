@@ -43,7 +43,7 @@ def test_no_piece_of_any_shape_leaves_the_archive_through_the_handlers(
     s3, bucket = aws["s3"], aws["bucket"]
     documents = {**stored_texts(s3, bucket, "aggregates/"), **stored_texts(s3, bucket, "reports/")}
     documents.update({f"sns:{i}": message for i, message in enumerate(inbox.messages())})
-    assert len(documents) == 1 + 3 + 2 + 1  # partial, 3 report objects, day aggregate + index, SNS
+    assert len(documents) == 1 + 4 + 2 + 1  # partial, 4 report objects, day aggregate + index, SNS
     assert _leaks(documents, planted) == []
     report = orjson.loads(documents[f"reports/{DATE.replace('-', '/')}/log_review.json.gz"])
     assert report["totals"]["events"] == len(planted)

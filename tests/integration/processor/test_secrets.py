@@ -128,9 +128,9 @@ def test_no_piece_of_a_secret_reaches_aggregates_reports_or_alerts(planted: dict
     s3, bucket = planted["s3"], planted["bucket"]
     documents = {**stored_texts(s3, bucket, "aggregates/"), **stored_texts(s3, bucket, "reports/")}
     documents.update({f"sns:{i}": message for i, message in enumerate(planted["sns"])})
-    assert (
-        len(documents) == 2 + 3 + 2 + 1
-    )  # two partials, three report objects, the day's aggregate and index, one SNS message
+    # two partials, four report objects (text, JSON, its one-line row, HTML), the day's aggregate and
+    # index, one SNS message
+    assert len(documents) == 2 + 4 + 2 + 1
     assert _leaks(documents, planted["planted"]) == []
     report = orjson.loads(documents[f"reports/{DATE.replace('-', '/')}/log_review.json.gz"])
     assert report["totals"]["events"] == 2 * len(planted["messages"])
