@@ -1,6 +1,9 @@
-"""Two accounts' batches through the deployed Kinesis stack: records as a Logs destination puts them
+"""Two accounts' batches through a deployed Kinesis stack: records as a Logs destination puts them
 (each with its sender's `owner`) go through the stream's mapping into the StreamProcessor, and
-the DailyReport function's report counts them apart per account, in the stack's region."""
+the DailyReport function's report counts them apart per account, in the stack's region.
+
+The stack is its own (not the stack tests' shared one): its archive and invocations would otherwise
+be theirs too, and what they count would depend on which test ran first."""
 
 from __future__ import annotations
 
@@ -12,22 +15,25 @@ import orjson
 import pytest
 
 from tests.support.builders import compress, envelope, log_event
+from tests.support.rollup_kit import set_moto_config
 
-from .conftest import deployments, fed_once
+from .conftest import RUN_FUNCTIONS, Fed, deploy_fed, deployments
 from .emulator import poll_kinesis_mappings
 
 ACCOUNTS = {"111111111111": 4, "222222222222": 3}  # owner → events sent
 
 
-def _kinesis_index() -> int:
-    for index, (_, overrides) in enumerate(deployments()):
+@pytest.fixture(scope="module")
+def kinesis_stack(moto_endpoint: str) -> Fed:
+    for _, overrides in deployments():
         if overrides.get("IngestMode") == "Kinesis":
-            return index
+            set_moto_config(moto_endpoint, RUN_FUNCTIONS)  # created where functions run (conftest)
+            return deploy_fed("logreview-accounts", "eu-central-1", overrides)
     pytest.skip("the template has no Kinesis ingest mode")
 
 
-def test_two_accounts_through_the_stream_are_reported_apart() -> None:
-    fed = fed_once(_kinesis_index())
+def test_two_accounts_through_the_stream_are_reported_apart(kinesis_stack: Fed) -> None:
+    fed = kinesis_stack
     stack = fed.stack
     day_ms = (int(time.time()) // 86_400 - 3) * 86_400_000  # a day of its own: not the shared test day
     day = time.strftime("%Y-%m-%d", time.gmtime(day_ms / 1000))
