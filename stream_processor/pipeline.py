@@ -15,7 +15,7 @@ from typing import Any
 
 from . import aggregate
 from .aggregate import evidence
-from .aggregate.origins import batch_origins
+from .aggregate.origins import batch_origins, group_key
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
@@ -35,6 +35,7 @@ class Rules:
     redact: Redactor = DEFAULT_REDACTOR
     alerting: AlertSettings = DEFAULT_SETTINGS
     region: str = ""  # where batches are processed (`config.processing_region`); "" counts none
+    account: str = ""  # the function's own account (`config.processing_account`); "" qualifies none
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
 
 
@@ -118,7 +119,8 @@ def aggregate_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> list[aggregat
 
 def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window], rules: Rules) -> aggregate.Partial:
     """The batch's partial of one day: a one-batch bundle (`bundle.bundles` merges them), with
-    its owner account and processing region counted once (`aggregate.origins`)."""
+    its owner account and processing region counted once (`aggregate.origins`); another
+    account's group is keyed `<owner>:<group>` (`origins.group_key`)."""
     return {
         "schema": aggregate.SCHEMA,
         "date": day,
@@ -127,7 +129,7 @@ def _partial(batch: Batch, day: str, hours: dict[str, aggregate.Window], rules: 
         "batch_ids": [batch.batch_id],
         "archive": None,
         "origins": batch_origins(batch.owner, rules.region, batch.log_group, hours),
-        "windows": {batch.log_group: hours},
+        "windows": {group_key(batch.owner, rules.account, batch.log_group): hours},
     }
 
 

@@ -34,6 +34,14 @@ def origin_key(owner: str, region: str, log_group: str) -> str:
     return f"{owner.replace(' ', '_') if ' ' in owner else owner} {region} {log_group}"
 
 
+def group_key(owner: str, home: str, log_group: str) -> str:
+    """The name a batch's log group is keyed by wherever the pipeline keys by group (windows,
+    report rows, metric dimensions, alerts): the bare name for the home account's batches (and
+    when the home account is unknown, ""), `<owner>:<group>` for another account's, so two
+    accounts' groups of the same name never share a row. `:` is in no account id."""
+    return log_group if not home or owner == home or not owner else f"{owner}:{log_group}"
+
+
 def split_key(key: str) -> tuple[str, str, str]:
     """(account, region, log group) of an entry's key."""
     owner, region, group = key.split(" ", 2)

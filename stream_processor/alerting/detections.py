@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..aggregate.origins import group_key
 from ..decode import Batch
 from ..detect import Detector
 from ..detect.keys import source_of
@@ -121,6 +122,8 @@ class RuleSet(Protocol):
     def alerting(self) -> AlertSettings: ...
     @property
     def detector(self) -> Detector: ...
+    @property
+    def account(self) -> str: ...
 
 
 def find_detections(
@@ -168,7 +171,10 @@ def find_detections(
                 bucket = str(stamp // interval * interval)
                 group.buckets[bucket] = group.buckets.get(bucket, 0) + 1
     kept, dropped = _bounded(list(groups.values()), settings.max_keys)
-    detections = [_detection(batch, parsed, group, sources, redact, archive_key, settings) for group in kept]
+    where = group_key(batch.owner, rules.account, batch.log_group)  # the windows' key (pipeline)
+    detections = [
+        _detection(batch, where, parsed, group, sources, redact, archive_key, settings) for group in kept
+    ]
     detections.sort(key=lambda d: (d.rule, d.key, d.window_start))
     return detections, dropped
 
@@ -188,6 +194,7 @@ def _redacted(text: str | None, redact: Redactor) -> str | None:
 
 def _detection(
     batch: Batch,
+    log_group: str,
     parsed: Sequence[Parsed],
     group: _Group,
     sources: Mapping[int, str | None],
@@ -201,7 +208,7 @@ def _detection(
         key=group.key,
         window_start=group.window_start,
         window_s=settings.window_s,
-        log_group=batch.log_group,
+        log_group=log_group,
         log_stream=batch.log_stream,
         owner=batch.owner,
         principal=_redacted(parsed[index].principal, redact),

@@ -192,9 +192,10 @@ def _retention(doc: Mapping[str, Any]) -> int:
     return days
 
 
-def parse_config(doc: object, region: str = "") -> Config:
+def parse_config(doc: object, region: str = "", account: str = "") -> Config:
     """Validate a configuration document (already JSON-decoded); `region` is where the batches
-    are processed (`processing_region`), which the aggregate counts them under."""
+    are processed (`processing_region`), which the aggregate counts them under; `account` the
+    function's own (`processing_account`): other accounts' groups are keyed `<owner>:<group>`."""
     if not isinstance(doc, Mapping):
         raise ConfigError("config document must be a JSON object with a 'LogConfig' key")
     if not isinstance(doc.get("LogConfig"), Mapping):
@@ -227,24 +228,33 @@ def parse_config(doc: object, region: str = "") -> Config:
         deviation_threshold=_number(doc, "Report.DeviationThreshold", 3.5, float, most=100),
         security_rules=rules,
         redaction_patterns=redaction,
-        rules=Rules(detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector), region),
+        rules=Rules(
+            detector, Redactor(redaction), parse_alerts(doc.get("Alerts"), detector), region, account
+        ),
     )
 
 
 @lru_cache(maxsize=8)
-def _parse_cached(text: str, user_text: str = "", region: str = "") -> Config:
+def _parse_cached(text: str, user_text: str = "", region: str = "", account: str = "") -> Config:
     doc = document(text)
     if not user_text.strip():
-        return parse_config(doc, region)
+        return parse_config(doc, region, account)
     parse_config(doc)  # the stack's document alone first, so its errors are not blamed on the user's
     where = f"user rules parameter {user_parameter_name()!r}"
-    return parse_config(with_user_rules(doc, user_text, where), region)
+    return parse_config(with_user_rules(doc, user_text, where), region, account)
 
 
 def processing_region() -> str:
     """The region this process runs in: Lambda sets `AWS_REGION`; a command line has it or
     `AWS_DEFAULT_REGION` (a replay run by hand should use the stack's region)."""
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+
+
+def processing_account() -> str:
+    """The account this process reviews for (`HOME_ACCOUNT_ID`, set by template.yaml on the
+    StreamProcessor; "" when unset, and then no group is qualified: a replay run by hand should
+    set it to the stack's account so its rows match the live path's)."""
+    return os.environ.get("HOME_ACCOUNT_ID", "")
 
 
 def stack_name() -> str:
@@ -307,7 +317,7 @@ def clear_caches() -> None:
 
 def load_config(name: str | None = None) -> Config:
     """Fetch and validate the stack's SSM document merged with the team's user rules document."""
-    return _parse_cached(parameter_text(name), user_rules_text(), processing_region())
+    return _parse_cached(parameter_text(name), user_rules_text(), processing_region(), processing_account())
 
 
 def with_user_rules(doc: object, user_text: str, where: str = "user rules") -> object:
@@ -355,7 +365,7 @@ def document(text: str) -> Any:
 
 def load_config_file(path: str) -> Config:
     """A local JSON config document (for the CLI's `--config FILE`), validated like the SSM one."""
-    return _parse_cached(file_text(path), "", processing_region())
+    return _parse_cached(file_text(path), "", processing_region(), processing_account())
 
 
 def file_text(path: str) -> str:

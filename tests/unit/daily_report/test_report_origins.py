@@ -68,3 +68,31 @@ def test_one_account_in_one_region_adds_no_table_and_an_unknown_region_no_entry(
     assert "ACCOUNTS AND REGIONS" not in render_text(report)
     assert "By account" not in render_html(report)
     assert _report(_partial("111111111111", "", ADMIN, ["INFO a"]))["regions"] == {}
+
+
+def test_another_accounts_group_is_its_own_row_and_the_home_accounts_keeps_the_bare_name() -> None:
+    home, other = "111111111111", "222222222222"
+    rules = Rules(region="eu-west-1", account=home)
+    rows = []
+    for owner, lines in ((home, ["INFO a", "ERROR b"]), (other, ["ERROR <c>"])):
+        events = [log_event(text, DAY_MS + 3_600_000 + i) for i, text in enumerate(lines)]
+        raw = compress(envelope(events, log_group=ADMIN, log_stream=owner, owner=owner))
+        rows.extend(aggregate_batch(decode_data(raw), rules))
+    assert [list(p["windows"]) for p in rows] == [[ADMIN], [f"{other}:{ADMIN}"]]
+    report = _report(*rows)
+    groups = report["log_groups"]
+    assert isinstance(groups, dict)
+    assert {name: (row["events"], row["errors"]) for name, row in groups.items()} == {
+        ADMIN: (2, 1),
+        OPERATOR: (0, 0),  # expected, silent: as in a single-account stack
+        f"{other}:{ADMIN}": (1, 1),
+    }
+    accounts = report["accounts"]
+    assert isinstance(accounts, dict)  # origins keep the bare name under each account
+    assert accounts[other]["log_groups"] == {ADMIN: {"events": 1, "errors": 1, "security_events": 0}}
+    assert f"{other}:{ADMIN}" in render_html(report) and f"{other}:{ADMIN}" in render_text(report)
+
+
+def test_without_a_home_account_every_group_keeps_its_bare_name() -> None:
+    partials = [_partial(owner, "eu-west-1", ADMIN, ["INFO a"]) for owner in ("111111111111", "222222222222")]
+    assert [list(p["windows"]) for p in partials] == [[ADMIN], [ADMIN]]
