@@ -1,6 +1,8 @@
 """Two accounts' batches through a deployed Kinesis stack: records as a Logs destination puts them
 (each with its sender's `owner`) go through the stream's mapping into the StreamProcessor, and
-the DailyReport function's report counts them apart per account, in the stack's region.
+the DailyReport function's report counts them apart per account, in the stack's region, and
+keeps their group apart: both owners are foreign to the stack's account, so each has its own
+`<owner>:<group>` row and the home account's bare row stays empty.
 
 The stack is its own (not the stack tests' shared one): its archive and invocations would otherwise
 be theirs too, and what they count would depend on which test ran first."""
@@ -54,7 +56,10 @@ def test_two_accounts_through_the_stream_are_reported_apart(kinesis_stack: Fed) 
         Bucket=bucket, Key=f"reports/{day.replace('-', '/')}/log_review.json.gz"
     )
     report = orjson.loads(gzip.decompress(body["Body"].read()))
-    assert report["log_groups"][group]["events"] == sum(ACCOUNTS.values())
+    rows = report["log_groups"]
+    assert rows[group]["events"] == 0  # the home account's own group: expected, and silent here
+    for owner, count in ACCOUNTS.items():
+        assert rows[f"{owner}:{group}"]["events"] == count
     for owner, count in ACCOUNTS.items():
         entry = report["accounts"][owner]
         assert (entry["events"], entry["batches"]) == (count, 1)
