@@ -97,3 +97,28 @@ def test_a_partial_of_the_old_schema_still_merges_into_the_day(regional: dict[st
         "ACCOUNTS AND REGIONS"
         not in report_documents(regional["s3"], regional["bucket"], day.isoformat())["log_review.gz"]
     )
+
+
+def test_another_accounts_group_is_a_row_of_its_own_when_the_home_account_is_known(
+    regional: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOME_ACCOUNT_ID", FIRST)  # what template.yaml sets to the stack's account
+    clear_caches()
+    day = DAY - timedelta(days=2)
+    processor.lambda_handler(
+        kinesis_event([_payload(FIRST, day, 5, errors=1), _payload(SECOND, day, 3)]), None
+    )
+    emitted = [orjson.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert {doc["LogGroup"] for doc in emitted if "LogGroup" in doc} == {ADMIN, f"{SECOND}:{ADMIN}"}
+    report_handler({"date": day.isoformat()}, None)
+    report = read_report(regional["s3"], regional["bucket"], day.isoformat())
+    rows = report["log_groups"]
+    assert (rows[ADMIN]["events"], rows[ADMIN]["errors"]) == (5, 1)
+    assert (rows[f"{SECOND}:{ADMIN}"]["events"], rows[f"{SECOND}:{ADMIN}"]["errors"]) == (3, 0)
+    assert report["accounts"][SECOND]["log_groups"] == {
+        ADMIN: {"events": 3, "errors": 0, "security_events": 0}
+    }
+    assert (
+        f"{SECOND}:{ADMIN}"
+        in report_documents(regional["s3"], regional["bucket"], day.isoformat())["log_review.gz"]
+    )
