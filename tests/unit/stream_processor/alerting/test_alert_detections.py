@@ -117,3 +117,13 @@ def test_policy_overrides_from_the_configuration() -> None:
     threshold = rule_policy("ssh_failed_login", tuned).threshold
     assert threshold is not None and threshold.count == 5
     assert rule_policy("my_rule").severity == "medium" and rule_policy("my_rule").threshold is None
+
+
+def test_a_detection_names_the_group_as_the_windows_do_another_account_qualified() -> None:
+    batch = make_batch([(2, 1, 0)])  # owner 123456789012
+    for home, where in (("123456789012", "/admin/logs"), ("999999999999", "123456789012:/admin/logs")):
+        rules = Rules(account=home)
+        analysis = analyse_batch(batch, rules)
+        found, _ = find_detections(batch, analysis, rules, "archive/k.gz")
+        assert found and {d.log_group for d in found} == {where} == set(analysis.partials[0]["windows"])
+        assert {d.owner for d in found} == {"123456789012"}
