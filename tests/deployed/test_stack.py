@@ -32,6 +32,7 @@ from .stack import deploy, expected_resources
 LIBRARY_READS = {"POWERTOOLS_LOG_LEVEL": "Powertools Logger's level"}
 # Read by a module a function imports, on a path only another function takes.
 NOT_SET_HERE = {
+    ("OnboardFunction", "HOME_ACCOUNT_ID"): "config.processing_account: onboarding aggregates no batch",
     ("RollupFunction", "ROLLUP_FUNCTION"): "daily_report.source.fanout: only DailyReport fans out to Rollup",
     # sinks.retention.lock_headers: only the archive, report and digest writers lock what they write
     ("RollupFunction", "OBJECT_LOCK_MODE"): "rollups are not evidence: nothing the rollup writes is locked",
