@@ -252,8 +252,8 @@ def processing_region() -> str:
 
 def processing_account() -> str:
     """The account this process reviews for (`HOME_ACCOUNT_ID`, set by template.yaml on the
-    StreamProcessor, DailyReport and Rollup; "" when unset, and then no group is qualified: a replay run by hand should
-    set it to the stack's account so its rows match the live path's)."""
+    StreamProcessor, DailyReport and Rollup; "" when unset, and then no group is qualified: a
+    replay run by hand should set it to the stack's account so its rows match the live path's)."""
     return os.environ.get("HOME_ACCOUNT_ID", "")
 
 
