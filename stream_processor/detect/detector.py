@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from ..memo import Memo
 from . import records
 from .engine import PatternSet
 from .rules import Rule
@@ -50,7 +51,7 @@ class Detector:
         self._engines: dict[tuple[str, ...], PatternSet] = {}  # by the marks it also finds
         self._slots: list[tuple[int, int]] = []
         self._patterns: tuple[str, ...] = ()
-        self._memo: dict[tuple[int, ...], tuple[str, ...] | None] = {}
+        self._memo: Memo[tuple[int, ...], tuple[str, ...] | None] = Memo(_MEMO_SIZE)
         statuses: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
             for status in rule.statuses:
@@ -111,6 +112,7 @@ class Detector:
         engine = self._compiled(marks)
         first_mark = len(self._patterns)
         memo = self._memo
+        settled = memo.get  # bound once: a subclass's get is not specialised (stream_processor.memo)
         hits: dict[int, tuple[str, ...]] = {}
         marked: dict[int, tuple[str, ...]] = {}
         for index, patterns in engine.scan(messages).items():
@@ -120,11 +122,9 @@ class Detector:
                 if not patterns:
                     continue
             key = tuple(patterns)
-            ids = memo.get(key, _UNSETTLED)
+            ids = settled(key, _UNSETTLED)
             if ids is _UNSETTLED:  # first time this combination of patterns is seen
-                if len(memo) >= _MEMO_SIZE:
-                    memo.clear()
-                ids = memo[key] = self._settled(key)
+                ids = memo.remember(key, self._settled(key))
             if ids is None:  # depends on the record's fields
                 ids = self._ids(self._resolve(messages[index], patterns))
             if ids:
