@@ -45,7 +45,11 @@ _PIECES = st.sampled_from(
      "\u0663", "\uff11", "a", "F", "7", "deadbeef", "0badf00d", "12ab", "ab12", "2026-11-25", "14:03:22",
      "10.0.0.7", ":5432", "bob@mail.example.com", "7f3a9c2e-0b1d-4c5e-9f00-123456789abc", "3.14"]
 )  # fmt: skip
-_TEXTS = st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=25).map("".join))
+_TEXTS = st.one_of(
+    st.text(max_size=60),
+    st.text(st.characters(max_codepoint=127), max_size=60),
+    st.lists(_PIECES, max_size=25).map("".join),
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -53,3 +57,6 @@ _TEXTS = st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=25).map("".j
 def test_the_fast_masks_mask_exactly_what_the_plain_ones_do(text: str) -> None:
     assert signature._MASKS_FAST.sub("<*>", text) == signature._MASKS.sub("<*>", text)
     assert signature._MASKS_NO_EMAIL_FAST.sub("<*>", text) == signature._MASKS_NO_EMAIL.sub("<*>", text)
+    if text.isascii():
+        assert signature._MASKS_ASCII.sub("<*>", text) == signature._MASKS.sub("<*>", text)
+        assert signature._MASKS_NO_EMAIL_ASCII.sub("<*>", text) == signature._MASKS_NO_EMAIL.sub("<*>", text)
