@@ -3,7 +3,8 @@ test_parse_fast_paths.py compares every one with the plain version on generated 
 
 `latency_phrase` and `syslog_user` are `TEXT_LATENCY.search` and `SYSLOG_USER.search` tried only
 where a match can start (anchored.py); `keys_before_equals` builds a cheap necessary condition
-for the logfmt branch. The plain code that uses them is message.py.
+for the logfmt branch; `may_name_word` one for the level-word searches (textlevel.py, formats.py).
+The plain code that uses them is message.py.
 """
 
 from __future__ import annotations
@@ -52,3 +53,32 @@ def keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
         for end, group in by_ending.items()
     )
     return re.compile("=(?:" + "|".join(branches) + ")")
+
+
+def word_cores(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The words (lower case) not containing another of them: text holding none of these holds none
+    of `words`."""
+    lowered = sorted({word.lower() for word in words}, key=len)
+    cores: list[str] = []
+    for word in lowered:
+        if not any(core in word for core in cores):
+            cores.append(word)
+    return tuple(cores)
+
+
+def may_name_word(text: str, cores: tuple[str, ...]) -> bool:
+    """False only when no word containing one of `cores` (any case) can occur in `text`.
+
+    Lets a case-insensitive search for level words be skipped: on ASCII text `re`'s IGNORECASE
+    matches exactly the letters `str.lower` maps alike, position for position, so a match at
+    `p` puts its lower-case word at `p` of `text.lower()`. Beyond ASCII `re` also folds `ſ`, `K`,
+    `ı`, `İ` (and `lower` may change lengths): no proof, so True.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    # a loop, not any(): no generator per call on the hot path; each test a C-speed substring search
+    for core in cores:  # noqa: SIM110
+        if core in lowered:
+            return True
+    return False

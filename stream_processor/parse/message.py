@@ -41,6 +41,9 @@ _LOGFMT_KNOWN = frozenset(
     _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
 )
 _LEVEL_WORDS_GET = FIELD_WORDS.get  # a level key may hold any level-field word (zap dpanic)
+# isinstance with a tuple: the same test as with `dict | list`, without building the union per call
+_CONTAINERS = (dict, list)
+_NUMBERS = (int, float)
 _PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
 
 _LAMBDA_REPORT = re.compile(r"REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
@@ -92,7 +95,7 @@ def _latency(value: object) -> float | None:
         return _plausible(value)
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         number = float(value)
     elif isinstance(value, str):
         try:
@@ -107,7 +110,7 @@ def _latency(value: object) -> float | None:
 def _scalar(value: object, limit: int = 200) -> str | None:
     if type(value) is str:
         return value[:limit] if value else None
-    if value is None or isinstance(value, dict | list):
+    if value is None or isinstance(value, _CONTAINERS):
         return None
     text = value if isinstance(value, str) else str(value)
     return text[:limit] if text else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .fast import may_name_word, word_cores
+
 LEVEL_WORDS: dict[str, str] = {
     "trace": "DEBUG",
     "debug": "DEBUG",
@@ -59,6 +61,8 @@ def _words_before_colon(words: list[str]) -> re.Pattern[str]:
 _COLON = _words_before_colon(_WORDS)
 _TOUCHING = re.compile(r"[\w.-]")
 _LAMBDA_PLATFORM = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START", "INIT_REPORT")
+_WORD_CORES = word_cores(_WORDS)  # every level word contains one: `err` for error, `info` for information
+_TRACEBACK = "Traceback (most recent call last)"
 _TRACE_START = re.compile(r"Traceback \(most recent call last\)|\w+(?:\.\w+)+(?:Exception|Error)\b")
 _JAVA_FRAME = re.compile(r"\n\s+at [\w$.<>]+\(")
 
@@ -79,6 +83,15 @@ def _bracket_or_upper(head: str) -> tuple[int, str] | None:
 
 def level_word(head: str) -> str | None:
     """The level named by the first level word of `head` (see the module docstring), if any."""
+    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, where
+    # the upper-case search starts many tries; a test for the words is cheaper there (not in prose).
+    if head[:1] == "{" and not may_name_word(head, _WORD_CORES):
+        return None  # all three forms hold a level word (any case): none is there
+    return searched_level_word(head)
+
+
+def searched_level_word(head: str) -> str | None:
+    """`level_word` by its searches alone (what the cheap test in front of them must agree with)."""
     found = _bracket_or_upper(head)
     colon = _COLON.search(head, 0, found[0] + 40 if found else len(head))
     if colon is not None:
@@ -89,9 +102,19 @@ def level_word(head: str) -> str | None:
     return found[1] if found else None
 
 
+def _may_start_trace(message: str) -> bool:
+    """Necessary for `_TRACE_START.match`: it starts at a word character (`T` or `\\w`) and holds
+    the Traceback header or `Exception` / `Error` (its dotted name's end). `str.isalnum` is the
+    test `re` uses for `\\w`, with `_`; the substring tests run only after that O(1) one."""
+    first = message[:1]
+    if not (first.isalnum() or first == "_"):
+        return False
+    return "Error" in message or "Exception" in message or message.startswith(_TRACEBACK)
+
+
 def looks_like_stack_trace(message: str) -> bool:
     """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first."""
-    if _TRACE_START.match(message) is not None:
+    if _may_start_trace(message) and _TRACE_START.match(message) is not None:
         return True
     return "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None
 

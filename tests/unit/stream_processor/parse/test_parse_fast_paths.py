@@ -202,3 +202,40 @@ def test_from_mapping_is_the_plain_first_key_search(obj: dict[str, object], leve
     """`_from_mapping`'s plans and inlined reads give what reading every key in priority order gives."""
     message = "line ERROR text"
     assert parse._from_mapping(obj, message, level) == _reference_mapping(obj, message, level)
+
+
+def test_word_cores_cover_every_word() -> None:
+    """Each level word holds one of the cores `may_name_word` looks for (so none is overlooked)."""
+    for words in (textlevel._WORDS, [w.upper() for w in textlevel._WORDS]):
+        cores = fast.word_cores(words)
+        assert all(any(core in word.lower() for core in cores) for word in words)
+    assert set(textlevel._WORD_CORES) <= set(textlevel._WORDS)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["", "{", '{"']), st.one_of(level_texts, texts, st.text(max_size=30)))
+def test_level_word_test_is_the_searches(lead: str, text: str) -> None:
+    """Where `may_name_word` finds no level word's core the searches find no word either (ASCII
+    text; beyond it both run), so `level_word` is its searches alone."""
+    assert textlevel.level_word(text) == textlevel.searched_level_word(text)
+    if not fast.may_name_word(text, textlevel._WORD_CORES):
+        assert text.isascii()
+        assert textlevel.searched_level_word(text) is None
+
+
+trace_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["Traceback (most recent call last)", "Traceback", "Error", "Exception"]),
+        st.sampled_from(["java", ".", "lang", "Illegal", "_", " ", "\n", ":", "Ⅻ", "é", "١"]),
+        st.text(max_size=3),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(trace_texts)
+def test_trace_start_test_is_necessary(text: str) -> None:
+    """Where `_may_start_trace` says no, `_TRACE_START.match` finds nothing."""
+    if not textlevel._may_start_trace(text):
+        assert textlevel._TRACE_START.match(text) is None
