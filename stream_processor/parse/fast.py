@@ -58,7 +58,7 @@ def keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
 def word_cores(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """The words (lower case) not containing another of them: text holding none of these holds none
     of `words`."""
-    lowered = sorted({word.lower() for word in words}, key=len)
+    lowered = sorted({word.lower() for word in words}, key=lambda word: (len(word), word))
     cores: list[str] = []
     for word in lowered:
         if not any(core in word for core in cores):

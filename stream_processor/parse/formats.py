@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .fast import may_name_word, word_cores
 from .textlevel import LEVEL_WORDS, text_level
 
 # Words a level *field* may hold: the free-text words plus those only formats use. The digits of
@@ -127,8 +128,21 @@ def syslog_priority(line: str) -> tuple[str, int] | None:
     return _SEVERITIES[int(found.group(1)) % 8], found.end()
 
 
+# Every level field `_HEADER` reads holds one of these words (any case) or ends in `: ` (PostgreSQL,
+# .NET, Monolog) or follows a tab (zap): a header without them has no level field (fast.py).
+_HEADER_CORES = word_cores([*_ALL.split("|"), "note", "system"])
+_HEADER_LENGTH = 400
+
+
+def _may_have_header_level(head: str) -> bool:
+    """Necessary for a `_HEADER` match in `head`; cheaper than the match that fails (an access log)."""
+    return ": " in head or "\t" in head or may_name_word(head, _HEADER_CORES)
+
+
 def _header(line: str) -> str | None:
-    found = _HEADER.match(line, 0, 400)
+    if not _may_have_header_level(line[:_HEADER_LENGTH]):
+        return None
+    found = _HEADER.match(line, 0, _HEADER_LENGTH)
     if found is None:
         return None
     group = found.lastindex or 0

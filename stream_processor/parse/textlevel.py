@@ -62,6 +62,7 @@ _COLON = _words_before_colon(_WORDS)
 _TOUCHING = re.compile(r"[\w.-]")
 _LAMBDA_PLATFORM = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START", "INIT_REPORT")
 _WORD_CORES = word_cores(_WORDS)  # every level word contains one: `err` for error, `info` for information
+_WORD_TEST_FIRST = frozenset("{0123456789")
 _TRACEBACK = "Traceback (most recent call last)"
 _TRACE_START = re.compile(r"Traceback \(most recent call last\)|\w+(?:\.\w+)+(?:Exception|Error)\b")
 _JAVA_FRAME = re.compile(r"\n\s+at [\w$.<>]+\(")
@@ -83,9 +84,10 @@ def _bracket_or_upper(head: str) -> tuple[int, str] | None:
 
 def level_word(head: str) -> str | None:
     """The level named by the first level word of `head` (see the module docstring), if any."""
-    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, where
-    # the upper-case search starts many tries; a test for the words is cheaper there (not in prose).
-    if head[:1] == "{" and not may_name_word(head, _WORD_CORES):
+    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, and a
+    # line led by a number (an IP, a time stamp) upper-case tokens (`GET`, `HTTP`, `Nov`): there the
+    # upper-case search starts many tries and a test for the words is cheaper (not in prose).
+    if head[:1] in _WORD_TEST_FIRST and not may_name_word(head, _WORD_CORES):
         return None  # all three forms hold a level word (any case): none is there
     return searched_level_word(head)
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream_processor.aggregate.window import Kept, Texts
-from stream_processor.parse import fast, textlevel
+from stream_processor.parse import fast, formats, textlevel
 from stream_processor.parse import message as parse
 from stream_processor.pipeline import Rules
 
@@ -239,3 +239,24 @@ def test_trace_start_test_is_necessary(text: str) -> None:
     """Where `_may_start_trace` says no, `_TRACE_START.match` finds nothing."""
     if not textlevel._may_start_trace(text):
         assert textlevel._TRACE_START.match(text) is None
+
+
+header_texts = st.lists(
+    st.one_of(
+        st.sampled_from([*formats._ALL.split("|"), "note", "system", "LOG", "DEBUG3", "trce", "fail"]),
+        st.sampled_from(["ERROR", "Warning", "[info]", "[core:warn]", "app.ERROR", "[12:00:00 INF]", "Note"]),
+        st.sampled_from(["2026-11-24", "10:00:00,123", "1.2.3.4", " ", " - ", "\t", ": ", ":  ", "[", "]"]),
+        st.sampled_from(["-", "x=1", "a@b", "UTC", "PM", "İ", "ı", "ſ", "K", "x", "."]),
+        st.text(max_size=3),
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["", "1 ", "2026-11-24 10:00:00 "]), header_texts)
+def test_header_test_is_necessary(lead: str, text: str) -> None:
+    """Where `_may_have_header_level` says no, `_HEADER` matches nothing (so `_header` is None)."""
+    line = lead + text
+    if not formats._may_have_header_level(line[: formats._HEADER_LENGTH]):
+        assert formats._HEADER.match(line, 0, formats._HEADER_LENGTH) is None
