@@ -233,9 +233,9 @@ def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
     body = message[syslog.end() : syslog.end() + 2000]
     principal = None
     if "user" in body or " for " in body or " : " in body:
-        found = syslog_user(body)
-        if found is not None:
-            principal = _scalar(next(g for g in found.groups() if g))
+        user = syslog_user(body)  # never empty: every name group takes one character or more
+        if user is not None:
+            principal = user[:200]
     level = field_level(body)  # the body may have a format of its own (`LOG:  `, `[error]`)
     if level is None:
         level = text_level(body)
