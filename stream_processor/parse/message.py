@@ -41,6 +41,11 @@ _LOGFMT_KNOWN = frozenset(
     _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
 )
 _LEVEL_WORDS_GET = FIELD_WORDS.get  # a level key may hold any level-field word (zap dpanic)
+# The words as loggers write them (`info`, `INFO`, `Info`): looked up as they are, what stripping and
+# lower-casing them would find (all ASCII), without the two string copies; other forms take that way.
+_RAW_LEVEL_GET = {
+    form: level for word, level in FIELD_WORDS.items() for form in (word, word.upper(), word.capitalize())
+}.get
 # isinstance with a tuple: the same test as with `dict | list`, without building the union per call
 _CONTAINERS = (dict, list)
 _NUMBERS = (int, float)
@@ -173,7 +178,10 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[level_keys[0]]
         if value is None:
             value = _value(obj, level_keys)
-        level = _LEVEL_WORDS_GET(value.strip().lower()) if type(value) is str else normalise_level(value)
+        if type(value) is str:
+            level = _RAW_LEVEL_GET(value) or _LEVEL_WORDS_GET(value.strip().lower())
+        else:
+            level = normalise_level(value)
     text = obj[text_keys[0]] if text_keys else None
     if type(text) is not str:
         if text is None and len(text_keys) > 1:
@@ -193,7 +201,10 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[latency_keys[0]]
         if value is None:
             value = _value(obj, latency_keys)
-        latency = _plausible(value) if type(value) is float else _latency(value)
+        if type(value) is float:  # `_plausible` inline
+            latency = value if 0 <= value <= MAX_LATENCY_MS else None
+        else:
+            latency = _latency(value)
     action = None
     if action_keys:
         value = obj[action_keys[0]]
@@ -205,7 +216,12 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[status_keys[0]]
         if value is None:
             value = _value(obj, status_keys)
-        status = (value[:200] or None) if type(value) is str else _scalar(value)
+        if type(value) is str:
+            status = value[:200] or None
+        elif type(value) is int:  # what `_scalar` gives an int (HTTP statuses): its digits, never empty
+            status = str(value)[:200]
+        else:
+            status = _scalar(value)
     level = line_level(text) if level is None else level
     return _new(Parsed, (level, latency, principal, action, status, text))
 

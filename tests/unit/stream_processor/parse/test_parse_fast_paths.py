@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from stream_processor.aggregate.window import Kept, Texts
 from stream_processor.parse import fast, formats, textlevel
 from stream_processor.parse import message as parse
+from stream_processor.parse.formats import FIELD_WORDS
 from stream_processor.pipeline import Rules
 
 FRAGMENTS = (
@@ -191,7 +192,8 @@ field_keys = st.sampled_from(
 )
 field_values = st.one_of(
     json_values,
-    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan"]),
+    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan", "INFO", "Warning", "dPanic"]),
+    st.sampled_from([200, 404, 0, -1, 2**63 - 1]),
     st.floats(allow_nan=True),
     st.fixed_dictionaries({"arn": json_values}),
 )
@@ -261,3 +263,9 @@ def test_header_test_is_necessary(lead: str, text: str) -> None:
     line = lead + text
     if not formats._may_have_header_level(line[: formats._HEADER_LENGTH]):
         assert formats._HEADER.match(line, 0, formats._HEADER_LENGTH) is None
+
+
+def test_raw_level_forms_are_the_normalised_words() -> None:
+    """Each form `_from_mapping` looks up as written names what stripping and lower-casing it names."""
+    forms = {form for word in FIELD_WORDS for form in (word, word.upper(), word.capitalize())}
+    assert all(parse._RAW_LEVEL_GET(form) == FIELD_WORDS[form.strip().lower()] for form in forms)
