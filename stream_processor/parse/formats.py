@@ -61,6 +61,11 @@ _HEADER = re.compile(
 )
 # A level word first: upper case standing alone (`ERROR x`, `INFO:root:x`) or any case with a colon.
 _LEADING = re.compile(r"(?:(" + _ALL.upper() + r")(?=[\s:\]|,]|$)|(?i:(" + _ALL + r")):)")
+# What `_LEADING` can start with: a word's first letter in either case, and the letters `re`'s
+# IGNORECASE also takes for `i` and `s` (`İ` `ı` `ſ`); a line led by another never matches.
+_LEADING_FIRST = frozenset(
+    {*(word[0] for word in _ALL.split("|")), *(word[0] for word in _ALL.upper().split("|")), "İ", "ı", "ſ"}
+)
 # A bracketed level at the very start: `[ERROR] msg`, `[core:error] msg`.
 _BRACKET_FIRST = re.compile(r"\[\s*(?:[\w-]+:)?(?i:(" + _ALL + r"|note|system)|(trace|debug)[1-8])\s*\]")
 # Serilog's console default `[HH:mm:ss LVL] msg` (VRB DBG INF WRN ERR FTL).
@@ -249,7 +254,7 @@ def prefix_level(line: str) -> str | None:
     (Plain text needs no second look: a leading word is the first one `text_level` finds.)
     """
     level = field_level(line)
-    if level is None:
+    if level is None and line[:1] in _LEADING_FIRST:
         found = _LEADING.match(line)
         if found is not None:
             return FIELD_WORDS[found.group(found.lastindex or 0).lower()]

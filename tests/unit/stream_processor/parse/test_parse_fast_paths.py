@@ -269,3 +269,30 @@ def test_raw_level_forms_are_the_normalised_words() -> None:
     """Each form `_from_mapping` looks up as written names what stripping and lower-casing it names."""
     forms = {form for word in FIELD_WORDS for form in (word, word.upper(), word.capitalize())}
     assert all(parse._RAW_LEVEL_GET(form) == FIELD_WORDS[form.strip().lower()] for form in forms)
+
+
+# The logfmt pairs as first written: a look-behind first and the quoted value one character a loop.
+PLAIN_LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
+logfmt_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["level=", "msg=", "a.b-c=", "_x=", "=", '"', '\\"', "\\", "\\\n", "\n", " ", "x"]),
+        st.sampled_from(['"a b"', '"a\\"b"', "é=", "İ", "ı=", "1=", "-=", "k=v", "é", "\t"]),
+        st.text(max_size=3),
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(logfmt_texts)
+def test_logfmt_pairs_are_the_plain_pattern(text: str) -> None:
+    """`_LOGFMT` finds the pairs the plain pattern finds, in the same order."""
+    assert parse._LOGFMT.findall(text) == PLAIN_LOGFMT.findall(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(level_texts, logfmt_texts, st.text(max_size=8)))
+def test_leading_level_test_is_necessary(text: str) -> None:
+    """A line led by a character outside `_LEADING_FIRST` has no leading level word."""
+    if text[:1] not in formats._LEADING_FIRST:
+        assert formats._LEADING.match(text) is None
