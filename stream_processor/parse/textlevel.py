@@ -104,21 +104,26 @@ def searched_level_word(head: str) -> str | None:
     return found[1] if found else None
 
 
-def _may_start_trace(message: str) -> bool:
-    """Necessary for `_TRACE_START.match`: it starts at a word character (`T` or `\\w`) and holds
-    the Traceback header or `Exception` / `Error` (its dotted name's end). `str.isalnum` is the
-    test `re` uses for `\\w`, with `_`; the substring tests run only after that O(1) one."""
+def _may_start_exception_name(message: str) -> bool:
+    """Necessary for `_TRACE_START`'s second branch to match: it starts at a word character (`re`
+    tests `\\w` with `str.isalnum`, and `_`) and holds `Exception` or `Error` (its dotted name's
+    end). The substring tests run only after the O(1) one."""
     first = message[:1]
     if not (first.isalnum() or first == "_"):
         return False
-    return "Error" in message or "Exception" in message or message.startswith(_TRACEBACK)
+    return "Exception" in message or "Error" in message
 
 
 def looks_like_stack_trace(message: str) -> bool:
-    """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first."""
-    if _may_start_trace(message) and _TRACE_START.match(message) is not None:
+    """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first.
+
+    The cheap tests first (any order gives the same answer): the name's match backtracks through
+    it, while a frame's search skips to each newline at C speed."""
+    if message.startswith(_TRACEBACK):  # `_TRACE_START`'s first branch
         return True
-    return "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None
+    if "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None:
+        return True
+    return _may_start_exception_name(message) and _TRACE_START.match(message) is not None
 
 
 def text_level(message: str) -> str:

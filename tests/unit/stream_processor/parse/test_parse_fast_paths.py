@@ -229,7 +229,7 @@ def test_level_word_test_is_the_searches(lead: str, text: str) -> None:
 trace_texts = st.lists(
     st.one_of(
         st.sampled_from(["Traceback (most recent call last)", "Traceback", "Error", "Exception"]),
-        st.sampled_from(["java", ".", "lang", "Illegal", "_", " ", "\n", ":", "Ⅻ", "é", "١"]),
+        st.sampled_from(["java", ".", "lang", "Illegal", "_", " ", "\n", ":", "Ⅻ", "é", "١", "\tat a.B$c("]),
         st.text(max_size=3),
     ),
     max_size=12,
@@ -238,10 +238,17 @@ trace_texts = st.lists(
 
 @settings(max_examples=1500, deadline=None)
 @given(trace_texts)
-def test_trace_start_test_is_necessary(text: str) -> None:
-    """Where `_may_start_trace` says no, `_TRACE_START.match` finds nothing."""
-    if not textlevel._may_start_trace(text):
+def test_stack_trace_tests_are_the_match(text: str) -> None:
+    """The Traceback header is a `_TRACE_START` match; other texts match only where
+    `_may_start_exception_name` says they may."""
+    if text.startswith(textlevel._TRACEBACK):
+        assert textlevel._TRACE_START.match(text) is not None
+    elif not textlevel._may_start_exception_name(text):
         assert textlevel._TRACE_START.match(text) is None
+    plain = textlevel._TRACE_START.match(text) is not None or (
+        "\n" in text and textlevel._JAVA_FRAME.search(text, 0, 4000) is not None
+    )
+    assert textlevel.looks_like_stack_trace(text) == plain
 
 
 header_texts = st.lists(
