@@ -84,16 +84,6 @@ def _bracket_or_upper(head: str) -> tuple[int, str] | None:
 
 def level_word(head: str) -> str | None:
     """The level named by the first level word of `head` (see the module docstring), if any."""
-    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, and a
-    # line led by a number (an IP, a time stamp) upper-case tokens (`GET`, `HTTP`, `Nov`): there the
-    # upper-case search starts many tries and a test for the words is cheaper (not in prose).
-    if head[:1] in _WORD_TEST_FIRST and not may_name_word(head, _WORD_CORES):
-        return None  # all three forms hold a level word (any case): none is there
-    return searched_level_word(head)
-
-
-def searched_level_word(head: str) -> str | None:
-    """`level_word` by its searches alone (what the cheap test in front of them must agree with)."""
     found = _bracket_or_upper(head)
     colon = _COLON.search(head, 0, found[0] + 40 if found else len(head))
     if colon is not None:
@@ -133,7 +123,14 @@ def text_level(message: str) -> str:
         return "INFO"
     if "Task timed out" in head:
         return "ERROR"
-    level = level_word(head)
+    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, and a
+    # line led by a number (an IP, a time stamp) upper-case tokens (`GET`, `HTTP`, `Nov`): there the
+    # upper-case search starts many tries and a test for the words is cheaper (not in prose). All
+    # three forms hold a level word (any case): where none is, there is no level word.
+    if head[:1] in _WORD_TEST_FIRST and not may_name_word(head, _WORD_CORES):
+        level = None
+    else:
+        level = level_word(head)
     if level is not None:
         return level
     return "ERROR" if looks_like_stack_trace(message) else "UNKNOWN"

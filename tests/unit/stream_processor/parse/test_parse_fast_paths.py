@@ -216,14 +216,31 @@ def test_word_cores_cover_every_word() -> None:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.sampled_from(["", "{", '{"']), st.one_of(level_texts, texts, st.text(max_size=30)))
-def test_level_word_test_is_the_searches(lead: str, text: str) -> None:
+@given(st.sampled_from(["", "{", '{"', "1"]), st.one_of(level_texts, texts, st.text(max_size=30)))
+def test_level_word_test_is_necessary(lead: str, text: str) -> None:
     """Where `may_name_word` finds no level word's core the searches find no word either (ASCII
-    text; beyond it both run), so `level_word` is its searches alone."""
-    assert textlevel.level_word(text) == textlevel.searched_level_word(text)
+    text; beyond it both run), so `text_level` may skip them; and it gives what the plain one does."""
+    text = lead + text
     if not fast.may_name_word(text, textlevel._WORD_CORES):
         assert text.isascii()
-        assert textlevel.searched_level_word(text) is None
+        assert textlevel.level_word(text) is None
+    assert textlevel.text_level(text) == plain_text_level(text)
+
+
+def plain_text_level(message: str) -> str:
+    """`text_level` without its shortcuts."""
+    head = message[: textlevel.HEAD]
+    if head.startswith(textlevel._LAMBDA_PLATFORM):
+        return "INFO"
+    if "Task timed out" in head:
+        return "ERROR"
+    level = textlevel.level_word(head)
+    if level is not None:
+        return level
+    trace = textlevel._TRACE_START.match(message) is not None or (
+        "\n" in message and textlevel._JAVA_FRAME.search(message, 0, 4000) is not None
+    )
+    return "ERROR" if trace else "UNKNOWN"
 
 
 trace_texts = st.lists(
