@@ -1,9 +1,11 @@
 """The parser's speed tricks, each the same as a plain search (tests/unit/stream_processor/parse/
 test_parse_fast_paths.py compares every one with the plain version on generated texts).
 
-`latency_phrase` and `syslog_user` are `TEXT_LATENCY.search` and `SYSLOG_USER.search` tried only
-where a match can start (anchored.py); `keys_before_equals` builds a cheap necessary condition
-for the logfmt branch. The plain code that uses them is message.py.
+`latency_phrase` is `TEXT_LATENCY.search` tried only where a match can start (anchored.py),
+`syslog_user` the user `SYSLOG_USER.search` finds, searched with literal-led branches;
+`keys_before_equals` builds a cheap necessary condition for the logfmt branch, `may_name_word` one
+for the level-word searches (textlevel.py, formats.py).
+The plain code that uses them is message.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ SYSLOG_USER = re.compile(
     r"\bfor (?:invalid user |illegal user |user )?([^\s;,()\[\]]+) from\b|\bfor user ([^\s;,()\[\]]+)"
     r"|\b[Ii]nvalid user ([^\s;,()\[\]]+)|\buser=([^\s;,()\[\]]+)|^\s*([\w.@-]+) : (?:TTY|PWD|USER|COMMAND)="
 )
-_SYSLOG_USER_WORDS = ("for ", "user=")  # where its other branches start (one anchors at 0)
+# SYSLOG_USER's branches but the one anchored at 0 (sudo's), each led by its literal first letter
+# (the `\b` before it, a word character, is the look-behind `(?<!\wX)` after it): `re` then skips
+# to those letters at C speed instead of trying every position.
+_NAME = r"([^\s;,()\[\]]+)"
+_SYSLOG_USER_UNANCHORED = re.compile(
+    rf"f(?<!\wf)or (?:invalid user |illegal user |user )?{_NAME} from\b|f(?<!\wf)or user {_NAME}"
+    rf"|I(?<!\wI)nvalid user {_NAME}|i(?<!\wi)nvalid user {_NAME}|u(?<!\wu)ser={_NAME}"
+)
 
 
 def latency_phrase(lowered: str) -> re.Match[str] | None:
@@ -29,14 +38,14 @@ def latency_phrase(lowered: str) -> re.Match[str] | None:
     return leftmost(TEXT_LATENCY, lowered, occurrences(lowered, LATENCY_WORDS))
 
 
-def syslog_user(body: str) -> re.Match[str] | None:
-    """`SYSLOG_USER.search(body)`: its branches start at `for `, `user=`, `[Ii]nvalid user `, or
-    at 0 (sudo's `name : TTY=`, which needs a ` : `)."""
-    starts = occurrences(body, _SYSLOG_USER_WORDS)
-    starts += (at for at in occurrences(body, ("nvalid user ",), -1) if at >= 0)
+def syslog_user(body: str) -> str | None:
+    """The user `SYSLOG_USER.search(body)` names (its one matched group). Its sudo branch needs
+    ` : ` and matches at 0 alone: with it, every branch is tried at 0, then the others from 1."""
     if " : " in body:
-        starts.append(0)
-    return leftmost(SYSLOG_USER, body, starts)
+        found = SYSLOG_USER.match(body) or _SYSLOG_USER_UNANCHORED.search(body, 1)
+    else:
+        found = _SYSLOG_USER_UNANCHORED.search(body)
+    return None if found is None else found.group(found.lastindex or 0)
 
 
 def keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
@@ -52,3 +61,32 @@ def keys_before_equals(keys: frozenset[str]) -> re.Pattern[str]:
         for end, group in by_ending.items()
     )
     return re.compile("=(?:" + "|".join(branches) + ")")
+
+
+def word_cores(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The words (lower case) not containing another of them: text holding none of these holds none
+    of `words`."""
+    lowered = sorted({word.lower() for word in words}, key=lambda word: (len(word), word))
+    cores: list[str] = []
+    for word in lowered:
+        if not any(core in word for core in cores):
+            cores.append(word)
+    return tuple(cores)
+
+
+def may_name_word(text: str, cores: tuple[str, ...]) -> bool:
+    """False only when no word containing one of `cores` (any case) can occur in `text`.
+
+    Lets a case-insensitive search for level words be skipped: on ASCII text `re`'s IGNORECASE
+    matches exactly the letters `str.lower` maps alike, position for position, so a match at
+    `p` puts its lower-case word at `p` of `text.lower()`. Beyond ASCII `re` also folds `ſ`, `K`,
+    `ı`, `İ` (and `lower` may change lengths): no proof, so True.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    # a loop, not any(): no generator per call on the hot path; each test a C-speed substring search
+    for core in cores:  # noqa: SIM110
+        if core in lowered:
+            return True
+    return False

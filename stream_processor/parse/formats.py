@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .fast import may_name_word, word_cores
 from .textlevel import LEVEL_WORDS, text_level
 
 # Words a level *field* may hold: the free-text words plus those only formats use. The digits of
@@ -60,6 +61,11 @@ _HEADER = re.compile(
 )
 # A level word first: upper case standing alone (`ERROR x`, `INFO:root:x`) or any case with a colon.
 _LEADING = re.compile(r"(?:(" + _ALL.upper() + r")(?=[\s:\]|,]|$)|(?i:(" + _ALL + r")):)")
+# What `_LEADING` can start with: a word's first letter in either case, and the letters `re`'s
+# IGNORECASE also takes for `i` and `s` (`İ` `ı` `ſ`); a line led by another never matches.
+_LEADING_FIRST = frozenset(
+    {*(word[0] for word in _ALL.split("|")), *(word[0] for word in _ALL.upper().split("|")), "İ", "ı", "ſ"}
+)
 # A bracketed level at the very start: `[ERROR] msg`, `[core:error] msg`.
 _BRACKET_FIRST = re.compile(r"\[\s*(?:[\w-]+:)?(?i:(" + _ALL + r"|note|system)|(trace|debug)[1-8])\s*\]")
 # Serilog's console default `[HH:mm:ss LVL] msg` (VRB DBG INF WRN ERR FTL).
@@ -127,8 +133,21 @@ def syslog_priority(line: str) -> tuple[str, int] | None:
     return _SEVERITIES[int(found.group(1)) % 8], found.end()
 
 
+# Every level field `_HEADER` reads holds one of these words (any case) or ends in `: ` (PostgreSQL,
+# .NET, Monolog) or follows a tab (zap): a header without them has no level field (fast.py).
+_HEADER_CORES = word_cores([*_ALL.split("|"), "note", "system"])
+_HEADER_LENGTH = 400
+
+
+def _may_have_header_level(head: str) -> bool:
+    """Necessary for a `_HEADER` match in `head`; cheaper than the match that fails (an access log)."""
+    return ": " in head or "\t" in head or may_name_word(head, _HEADER_CORES)
+
+
 def _header(line: str) -> str | None:
-    found = _HEADER.match(line, 0, 400)
+    if not _may_have_header_level(line[:_HEADER_LENGTH]):
+        return None
+    found = _HEADER.match(line, 0, _HEADER_LENGTH)
     if found is None:
         return None
     group = found.lastindex or 0
@@ -235,7 +254,7 @@ def prefix_level(line: str) -> str | None:
     (Plain text needs no second look: a leading word is the first one `text_level` finds.)
     """
     level = field_level(line)
-    if level is None:
+    if level is None and line[:1] in _LEADING_FIRST:
         found = _LEADING.match(line)
         if found is not None:
             return FIELD_WORDS[found.group(found.lastindex or 0).lower()]

@@ -41,10 +41,23 @@ _LOGFMT_KNOWN = frozenset(
     _LEVEL_KEYS + _LATENCY_KEYS + _PRINCIPAL_KEYS + _ACTION_KEYS + _STATUS_KEYS + ("msg",)
 )
 _LEVEL_WORDS_GET = FIELD_WORDS.get  # a level key may hold any level-field word (zap dpanic)
+# The words as loggers write them (`info`, `INFO`, `Info`): looked up as they are, what stripping and
+# lower-casing them would find (all ASCII), without the two string copies; other forms take that way.
+_RAW_LEVEL_GET = {
+    form: level for word, level in FIELD_WORDS.items() for form in (word, word.upper(), word.capitalize())
+}.get
+# isinstance with a tuple: the same test as with `dict | list`, without building the union per call
+_CONTAINERS = (dict, list)
+_NUMBERS = (int, float)
 _PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "CRITICAL"}
 
 _LAMBDA_REPORT = re.compile(r"REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms")
-_LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
+# `key=value` pairs, the value quoted (with escapes) or bare; the key not glued to a letter or `_`.
+# The key's first letter leads, so `re` skips to letters at C speed: the look-behind after it (that
+# letter and the one before) says what `(?<![A-Za-z_])` before it would. The quoted value unrolled,
+# `"[^"\\]*(?:\\.[^"\\]*)*"`, takes the strings `"(?:[^"\\]|\\.)*"` takes, in runs instead of a
+# loop per character (test_parse_fast_paths.py compares both with the plain pattern).
+_LOGFMT = re.compile(r"([A-Za-z_](?<![A-Za-z_]{2})[\w.\-]*)=(\"[^\"\\]*(?:\\.[^\"\\]*)*\"|[^\s\"]*)")
 
 
 _LOGFMT_HINT = keys_before_equals(_LOGFMT_KNOWN)  # fast.py
@@ -92,7 +105,7 @@ def _latency(value: object) -> float | None:
         return _plausible(value)
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         number = float(value)
     elif isinstance(value, str):
         try:
@@ -107,7 +120,7 @@ def _latency(value: object) -> float | None:
 def _scalar(value: object, limit: int = 200) -> str | None:
     if type(value) is str:
         return value[:limit] if value else None
-    if value is None or isinstance(value, dict | list):
+    if value is None or isinstance(value, _CONTAINERS):
         return None
     text = value if isinstance(value, str) else str(value)
     return text[:limit] if text else None
@@ -170,7 +183,10 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[level_keys[0]]
         if value is None:
             value = _value(obj, level_keys)
-        level = _LEVEL_WORDS_GET(value.strip().lower()) if type(value) is str else normalise_level(value)
+        if type(value) is str:
+            level = _RAW_LEVEL_GET(value) or _LEVEL_WORDS_GET(value.strip().lower())
+        else:
+            level = normalise_level(value)
     text = obj[text_keys[0]] if text_keys else None
     if type(text) is not str:
         if text is None and len(text_keys) > 1:
@@ -190,7 +206,10 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[latency_keys[0]]
         if value is None:
             value = _value(obj, latency_keys)
-        latency = _plausible(value) if type(value) is float else _latency(value)
+        if type(value) is float:  # `_plausible` inline
+            latency = value if 0 <= value <= MAX_LATENCY_MS else None
+        else:
+            latency = _latency(value)
     action = None
     if action_keys:
         value = obj[action_keys[0]]
@@ -202,7 +221,12 @@ def _from_mapping(obj: dict[str, Any], message: str, level: str | None = None) -
         value = obj[status_keys[0]]
         if value is None:
             value = _value(obj, status_keys)
-        status = (value[:200] or None) if type(value) is str else _scalar(value)
+        if type(value) is str:
+            status = value[:200] or None
+        elif type(value) is int:  # what `_scalar` gives an int (HTTP statuses): its digits, never empty
+            status = str(value)[:200]
+        else:
+            status = _scalar(value)
     level = line_level(text) if level is None else level
     return _new(Parsed, (level, latency, principal, action, status, text))
 
@@ -230,9 +254,9 @@ def _syslog(message: str, syslog: re.Match[str]) -> Parsed:
     body = message[syslog.end() : syslog.end() + 2000]
     principal = None
     if "user" in body or " for " in body or " : " in body:
-        found = syslog_user(body)
-        if found is not None:
-            principal = _scalar(next(g for g in found.groups() if g))
+        user = syslog_user(body)  # never empty: every name group takes one character or more
+        if user is not None:
+            principal = user[:200]
     level = field_level(body)  # the body may have a format of its own (`LOG:  `, `[error]`)
     if level is None:
         level = text_level(body)

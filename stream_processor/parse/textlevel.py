@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .fast import may_name_word, word_cores
+
 LEVEL_WORDS: dict[str, str] = {
     "trace": "DEBUG",
     "debug": "DEBUG",
@@ -59,6 +61,9 @@ def _words_before_colon(words: list[str]) -> re.Pattern[str]:
 _COLON = _words_before_colon(_WORDS)
 _TOUCHING = re.compile(r"[\w.-]")
 _LAMBDA_PLATFORM = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START", "INIT_REPORT")
+_WORD_CORES = word_cores(_WORDS)  # every level word contains one: `err` for error, `info` for information
+_WORD_TEST_FIRST = frozenset("{0123456789")
+_TRACEBACK = "Traceback (most recent call last)"
 _TRACE_START = re.compile(r"Traceback \(most recent call last\)|\w+(?:\.\w+)+(?:Exception|Error)\b")
 _JAVA_FRAME = re.compile(r"\n\s+at [\w$.<>]+\(")
 
@@ -89,11 +94,26 @@ def level_word(head: str) -> str | None:
     return found[1] if found else None
 
 
+def _may_start_exception_name(message: str) -> bool:
+    """Necessary for `_TRACE_START`'s second branch to match: it starts at a word character (`re`
+    tests `\\w` with `str.isalnum`, and `_`) and holds `Exception` or `Error` (its dotted name's
+    end). The substring tests run only after the O(1) one."""
+    first = message[:1]
+    if not (first.isalnum() or first == "_"):
+        return False
+    return "Exception" in message or "Error" in message
+
+
 def looks_like_stack_trace(message: str) -> bool:
-    """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first."""
-    if _TRACE_START.match(message) is not None:
+    """A Python traceback, a Java stack (`\\n    at pkg.Class(`), or a dotted exception name first.
+
+    The cheap tests first (any order gives the same answer): the name's match backtracks through
+    it, while a frame's search skips to each newline at C speed."""
+    if message.startswith(_TRACEBACK):  # `_TRACE_START`'s first branch
         return True
-    return "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None
+    if "\n" in message and _JAVA_FRAME.search(message, 0, 4000) is not None:
+        return True
+    return _may_start_exception_name(message) and _TRACE_START.match(message) is not None
 
 
 def text_level(message: str) -> str:
@@ -103,7 +123,14 @@ def text_level(message: str) -> str:
         return "INFO"
     if "Task timed out" in head:
         return "ERROR"
-    level = level_word(head)
+    # A JSON head (a whole object is the text when it has no message key) has camelCase keys, and a
+    # line led by a number (an IP, a time stamp) upper-case tokens (`GET`, `HTTP`, `Nov`): there the
+    # upper-case search starts many tries and a test for the words is cheaper (not in prose). All
+    # three forms hold a level word (any case): where none is, there is no level word.
+    if head[:1] in _WORD_TEST_FIRST and not may_name_word(head, _WORD_CORES):
+        level = None
+    else:
+        level = level_word(head)
     if level is not None:
         return level
     return "ERROR" if looks_like_stack_trace(message) else "UNKNOWN"

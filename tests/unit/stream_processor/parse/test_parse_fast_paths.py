@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream_processor.aggregate.window import Kept, Texts
-from stream_processor.parse import fast, textlevel
+from stream_processor.parse import fast, formats, textlevel
 from stream_processor.parse import message as parse
+from stream_processor.parse.formats import FIELD_WORDS
 from stream_processor.pipeline import Rules
 
 FRAGMENTS = (
@@ -88,7 +89,8 @@ def test_latency_phrase_is_the_search(text: str) -> None:
 @settings(max_examples=600, deadline=None)
 @given(texts)
 def test_syslog_user_is_the_search(body: str) -> None:
-    assert _same(fast.syslog_user(body), fast.SYSLOG_USER.search(body))
+    found = fast.SYSLOG_USER.search(body)
+    assert fast.syslog_user(body) == (next(g for g in found.groups() if g) if found else None)
 
 
 @settings(max_examples=600, deadline=None)
@@ -190,7 +192,8 @@ field_keys = st.sampled_from(
 )
 field_values = st.one_of(
     json_values,
-    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan"]),
+    st.sampled_from(["error", " WARN ", "", "x" * 300, "12ms", "1e400", "nan", "INFO", "Warning", "dPanic"]),
+    st.sampled_from([200, 404, 0, -1, 2**63 - 1]),
     st.floats(allow_nan=True),
     st.fixed_dictionaries({"arn": json_values}),
 )
@@ -202,3 +205,118 @@ def test_from_mapping_is_the_plain_first_key_search(obj: dict[str, object], leve
     """`_from_mapping`'s plans and inlined reads give what reading every key in priority order gives."""
     message = "line ERROR text"
     assert parse._from_mapping(obj, message, level) == _reference_mapping(obj, message, level)
+
+
+def test_word_cores_cover_every_word() -> None:
+    """Each level word holds one of the cores `may_name_word` looks for (so none is overlooked)."""
+    for words in (textlevel._WORDS, [w.upper() for w in textlevel._WORDS]):
+        cores = fast.word_cores(words)
+        assert all(any(core in word.lower() for core in cores) for word in words)
+    assert set(textlevel._WORD_CORES) <= set(textlevel._WORDS)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["", "{", '{"', "1"]), st.one_of(level_texts, texts, st.text(max_size=30)))
+def test_level_word_test_is_necessary(lead: str, text: str) -> None:
+    """Where `may_name_word` finds no level word's core the searches find no word either (ASCII
+    text; beyond it both run), so `text_level` may skip them; and it gives what the plain one does."""
+    text = lead + text
+    if not fast.may_name_word(text, textlevel._WORD_CORES):
+        assert text.isascii()
+        assert textlevel.level_word(text) is None
+    assert textlevel.text_level(text) == plain_text_level(text)
+
+
+def plain_text_level(message: str) -> str:
+    """`text_level` without its shortcuts."""
+    head = message[: textlevel.HEAD]
+    if head.startswith(textlevel._LAMBDA_PLATFORM):
+        return "INFO"
+    if "Task timed out" in head:
+        return "ERROR"
+    level = textlevel.level_word(head)
+    if level is not None:
+        return level
+    trace = textlevel._TRACE_START.match(message) is not None or (
+        "\n" in message and textlevel._JAVA_FRAME.search(message, 0, 4000) is not None
+    )
+    return "ERROR" if trace else "UNKNOWN"
+
+
+trace_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["Traceback (most recent call last)", "Traceback", "Error", "Exception"]),
+        st.sampled_from(["java", ".", "lang", "Illegal", "_", " ", "\n", ":", "Ⅻ", "é", "١", "\tat a.B$c("]),
+        st.text(max_size=3),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(trace_texts)
+def test_stack_trace_tests_are_the_match(text: str) -> None:
+    """The Traceback header is a `_TRACE_START` match; other texts match only where
+    `_may_start_exception_name` says they may."""
+    if text.startswith(textlevel._TRACEBACK):
+        assert textlevel._TRACE_START.match(text) is not None
+    elif not textlevel._may_start_exception_name(text):
+        assert textlevel._TRACE_START.match(text) is None
+    plain = textlevel._TRACE_START.match(text) is not None or (
+        "\n" in text and textlevel._JAVA_FRAME.search(text, 0, 4000) is not None
+    )
+    assert textlevel.looks_like_stack_trace(text) == plain
+
+
+header_texts = st.lists(
+    st.one_of(
+        st.sampled_from([*formats._ALL.split("|"), "note", "system", "LOG", "DEBUG3", "trce", "fail"]),
+        st.sampled_from(["ERROR", "Warning", "[info]", "[core:warn]", "app.ERROR", "[12:00:00 INF]", "Note"]),
+        st.sampled_from(["2026-11-24", "10:00:00,123", "1.2.3.4", " ", " - ", "\t", ": ", ":  ", "[", "]"]),
+        st.sampled_from(["-", "x=1", "a@b", "UTC", "PM", "İ", "ı", "ſ", "K", "x", "."]),
+        st.text(max_size=3),
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["", "1 ", "2026-11-24 10:00:00 "]), header_texts)
+def test_header_test_is_necessary(lead: str, text: str) -> None:
+    """Where `_may_have_header_level` says no, `_HEADER` matches nothing (so `_header` is None)."""
+    line = lead + text
+    if not formats._may_have_header_level(line[: formats._HEADER_LENGTH]):
+        assert formats._HEADER.match(line, 0, formats._HEADER_LENGTH) is None
+
+
+def test_raw_level_forms_are_the_normalised_words() -> None:
+    """Each form `_from_mapping` looks up as written names what stripping and lower-casing it names."""
+    forms = {form for word in FIELD_WORDS for form in (word, word.upper(), word.capitalize())}
+    assert all(parse._RAW_LEVEL_GET(form) == FIELD_WORDS[form.strip().lower()] for form in forms)
+
+
+# The logfmt pairs as first written: a look-behind first and the quoted value one character a loop.
+PLAIN_LOGFMT = re.compile(r"(?<![A-Za-z_])([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)")
+logfmt_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["level=", "msg=", "a.b-c=", "_x=", "=", '"', '\\"', "\\", "\\\n", "\n", " ", "x"]),
+        st.sampled_from(['"a b"', '"a\\"b"', "é=", "İ", "ı=", "1=", "-=", "k=v", "é", "\t"]),
+        st.text(max_size=3),
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(logfmt_texts)
+def test_logfmt_pairs_are_the_plain_pattern(text: str) -> None:
+    """`_LOGFMT` finds the pairs the plain pattern finds, in the same order."""
+    assert parse._LOGFMT.findall(text) == PLAIN_LOGFMT.findall(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(level_texts, logfmt_texts, st.text(max_size=8)))
+def test_leading_level_test_is_necessary(text: str) -> None:
+    """A line led by a character outside `_LEADING_FIRST` has no leading level word."""
+    if text[:1] not in formats._LEADING_FIRST:
+        assert formats._LEADING.match(text) is None
