@@ -186,12 +186,15 @@ _GATE_PATTERNS = (
     "|".join(sorted({re.escape(prefix) for shape in TOKEN_SHAPES for prefix in shape.prefixes})),
     "eyJ",  # `_JWT`
     rf"[{_WS}]--?[A-Za-z]|^-|vault|chpasswd",  # `_commands`' own gate (`_OPTION` is `\s--?[A-Za-z]`)
-    r"(?i)cookie|authorization|bearer|pass|pwd|token|secret|key",  # `_key_words`: its words in any case
+    # `_key_words`: the start of a match of each of its patterns up to its separator, in any case
+    rf"(?i)cookie2?\\?\"?[{_WS}]*[:=]|authorization\\?\"?[{_WS}]*[:=]|bearer[{_WS}]"
+    r"|(?:password|passwd|pwd|passphrase|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
+    rf"\w*\\?\"?[{_WS}]*[=:]",
     # `_SSHD_NAME` and `_KEYED_NAME` with their look-aheads' text in line (a match of either holds one)
     rf"(?:invalid user |Invalid user |illegal user |Illegal user |FOR )[^{_WS}]*[^{_WS}A-Za-z._-]",
     r"(?:user(?:_?name|Name)?|ruser|User(?:Name)?|USER(?:NAME)?|logname|principal|Principal)"
     rf'\\?"?[{_WS}]*[=:][{_WS}]*\\?"?[^{_WS}"\\,;&]*[^{_WS}A-Za-z._"\\,;&-]',
-)
+)  # (the access key ids and secret keys keep their own checks: as gates here they cost more than they save)
 _KEY_BLOCKS, _TOKEN, _JWT_START, _COMMAND, _KEY_WORD, _SSHD, _NAME_KEY = range(len(_GATE_PATTERNS))
 
 

@@ -33,8 +33,20 @@ WORDS = (
 )  # fmt: skip
 CHARS = (" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "=", ":", '"', "\\", ",", ";", "&", "'",
          "_", ".", "-", "/", "+", "@", "1", "A", "z", "é", "\x85")  # fmt: skip
+STEPS = (  # what the gated steps find, written out in ASCII (upper-cased too: some steps ignore case)
+    redactor._KEYED.lower, redactor._COOKIE.lower, redactor._AUTHORIZATION.lower, redactor._BEARER.lower,
+    redactor._SSHD_NAME, redactor._KEYED_NAME, redactor._ACCESS_KEY_ID, redactor._JWT,
+)  # fmt: skip
+matches = st.sampled_from(STEPS).flatmap(
+    lambda pattern: st.from_regex(pattern, fullmatch=True, alphabet=st.characters(codec="ascii"))
+)
 pieces = st.one_of(
-    st.sampled_from(WORDS), st.sampled_from(PREFIXES), st.sampled_from(CHARS), st.text(max_size=3)
+    st.sampled_from(WORDS),
+    st.sampled_from(PREFIXES),
+    st.sampled_from(CHARS),
+    st.text(max_size=3),
+    matches,
+    matches.map(str.upper),
 )
 texts = st.lists(pieces, max_size=16).map("".join)
 
@@ -50,6 +62,7 @@ def plain(text: str) -> str:
 @given(texts)
 @example("--password S3cr3t")  # an option opening the text (the commands' gate `^-`)
 @example("x ghp_" + "a" * 36 + " user=P@ss1!")  # a token masked first: the later gates are not used
+@example("AIPAABCDEFGHIJKLMNOP")  # the last of the access key ids' prefixes
 def test_the_gates_change_no_redaction(text: str) -> None:
     assert redactor.Redactor()._redact(text) == plain(text)
 
