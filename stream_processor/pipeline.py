@@ -20,6 +20,7 @@ from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .detect import DEFAULT_DETECTOR, Detector
+from .detect.detector import Documents
 from .incidents.classify import NEEDLES, Item, classify
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
@@ -87,8 +88,9 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
     messages = [event["message"] for event in events]
     texts = Kept(rules.redact, rules.memo)
     parsed = list(map(parse_message, messages))
-    hits, marks = rules.detector.scan_marked(messages, [p.status for p in parsed], NEEDLES)
-    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line, marks)
+    documents: Documents = {}  # the JSON the detector loads, read again by the classifier
+    hits, marks = rules.detector.scan_marked(messages, [p.status for p in parsed], NEEDLES, documents)
+    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line, marks, documents)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)

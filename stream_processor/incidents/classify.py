@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from ..decode import Batch
+from ..detect.detector import Documents, load_json
 from ..detect.keys import source_of
 from ..parse import Parsed
 from ..parse.anchored import leftmost, occurrences
@@ -118,14 +119,12 @@ def _is_break_glass(rule: str) -> bool:
     return "break_glass" in rule or "breakglass" in rule
 
 
-def _record(message: str) -> Mapping[str, Any] | None:
-    """The CloudTrail record in a message (only called for events a CloudTrail rule or check hit)."""
+def _record(message: str, documents: Documents | None = None) -> Mapping[str, Any] | None:
+    """The CloudTrail record in a message (only called for events a CloudTrail rule or check hit);
+    `documents`: the JSON the detector loaded from the batch's messages (`detector.load_json`)."""
     if not message.startswith("{"):
         return None
-    try:
-        found = orjson.loads(message)
-    except orjson.JSONDecodeError:
-        return None
+    found = load_json(message, documents)
     return found if isinstance(found, dict) and "eventName" in found else None
 
 
@@ -222,13 +221,15 @@ def classify(
     name: Clean,
     line: Clean | None = None,
     marks: Marks | None = None,
+    documents: Documents | None = None,
 ) -> list[tuple[str, Item]]:
     """(kind, item) for every evidence event of the batch, in batch order.
 
     `clean` redacts log text, `name` a principal (masked whole when it looks like a secret),
     `line` a whole message to `LINE_LIMIT` characters (default: `clean`, then cut; the pipeline
     passes one that shares the security samples' memo); `marks` the needles each event holds
-    (default: `marks_of` the messages; the pipeline passes the detector's)."""
+    (default: `marks_of` the messages; the pipeline passes the detector's); `documents` the JSON
+    the detector loaded from them (`Detector.scan_marked`), read instead of loading it again."""
     line = line or (lambda message: clean(message[:LINE_SCAN])[:LINE_LIMIT])
     found: list[tuple[str, Item]] = []
     events = batch.events
@@ -240,7 +241,9 @@ def classify(
         message = event["message"]
         rules = hits.get(index, ())
         record = (
-            _record(message) if (rules or '"ConsoleLogin"' in message) and "eventName" in message else None
+            _record(message, documents)
+            if (rules or '"ConsoleLogin"' in message) and "eventName" in message
+            else None
         )
         kind = _kind(rules, message, record, index in logging)
         if kind is None:
