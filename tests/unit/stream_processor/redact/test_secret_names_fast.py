@@ -10,6 +10,10 @@ from stream_processor.redact import secret_names
 
 names = st.one_of(
     st.text(alphabet="abcxyz0123456789._-", max_size=40),
+    st.text(alphabet="abc0129._-:/", max_size=80),
+    st.lists(st.sampled_from(["arn:aws:iam::", "0123456789abcdef" * 2, ":", "/", "x", "-", "1"])).map(
+        "".join
+    ),
     st.text(alphabet="abcXYZ._-", max_size=40),
     st.text(alphabet="abcXYZ0129._-+/=@$:!é ", max_size=40),
     st.text(max_size=12),
@@ -21,5 +25,6 @@ names = st.one_of(
 @example("0123456789abcdef0123456789abcdef")  # rule 4 with no upper case: 32 letters and digits
 @example("P4ssw0rd")
 @example("customer-28506")
+@example("arn:aws:sts::123456789012:assumed-role/app/0123456789abcdef0123456789abcdef")
 def test_the_shortcut_is_the_rules_one_by_one(name: str) -> None:
     assert secret_names.looks_like_secret(name) == secret_names._judged(name)
