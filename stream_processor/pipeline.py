@@ -16,10 +16,12 @@ from typing import Any
 from . import aggregate
 from .aggregate import evidence
 from .aggregate.origins import batch_origins, group_key
+from .aggregate.partial import HOUR_KEYS
 from .aggregate.window import Columns, Kept, Texts, build, build_one
 from .alerting.policy import DEFAULT_SETTINGS, AlertSettings
 from .decode import DEFAULT_MAX_DECOMPRESSED, Batch, b64decode, decode_payload, looks_compressed
 from .detect import DEFAULT_DETECTOR, Detector
+from .detect.detector import Documents
 from .incidents.classify import NEEDLES, Item, classify
 from .parse import Parsed, parse_message
 from .redact import DEFAULT_REDACTOR, Redactor
@@ -37,6 +39,12 @@ class Rules:
     region: str = ""  # where batches are processed (`config.processing_region`); "" counts none
     account: str = ""  # the function's own account (`config.processing_account`); "" qualifies none
     memo: Texts = field(default_factory=lambda: Texts(), compare=False, repr=False)
+    # The redactor and memo as the window builders take them: built once here, not per batch (a
+    # `Kept` only holds the two, so every batch's would be the same)
+    kept: Kept = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kept", Kept(self.redact, self.memo))  # (frozen: set once, here)
 
 
 DEFAULT_RULES = Rules()
@@ -85,22 +93,23 @@ def analyse_batch(batch: Batch, rules: Rules = DEFAULT_RULES) -> Analysed:
         return Analysed([], [], {})
     events = batch.events
     messages = [event["message"] for event in events]
-    texts = Kept(rules.redact, rules.memo)
+    texts = rules.kept
     parsed = list(map(parse_message, messages))
-    hits, marks = rules.detector.scan_marked(messages, [p.status for p in parsed], NEEDLES)
-    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line, marks)
+    documents: Documents = {}  # the JSON the detector loads, read again by the classifier
+    hits, marks = rules.detector.scan_marked(messages, [p.status for p in parsed], NEEDLES, documents)
+    found = classify(batch, parsed, hits, rules.redact, texts.name, texts.line, marks, documents)
     if len(events) == 1:
         hour = events[0]["timestamp"] // _HOUR_MS
         window = build_one(events[0], parsed[0], hits.get(0, ()), texts)
         if found:
             window["evidence"] = evidence.build(found)
-        partial = _partial(batch, _day(hour // 24), {f"{hour % 24:02d}": window}, rules)
+        partial = _partial(batch, _day(hour // 24), {HOUR_KEYS[hour % 24]: window}, rules)
         return Analysed([partial], parsed, hits, found)
     days: dict[str, dict[str, aggregate.Window]] = {}
     for hour, cols in _columns(events, messages, parsed).items():
-        days.setdefault(_day(hour // 24), {})[f"{hour % 24:02d}"] = build(cols, hits, texts)
+        days.setdefault(_day(hour // 24), {})[HOUR_KEYS[hour % 24]] = build(cols, hits, texts)
     for hour, classified in _by_hour(found).items():
-        days[_day(hour // 24)][f"{hour % 24:02d}"]["evidence"] = evidence.build(classified)
+        days[_day(hour // 24)][HOUR_KEYS[hour % 24]]["evidence"] = evidence.build(classified)
     partials = [_partial(batch, day, hours, rules) for day, hours in sorted(days.items())]
     return Analysed(partials, parsed, hits, found)
 

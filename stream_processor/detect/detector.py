@@ -26,6 +26,25 @@ _TEXT, _NEEDLE, _GATE, _ESCAPED = range(4)
 _UNSETTLED: Any = object()
 _METACHARACTERS = frozenset(".^$*+?()[]{}|\\")  # a mark holding none is a literal pattern as it is
 _MEMO_SIZE = 4096  # distinct combinations of pattern hits remembered (few occur in practice)
+NOT_JSON: Any = object()  # what `Documents` holds for a message orjson refuses
+Documents = dict[str, Any]  # message -> `orjson.loads(message)` (or NOT_JSON), for one batch
+
+
+def load_json(message: str, documents: Documents | None) -> Any:
+    """`orjson.loads(message)`, or NOT_JSON; kept in `documents` (when given) so that a second
+    reader of the batch (the evidence classifier) does not parse the same record again. The same
+    text always loads to the same value, and no reader changes the value it gets."""
+    if documents is not None:
+        found = documents.get(message)
+        if found is not None:
+            return found
+    try:
+        found = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        found = NOT_JSON
+    if documents is not None and found is not None:  # (`null` is not kept: None means not read)
+        documents[message] = found
+    return found
 
 
 class Detector:
@@ -105,10 +124,15 @@ class Detector:
         return self.scan_marked(messages, statuses, ())[0]
 
     def scan_marked(
-        self, messages: Sequence[str], statuses: Sequence[str | None], marks: tuple[str, ...]
+        self,
+        messages: Sequence[str],
+        statuses: Sequence[str | None],
+        marks: tuple[str, ...],
+        documents: Documents | None = None,
     ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
         """`scan`, and event index -> the `marks` (plain words) its message holds, in `marks`'
-        order; events holding none are left out. One pass over the text finds both."""
+        order; events holding none are left out. One pass over the text finds both. The JSON
+        of the messages whose fields were checked is kept in `documents`, when given."""
         engine = self._compiled(marks)
         first_mark = len(self._patterns)
         memo = self._memo
@@ -126,7 +150,7 @@ class Detector:
             if ids is _UNSETTLED:  # first time this combination of patterns is seen
                 ids = memo.remember(key, self._settled(key))
             if ids is None:  # depends on the record's fields
-                ids = self._ids(self._resolve(messages[index], patterns))
+                ids = self._ids(self._resolve(messages[index], patterns, documents))
             if ids:
                 hits[index] = ids
         if self._statuses and statuses and not self._statuses.keys().isdisjoint(statuses):
@@ -155,14 +179,14 @@ class Detector:
             return None  # a CloudTrail record drops those rules; only parsing tells
         return self._ids(set(texts))
 
-    def _resolve(self, message: str, patterns: list[int]) -> set[int]:
+    def _resolve(self, message: str, patterns: list[int], documents: Documents | None = None) -> set[int]:
         """Rule positions triggered by one message, given the engine's pattern hits."""
         slots = self._slots
         kinds = [slots[k] for k in patterns]
         gated = any(kind in (_GATE, _ESCAPED) for kind, _ in kinds)
         record: Mapping[str, Any] | None = None
         if gated and any(kind != _GATE for kind, _ in kinds):
-            record = _record(message)
+            record = _record(message, documents)
         positions: set[int] = set()
         for kind, position in kinds:
             if kind == _TEXT:
@@ -175,10 +199,7 @@ class Detector:
         return positions
 
 
-def _record(message: str) -> Mapping[str, Any] | None:
+def _record(message: str, documents: Documents | None = None) -> Mapping[str, Any] | None:
     """The CloudTrail record a message holds, or None."""
-    try:
-        obj = orjson.loads(message)
-    except orjson.JSONDecodeError:
-        return None
+    obj = load_json(message, documents)
     return obj if records.is_record(obj) else None

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from ..decode import Batch
+from ..detect.detector import Documents, load_json
 from ..detect.keys import source_of
 from ..parse import Parsed
 from ..parse.anchored import leftmost, occurrences
@@ -118,14 +119,12 @@ def _is_break_glass(rule: str) -> bool:
     return "break_glass" in rule or "breakglass" in rule
 
 
-def _record(message: str) -> Mapping[str, Any] | None:
-    """The CloudTrail record in a message (only called for events a CloudTrail rule or check hit)."""
+def _record(message: str, documents: Documents | None = None) -> Mapping[str, Any] | None:
+    """The CloudTrail record in a message (only called for events a CloudTrail rule or check hit);
+    `documents`: the JSON the detector loaded from the batch's messages (`detector.load_json`)."""
     if not message.startswith("{"):
         return None
-    try:
-        found = orjson.loads(message)
-    except orjson.JSONDecodeError:
-        return None
+    found = load_json(message, documents)
     return found if isinstance(found, dict) and "eventName" in found else None
 
 
@@ -198,6 +197,24 @@ def _cloudtrail(record: Mapping[str, Any], clean: Clean) -> dict[str, Any]:
     return {key: str(value) for key, value in found.items() if value}
 
 
+_ADDRESS_START = frozenset("0123456789abcdefABCDEF:")
+
+
+def _may_name_source(text: str) -> bool:
+    """False only when `source_of(text)` is None: its matches open the text with an address (a hex
+    digit or `:` first), or hold `from `, `"sourceIPAddress"` or one of its keys' endings `t=`
+    (`rhost=`), `p=` (`source_ip=`, `client_ip=`, `src_ip=`, `sourceIp=`), `r=` (`remote_addr=`).
+    A few substring checks (C speed) instead of its search where none is there (most texts)."""
+    return (
+        text[:1] in _ADDRESS_START
+        or "from " in text
+        or "p=" in text
+        or "r=" in text
+        or "t=" in text
+        or '"sourceIPAddress"' in text
+    )
+
+
 def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     head = message[:LINE_SCAN]
@@ -207,7 +224,7 @@ def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, An
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal
-    if "src" not in found and (source := source_of(message)):
+    if "src" not in found and _may_name_source(message) and (source := source_of(message)):
         found["src"] = source
     if host := _HOST.match(head):
         found["host"] = host.group(1)
@@ -222,13 +239,15 @@ def classify(
     name: Clean,
     line: Clean | None = None,
     marks: Marks | None = None,
+    documents: Documents | None = None,
 ) -> list[tuple[str, Item]]:
     """(kind, item) for every evidence event of the batch, in batch order.
 
     `clean` redacts log text, `name` a principal (masked whole when it looks like a secret),
     `line` a whole message to `LINE_LIMIT` characters (default: `clean`, then cut; the pipeline
     passes one that shares the security samples' memo); `marks` the needles each event holds
-    (default: `marks_of` the messages; the pipeline passes the detector's)."""
+    (default: `marks_of` the messages; the pipeline passes the detector's); `documents` the JSON
+    the detector loaded from them (`Detector.scan_marked`), read instead of loading it again."""
     line = line or (lambda message: clean(message[:LINE_SCAN])[:LINE_LIMIT])
     found: list[tuple[str, Item]] = []
     events = batch.events
@@ -240,7 +259,9 @@ def classify(
         message = event["message"]
         rules = hits.get(index, ())
         record = (
-            _record(message) if (rules or '"ConsoleLogin"' in message) and "eventName" in message else None
+            _record(message, documents)
+            if (rules or '"ConsoleLogin"' in message) and "eventName" in message
+            else None
         )
         kind = _kind(rules, message, record, index in logging)
         if kind is None:

@@ -10,14 +10,16 @@ Slack, Stripe, Google, npm, SendGrid, Twilio, AWS session tokens, ...), JWTs, `C
 escaped JSON too), user names that look like a secret (`secret_names`: a password typed at a
 username prompt lands in sshd's "invalid user" field), AWS access key ids, AWS secret keys
 (40-character mixed base64); then configured extra patterns. Each pattern runs only when a
-cheap substring check says it could match, so clean text costs a few substring searches.
+cheap substring check says it could match, so clean text costs a few substring searches; in
+ASCII text one RE2 pass first tells which of those checks can succeed (`_Gates`), so most are
+skipped.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from ..detect import engine
 from ..detect.engine import PatternSet
@@ -173,6 +175,61 @@ def _token_prefixes() -> PatternSet | None:
     return PatternSet(["|".join(map(re.escape, prefixes))], validate=False)
 
 
+# One RE2 pass over an ASCII text tells which steps of `Redactor._redact` can change it: each gate
+# below is a necessary condition of its step (a step whose gate is absent leaves the text as it
+# is), so the plain checks (a substring search each, ~6 instructions a character) and the regex
+# scans run only where a gate is present. A gate answers for the text it scanned only: once a step
+# has changed the text, every later step makes its plain checks (`_Gates.may`).
+_WS = r"\t\n\x0b\x0c\r\x1c-\x1f "  # what Python's `\s` matches in ASCII text (RE2's `\s` lacks \v, \x1c-\x1f)
+_GATE_PATTERNS = (
+    r"BEGIN|Private-Lines|://",  # the key blocks and URL credentials: their checks' words
+    "|".join(sorted({re.escape(prefix) for shape in TOKEN_SHAPES for prefix in shape.prefixes})),
+    "eyJ",  # `_JWT`
+    rf"[{_WS}]--?[A-Za-z]|^-|vault|chpasswd",  # `_commands`' own gate (`_OPTION` is `\s--?[A-Za-z]`)
+    # `_key_words`: the start of a match of each of its patterns up to its separator, in any case
+    rf"(?i)cookie2?\\?\"?[{_WS}]*[:=]|authorization\\?\"?[{_WS}]*[:=]|bearer[{_WS}]"
+    r"|(?:password|passwd|pwd|passphrase|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
+    rf"\w*\\?\"?[{_WS}]*[=:]",
+    # `_SSHD_NAME` and `_KEYED_NAME` with their look-aheads' text in line (a match of either holds one)
+    rf"(?:invalid user |Invalid user |illegal user |Illegal user |FOR )[^{_WS}]*[^{_WS}A-Za-z._-]",
+    r"(?:user(?:_?name|Name)?|ruser|User(?:Name)?|USER(?:NAME)?|logname|principal|Principal)"
+    rf'\\?"?[{_WS}]*[=:][{_WS}]*\\?"?[^{_WS}"\\,;&]*[^{_WS}A-Za-z._"\\,;&-]',
+)  # (the access key ids and secret keys keep their own checks: as gates here they cost more than they save)
+_KEY_BLOCKS, _TOKEN, _JWT_START, _COMMAND, _KEY_WORD, _SSHD, _NAME_KEY = range(len(_GATE_PATTERNS))
+
+
+@functools.cache
+def _gate_search() -> Callable[[bytes], list[int] | None] | None:
+    """The gates as one RE2 set (bytes in, the gates present out, None for none), or None
+    without google-re2 (then every step makes its plain checks: same results)."""
+    if engine.re2 is None:
+        return None
+    options = engine.re2.Options()
+    options.never_capture = True
+    compiled = engine.re2.Set.SearchSet(options)
+    for pattern in _GATE_PATTERNS:
+        compiled.Add(pattern)
+    compiled.Compile()
+    search: Callable[[bytes], list[int] | None] = getattr(compiled, "_set", compiled).Match
+    return search
+
+
+class _Gates:
+    """The gates present in one text (`_GATE_PATTERNS`), found in one pass when the text is ASCII
+    (where `(?i)` and the character classes above mean exactly what Python's do)."""
+
+    __slots__ = ("found", "scanned")
+
+    def __init__(self, text: str) -> None:
+        self.scanned = text
+        search = _gate_search() if text.isascii() else None
+        self.found: Sequence[int] | None = None if search is None else search(text.encode()) or ()
+
+    def may(self, gate: int, text: str) -> bool:
+        """False only when `text` is the text scanned and the gate is absent from it."""
+        return self.found is None or text is not self.scanned or gate in self.found
+
+
 def _may_hold_token(text: str) -> bool:
     """False when no token shape can match: every match of `_TOKENS` starts with a prefix."""
     if len(text) < _TOKEN_SCAN:
@@ -254,20 +311,25 @@ class Redactor:
         return MASK if looks_like_secret(redacted) else redacted
 
     def _redact(self, text: str) -> str:
-        if "BEGIN" in text:
-            text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
-        if "Private-Lines" in text:
-            text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
-        if "://" in text:
-            text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
-        if _may_hold_token(text):
+        gates = _Gates(text)
+        if gates.may(_KEY_BLOCKS, text):
+            if "BEGIN" in text:
+                text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
+            if "Private-Lines" in text:
+                text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
+            if "://" in text:
+                text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
+        if gates.may(_TOKEN, text) and _may_hold_token(text):
             text = _TOKENS.sub(MASK, text)
-        if "eyJ" in text:
+        if gates.may(_JWT_START, text) and "eyJ" in text:
             text = _JWT.sub(MASK, text)
-        text = _key_words(_commands(text))
-        if "nvalid user " in text or "llegal user " in text or "FOR " in text:
+        if gates.may(_COMMAND, text):
+            text = _commands(text)
+        if gates.may(_KEY_WORD, text):
+            text = _key_words(text)
+        if gates.may(_SSHD, text) and ("nvalid user " in text or "llegal user " in text or "FOR " in text):
             text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
-        if any(map(text.__contains__, _NAME_KEYS)):
+        if gates.may(_NAME_KEY, text) and any(map(text.__contains__, _NAME_KEYS)):
             text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)

@@ -5,6 +5,7 @@ on partials that carry evidence (built ones and ones past every evidence cap).""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from stream_processor import aggregate
 from stream_processor.aggregate import evidence
+from stream_processor.aggregate.window import Kept
 from stream_processor.decode import Batch, batch_id
 from stream_processor.incidents.classify import LINE_LIMIT
-from stream_processor.pipeline import analyse_batch
+from stream_processor.pipeline import DEFAULT_RULES, Rules, analyse_batch
 
 DAY_MS = 1_764_115_200_000  # 2025-11-26T00:00:00Z
 SUDO = "Nov 26 10:00:02 web-1 sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; COMMAND="
@@ -104,3 +106,12 @@ def test_windows_written_before_evidence_existed_still_merge() -> None:
     (window,) = merged["windows"]["/admin/logs"].values()
     assert window["evidence"]["privilege"]["keys"]["deploy"]["n"] == 1
     assert aggregate.merge(old, aggregate.empty())["windows"]["/admin/logs"]["10"]["evidence"] == {}
+
+
+def test_the_rules_keep_one_kept_of_their_redactor_and_memo() -> None:
+    """`Rules.kept` (built once) is the `Kept` `analyse_batch` built per batch; it takes no part
+    in equality, and a replaced `Rules` gets its own over its own fields."""
+    assert DEFAULT_RULES.kept == Kept(DEFAULT_RULES.redact, DEFAULT_RULES.memo)
+    other = dataclasses.replace(DEFAULT_RULES, region="eu-west-1")
+    assert other.kept.redact is other.redact and other.kept.memo is other.memo
+    assert Rules(region="eu-west-1") == other

@@ -4,7 +4,8 @@
   those the plain per-event check (`classify.marks_of`) finds, and the rule hits are `scan`'s;
 - `_kind`, which takes what the rule hits decide from a memo, is the plain chain of checks below
   (the code it replaced, kept here as the reference);
-- the whole classification of a batch is the same with the detector's marks and without them.
+- the whole classification of a batch is the same with the detector's marks and without them,
+  and with the JSON the detector loaded (`documents`) and without it; so are the rule hits.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 
 from stream_processor.decode import Batch, batch_id
 from stream_processor.detect import DEFAULT_DETECTOR
+from stream_processor.detect.detector import NOT_JSON, load_json
+from stream_processor.detect.keys import source_of
 from stream_processor.incidents import classify as c
 from stream_processor.parse import parse_message
 from stream_processor.redact import DEFAULT_REDACTOR
@@ -130,6 +133,13 @@ def test_classifying_with_the_detectors_marks_is_classifying_without(texts: list
     redact = DEFAULT_REDACTOR
     with_marks = c.classify(batch, parsed, hits, redact, redact.name, None, marks)
     assert with_marks == c.classify(batch, parsed, hits, redact, redact.name)
+    documents: dict[str, Any] = {}
+    assert DEFAULT_DETECTOR.scan_marked(texts, [p.status for p in parsed], c.NEEDLES, documents) == (
+        hits,
+        marks,
+    )
+    assert all(text in texts for text in documents)
+    assert c.classify(batch, parsed, hits, redact, redact.name, None, marks, documents) == with_marks
 
 
 def test_a_mark_must_be_a_plain_word() -> None:
@@ -171,3 +181,28 @@ SEARCH_FRAGMENTS = (
 def test_each_search_tried_where_its_words_start_is_the_plain_search(text: str, pattern: Any) -> None:
     fast, plain = c._search(pattern, text), pattern.search(text)
     assert (fast and (fast.span(), fast.groups())) == (plain and (plain.span(), plain.groups()))
+
+
+def test_the_detectors_documents_are_what_orjson_loads() -> None:
+    record = orjson.dumps(RECORDS[0]).decode()
+    documents: dict[str, Any] = {}
+    DEFAULT_DETECTOR.scan_marked([record, "plain"], (), c.NEEDLES, documents)
+    assert documents == {record: orjson.loads(record)}  # loaded once, read again by `classify`
+    assert load_json("{not json", documents) is NOT_JSON and documents["{not json"] is NOT_JSON
+    assert load_json("null", documents) is None and "null" not in documents
+
+
+SOURCE_PIECES = (
+    "from ", "from 203.0.113.9", "from ::1", "rhost=", "rhost=h1", '"sourceIPAddress"',
+    '"sourceIPAddress": "192.0.2.1"', "source_ip=", "client_ip=", "remote_addr=", "src_ip=", "sourceIp=", '"',
+    "10.0.0.1 - ", "::1 - ", "fe80::1 - ",
+    "1", "a", "F", ":", ".", "-", " ", "=", "p", "r", "t", "x", "\n", "é", "From ", "RHOST=",
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(SOURCE_PIECES), st.text(max_size=3)), max_size=10).map("".join))
+def test_a_text_the_source_check_rules_out_names_no_source(text: str) -> None:
+    """`_may_name_source` says no only where `source_of` (the plain search) finds nothing."""
+    if not c._may_name_source(text):
+        assert source_of(text) is None

@@ -1,0 +1,93 @@
+"""The redactor's one-pass gates (`redactor._Gates`) change nothing: with them, every text redacts
+exactly as with the plain checks alone (the gates switched off, as without google-re2).
+
+Texts are built from the words and characters the gates and the steps look for (key words in any
+case, token prefixes, user-name keys and suspicious values, options, whitespace Python's `\\s`
+knows and RE2's does not), planted secrets, and non-ASCII text (never gated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from stream_processor.redact import redactor
+from stream_processor.redact.secret_shapes import TOKEN_SHAPES
+from tests.support.planted_secrets import plant
+
+PREFIXES = sorted({prefix for shape in TOKEN_SHAPES for prefix in shape.prefixes})
+WORDS = (
+    "BEGIN", "Private-Lines", "://", "https://", "u:p@h", "eyJ", "eyJhbGciOi.eyJzdWIiOi.x", "vault",
+    "chpasswd",
+    "htpasswd -b f u pw", "mysql -pS3cr3t", "--password", "--password S3cr3t", "--token abc123def",
+    " -p", "-", "cookie", "Cookie: ", "Set-Cookie=",
+    "AUTHORIZATION", "Authorization: Basic ", "Bearer ", "bearer abcdefgh1234", "PASS", "password=", "Passwd",
+    "pwd=/home", "PWD", "token", "Token:", "secret", "SECRET=", "key", "api_key=", "Key", "invalid user ",
+    "Invalid user ", "illegal user ", "Illegal user ", "FOR ", "user", "user=", "username: ", 'user":"',
+    '\\"user\\":\\"', "ruser=", "User", "UserName=", "USER=", "USERNAME=", "logname=", "principal=",
+    "Principal:", "carol", "admin", "P@ss1!", "x9$", "AKIAABCDEFGHIJKLMNOP", "aB3/+" * 8, "[REDACTED]",
+)  # fmt: skip
+CHARS = (" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "=", ":", '"', "\\", ",", ";", "&", "'",
+         "_", ".", "-", "/", "+", "@", "1", "A", "z", "é", "\x85")  # fmt: skip
+STEPS = (  # what the gated steps find, written out in ASCII (upper-cased too: some steps ignore case)
+    redactor._KEYED.lower, redactor._COOKIE.lower, redactor._AUTHORIZATION.lower, redactor._BEARER.lower,
+    redactor._SSHD_NAME, redactor._KEYED_NAME, redactor._ACCESS_KEY_ID, redactor._JWT,
+)  # fmt: skip
+matches = st.sampled_from(STEPS).flatmap(
+    lambda pattern: st.from_regex(pattern, fullmatch=True, alphabet=st.characters(codec="ascii"))
+)
+pieces = st.one_of(
+    st.sampled_from(WORDS),
+    st.sampled_from(PREFIXES),
+    st.sampled_from(CHARS),
+    st.text(max_size=3),
+    matches,
+    matches.map(str.upper),
+)
+texts = st.lists(pieces, max_size=16).map("".join)
+
+
+def plain(text: str) -> str:
+    """The redaction with every gate open: each step makes its own checks."""
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(redactor, "_gate_search", lambda: None)
+        return redactor.Redactor()._redact(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(texts)
+@example("--password S3cr3t")  # an option opening the text (the commands' gate `^-`)
+@example("x ghp_" + "a" * 36 + " user=P@ss1!")  # a token masked first: the later gates are not used
+@example("AIPAABCDEFGHIJKLMNOP")  # the last of the access key ids' prefixes
+def test_the_gates_change_no_redaction(text: str) -> None:
+    assert redactor.Redactor()._redact(text) == plain(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(pieces, max_size=6).map("".join), st.lists(pieces, max_size=6).map("".join))
+def test_the_gates_change_no_redaction_around_planted_secrets(before: str, after: str) -> None:
+    for planted in plant(3):
+        text = before + planted.message + after
+        assert redactor.Redactor()._redact(text) == plain(text), planted.shape
+
+
+def test_the_gates_see_the_whitespace_pythons_pattern_sees() -> None:
+    """`_WS` is what `\\s` matches among ASCII characters (the gates are built on it)."""
+    ascii_space = "".join(chr(c) for c in range(128) if re.match(r"\s", chr(c)))
+    assert ascii_space == "".join(chr(c) for c in range(128) if re.match(f"[{redactor._WS}]", chr(c)))
+
+
+def _gates(text: str) -> Iterator[int]:
+    gates = redactor._Gates(text)
+    return (gate for gate in range(len(redactor._GATE_PATTERNS)) if gates.may(gate, text))
+
+
+def test_a_gate_is_absent_only_for_the_scanned_ascii_text() -> None:
+    assert list(_gates("plain words, nothing else")) == []
+    assert list(_gates("plain wörds")) == list(range(len(redactor._GATE_PATTERNS)))  # not ASCII: ungated
+    gates = redactor._Gates("plain")
+    assert gates.may(redactor._TOKEN, "plain"[:4] + "n")  # an equal text, not the one scanned
