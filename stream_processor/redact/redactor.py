@@ -136,13 +136,20 @@ _SHAPE_CHARS = bytes(
 _SHAPE_RUN = b" " + b"a" * 40 + b" "
 
 
-def _may_hold_secret_key(text: str) -> bool:
-    """False when `_SECRET_KEY_SHAPE` cannot match `text` (found by three C passes, no regex)."""
+_ANY_SHAPE_RUN = b"a" * 40
+
+
+def _may_hold_secret_key(text: str, encoded: bytes | None = None) -> bool:
+    """False when `_SECRET_KEY_SHAPE` cannot match `text` (found by C passes, no regex).
+
+    `encoded`: `text.encode()` when the caller has it (the gate pass does). A run of exactly 40
+    needs a run of at least 40, so the padded search runs only where the cheap one finds some."""
     if len(text) < 40:
         return False
     if not text.isascii():
         return True
-    return _SHAPE_RUN in b" " + text.encode().translate(_SHAPE_CHARS) + b" "
+    shape = (text.encode() if encoded is None else encoded).translate(_SHAPE_CHARS)
+    return _ANY_SHAPE_RUN in shape and _SHAPE_RUN in b" " + shape + b" "
 
 
 def _one_regex(shapes: Iterable[Shape]) -> re.Pattern[str]:
@@ -196,6 +203,9 @@ _GATE_PATTERNS = (
     rf'\\?"?[{_WS}]*[=:][{_WS}]*\\?"?[^{_WS}"\\,;&]*[^{_WS}A-Za-z._"\\,;&-]',
 )  # (the access key ids and secret keys keep their own checks: as gates here they cost more than they save)
 _KEY_BLOCKS, _TOKEN, _JWT_START, _COMMAND, _KEY_WORD, _SSHD, _NAME_KEY = range(len(_GATE_PATTERNS))
+_KEY_BLOCKS_BIT, _TOKEN_BIT, _JWT_BIT, _COMMAND_BIT, _KEY_WORD_BIT, _SSHD_BIT, _NAME_KEY_BIT = (
+    1 << gate for gate in range(len(_GATE_PATTERNS))
+)
 
 
 @functools.cache
@@ -218,16 +228,30 @@ class _Gates:
     """The gates present in one text (`_GATE_PATTERNS`), found in one pass when the text is ASCII
     (where `(?i)` and the character classes above mean exactly what Python's do)."""
 
-    __slots__ = ("found", "scanned")
+    __slots__ = ("encoded", "found", "scanned")
 
     def __init__(self, text: str) -> None:
         self.scanned = text
         search = _gate_search() if text.isascii() else None
-        self.found: Sequence[int] | None = None if search is None else search(text.encode()) or ()
+        self.encoded: bytes | None = None
+        self.found: Sequence[int] | None = None
+        if search is not None:
+            self.encoded = text.encode()
+            self.found = search(self.encoded) or ()
 
     def may(self, gate: int, text: str) -> bool:
         """False only when `text` is the text scanned and the gate is absent from it."""
         return self.found is None or text is not self.scanned or gate in self.found
+
+    def bits(self) -> int:
+        """The gates that may hold in the text scanned, as bits (`1 << gate`); all when unscanned."""
+        if self.found is None:
+            return _ALL_GATES
+        return sum(map(_GATE_BITS.__getitem__, self.found))
+
+
+_GATE_BITS = tuple(1 << gate for gate in range(len(_GATE_PATTERNS)))
+_ALL_GATES = sum(_GATE_BITS)
 
 
 def _may_hold_token(text: str) -> bool:
@@ -311,29 +335,34 @@ class Redactor:
         return MASK if looks_like_secret(redacted) else redacted
 
     def _redact(self, text: str) -> str:
+        # `_Gates.may(gate, text)` inline, without a call per step: a gate's bit is set when it may
+        # hold in the text scanned; once a step has changed the text every step makes its checks.
         gates = _Gates(text)
-        if gates.may(_KEY_BLOCKS, text):
+        scanned, open_gates = text, gates.bits()
+        if open_gates & _KEY_BLOCKS_BIT or text is not scanned:
             if "BEGIN" in text:
                 text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
             if "Private-Lines" in text:
                 text = _PUTTY_KEY.sub("[REDACTED PRIVATE KEY]", text)
             if "://" in text:
                 text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
-        if gates.may(_TOKEN, text) and _may_hold_token(text):
+        if (open_gates & _TOKEN_BIT or text is not scanned) and _may_hold_token(text):
             text = _TOKENS.sub(MASK, text)
-        if gates.may(_JWT_START, text) and "eyJ" in text:
+        if (open_gates & _JWT_BIT or text is not scanned) and "eyJ" in text:
             text = _JWT.sub(MASK, text)
-        if gates.may(_COMMAND, text):
+        if open_gates & _COMMAND_BIT or text is not scanned:
             text = _commands(text)
-        if gates.may(_KEY_WORD, text):
+        if open_gates & _KEY_WORD_BIT or text is not scanned:
             text = _key_words(text)
-        if gates.may(_SSHD, text) and ("nvalid user " in text or "llegal user " in text or "FOR " in text):
+        if (open_gates & _SSHD_BIT or text is not scanned) and (
+            "nvalid user " in text or "llegal user " in text or "FOR " in text
+        ):
             text = _SSHD_NAME.sub(lambda found: _name(found.string, found), text)
-        if gates.may(_NAME_KEY, text) and any(map(text.__contains__, _NAME_KEYS)):
+        if (open_gates & _NAME_KEY_BIT or text is not scanned) and any(map(text.__contains__, _NAME_KEYS)):
             text = _KEYED_NAME.sub(lambda found: _name(found.string, found), text)
         if "A" in text:
             text = _ACCESS_KEY_ID.sub(MASK, text)
-        if _may_hold_secret_key(text):
+        if _may_hold_secret_key(text, gates.encoded if text is scanned else None):
             text = _SECRET_KEY_SHAPE.sub(_secret_key_shape, text)
         for pattern in self._extra:
             text = pattern.sub(MASK, text)

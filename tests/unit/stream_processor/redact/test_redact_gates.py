@@ -91,3 +91,13 @@ def test_a_gate_is_absent_only_for_the_scanned_ascii_text() -> None:
     assert list(_gates("plain wörds")) == list(range(len(redactor._GATE_PATTERNS)))  # not ASCII: ungated
     gates = redactor._Gates("plain")
     assert gates.may(redactor._TOKEN, "plain"[:4] + "n")  # an equal text, not the one scanned
+
+
+@settings(max_examples=1000, deadline=None)
+@given(texts)
+def test_the_gate_bits_are_the_gates_that_may_hold(text: str) -> None:
+    """`_Gates.bits` (what `_redact` reads) sets exactly the bits of the gates `may` leaves open."""
+    gates = redactor._Gates(text)
+    expected = sum(1 << gate for gate in range(len(redactor._GATE_PATTERNS)) if gates.may(gate, text))
+    assert gates.bits() == expected
+    assert gates.encoded is None or gates.encoded == text.encode()

@@ -226,3 +226,19 @@ def test_the_token_prefilter_lets_every_planted_token_through() -> None:
                 found += 1
                 assert redact._may_hold_token(text), planted.shape
     assert found >= 60
+
+
+def _plain_may_hold_secret_key(text: str) -> bool:
+    """The secret-key prefilter as first written: the padded search over the translated text."""
+    if len(text) < 40 or not text.isascii():
+        return len(text) >= 40
+    return redact._SHAPE_RUN in b" " + text.encode().translate(redact._SHAPE_CHARS) + b" "
+
+
+@settings(max_examples=2000, deadline=None)
+@given(shape_runs)
+def test_the_secret_key_prefilter_is_the_padded_search(text: str) -> None:
+    """The cheap run-of-40 search first, and the gate pass's bytes, give the plain prefilter's answer."""
+    assert redact._may_hold_secret_key(text) == _plain_may_hold_secret_key(text)
+    if text.isascii():
+        assert redact._may_hold_secret_key(text, text.encode()) == _plain_may_hold_secret_key(text)
