@@ -13,6 +13,7 @@ second scan of the batch's text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -47,6 +48,18 @@ def load_json(message: str, documents: Documents | None) -> Any:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one combination of pattern hits whose rules the fields decide is resolved per message:
+    `_resolve`'s reading of the hits, worked out once per combination instead of per message."""
+
+    reads_record: bool  # a CloudTrail gate and something the record decides: parse the message
+    kept: frozenset[int]  # text rules that count whatever the record (scope other than "logs")
+    logs_only: frozenset[int]  # text rules of scope "logs": they count only when there is no record
+    needles: tuple[int, ...]  # field rules whose needle hit, checked against the record
+    escaped: bool  # needles may be hidden by escapes: every field rule is checked
+
+
 class Detector:
     """The rules in force (sorted by id) and the compiled engine that finds them."""
 
@@ -70,7 +83,7 @@ class Detector:
         self._engines: dict[tuple[str, ...], PatternSet] = {}  # by the marks it also finds
         self._slots: list[tuple[int, int]] = []
         self._patterns: tuple[str, ...] = ()
-        self._memo: Memo[tuple[int, ...], tuple[str, ...] | None] = Memo(_MEMO_SIZE)
+        self._memo: Memo[tuple[int, ...], tuple[str, ...] | _Plan] = Memo(_MEMO_SIZE)
         statuses: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
             for status in rule.statuses:
@@ -149,8 +162,8 @@ class Detector:
             ids = settled(key, _UNSETTLED)
             if ids is _UNSETTLED:  # first time this combination of patterns is seen
                 ids = memo.remember(key, self._settled(key))
-            if ids is None:  # depends on the record's fields
-                ids = self._ids(self._resolve(messages[index], patterns, documents))
+            if type(ids) is _Plan:  # depends on the record's fields
+                ids = self._ids(self._resolve_planned(messages[index], ids, documents))
             if ids:
                 hits[index] = ids
         if self._statuses and statuses and not self._statuses.keys().isdisjoint(statuses):
@@ -168,16 +181,42 @@ class Detector:
         rules = self.rules
         return tuple(rules[p].id for p in sorted(positions))
 
-    def _settled(self, patterns: tuple[int, ...]) -> tuple[str, ...] | None:
-        """The rule ids these pattern hits give whatever the message, or None when fields decide."""
+    def _settled(self, patterns: tuple[int, ...]) -> tuple[str, ...] | _Plan:
+        """The rule ids these pattern hits give whatever the message, or their `_Plan` when fields
+        decide."""
         kinds = [self._slots[k] for k in patterns]
         if any(kind in (_NEEDLE, _ESCAPED) for kind, _ in kinds):
-            return None
+            return self._plan(patterns)
         texts = [p for kind, p in kinds if kind == _TEXT]
         gated = any(kind == _GATE for kind, _ in kinds)
         if gated and any(self.rules[p].scope == "logs" for p in texts):
-            return None  # a CloudTrail record drops those rules; only parsing tells
+            return self._plan(patterns)  # a CloudTrail record drops those rules; only parsing tells
         return self._ids(set(texts))
+
+    def _plan(self, patterns: Sequence[int]) -> _Plan:
+        """`_resolve`'s reading of these pattern hits, the message aside."""
+        kinds = [self._slots[k] for k in patterns]
+        gated = any(kind in (_GATE, _ESCAPED) for kind, _ in kinds)
+        texts = [p for kind, p in kinds if kind == _TEXT]
+        return _Plan(
+            reads_record=gated and any(kind != _GATE for kind, _ in kinds),
+            kept=frozenset(p for p in texts if self.rules[p].scope != "logs"),
+            logs_only=frozenset(p for p in texts if self.rules[p].scope == "logs"),
+            needles=tuple(p for kind, p in kinds if kind == _NEEDLE),
+            escaped=any(kind == _ESCAPED for kind, _ in kinds),
+        )
+
+    def _resolve_planned(self, message: str, plan: _Plan, documents: Documents | None = None) -> set[int]:
+        """`_resolve` from the hits' `_Plan` (the same positions: the plan is its per-hit reading)."""
+        record = _record(message, documents) if plan.reads_record else None
+        if record is None:
+            return set(plan.kept | plan.logs_only)
+        checks = self._checks
+        positions = set(plan.kept)
+        positions.update(p for p in plan.needles if checks[p](record))
+        if plan.escaped:
+            positions.update(p for p in self._field_rules if checks[p](record))
+        return positions
 
     def _resolve(self, message: str, patterns: list[int], documents: Documents | None = None) -> set[int]:
         """Rule positions triggered by one message, given the engine's pattern hits."""
