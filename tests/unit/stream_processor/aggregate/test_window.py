@@ -57,3 +57,31 @@ def test_one_event_built_directly_is_the_column_of_one(message: str, stamp: int,
     column = build(Columns(range(1), [event], [message], [stamp], [parsed]), hits, Kept(Redactor(), Texts()))
     assert orjson.dumps(one, option=orjson.OPT_SORT_KEYS) == orjson.dumps(column, option=orjson.OPT_SORT_KEYS)
     assert one.keys() == column.keys() == Window.__annotations__.keys() == new_window().keys()
+
+
+def _dumped(window: Window) -> bytes:
+    return orjson.dumps(window, option=orjson.OPT_SORT_KEYS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(messages, min_size=1, max_size=6),
+    st.lists(st.sampled_from(["ssh_failed_login", "iam_change"]), unique=True, max_size=2),
+)
+def test_windows_read_from_warm_memos_are_the_windows_of_cold_ones(
+    batch: list[str], rules: list[str]
+) -> None:
+    """`_signatures`, `_security` and `build_one` read the memos directly (a hit skips the calls):
+    windows built twice over one warm `Texts` equal those built each time over a fresh one."""
+    events = [{"id": f"{i:056d}", "timestamp": i, "message": m} for i, m in enumerate(batch)]
+    parsed = [parse_message(m) for m in batch]
+    hits = {j: tuple(rules) for j in range(0, len(batch), 2)} if rules else {}
+    columns = Columns(range(len(batch)), events, batch, list(range(len(batch))), parsed)
+    warm = Kept(Redactor(), Texts())
+    for _ in range(2):
+        assert _dumped(build(columns, hits, warm)) == _dumped(build(columns, hits, Kept(Redactor(), Texts())))
+        for j, event in enumerate(events):
+            one = build_one(event, parsed[j], hits.get(j, ()), warm)
+            assert _dumped(one) == _dumped(
+                build_one(event, parsed[j], hits.get(j, ()), Kept(Redactor(), Texts()))
+            )
