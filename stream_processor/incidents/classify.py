@@ -197,24 +197,6 @@ def _cloudtrail(record: Mapping[str, Any], clean: Clean) -> dict[str, Any]:
     return {key: str(value) for key, value in found.items() if value}
 
 
-_ADDRESS_START = frozenset("0123456789abcdefABCDEF:")
-
-
-def _may_name_source(text: str) -> bool:
-    """False only when `source_of(text)` is None: its matches open the text with an address (a hex
-    digit or `:` first), or hold `from `, `"sourceIPAddress"` or one of its keys' endings `t=`
-    (`rhost=`), `p=` (`source_ip=`, `client_ip=`, `src_ip=`, `sourceIp=`), `r=` (`remote_addr=`).
-    A few substring checks (C speed) instead of its search where none is there (most texts)."""
-    return (
-        text[:1] in _ADDRESS_START
-        or "from " in text
-        or "p=" in text
-        or "r=" in text
-        or "t=" in text
-        or '"sourceIPAddress"' in text
-    )
-
-
 def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {}
     head = message[:LINE_SCAN]
@@ -224,7 +206,7 @@ def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, An
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal
-    if "src" not in found and _may_name_source(message) and (source := source_of(message)):
+    if "src" not in found and (source := source_of(message)):
         found["src"] = source
     if host := _HOST.match(head):
         found["host"] = host.group(1)
