@@ -163,25 +163,20 @@ def _counter(column: Sequence[str | None], texts: Kept) -> dict[str, int]:
 
 def _signatures(cols: Columns, levels: Sequence[str], texts: Kept) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    remembered = texts.memo.signatures.get  # a memo hit without the two calls down to it
     for j, level in enumerate(levels):
         if level not in ERROR_LEVELS:
             continue
         text = cols.parsed[j].text
         first = [cols.stamps[j], cols.events[j]["id"]]
-        sig = remembered(text)
-        if sig is None:
-            sig = texts.signature(text)
-        entry = found.get(sig)
+        entry = found.get(sig := texts.signature(text))
         if entry is None:
             found[sig] = {"count": 1, "first": first, "sample": text}
             continue
         entry["count"] += 1
         if first < entry["first"]:
             entry["first"], entry["sample"] = first, text
-    sampled = texts.memo.samples.get  # (a falsy "" hit takes the call, which gives it back)
     for entry in found.values():
-        entry["sample"] = sampled(entry["sample"]) or texts.sample(entry["sample"])
+        entry["sample"] = texts.sample(entry["sample"])
     return found
 
 
@@ -201,14 +196,10 @@ def _security(cols: Columns, matched: Hits, texts: Kept) -> dict[str, Any]:
             flagged.setdefault(rule, []).append(j)
     stamps, events, messages = cols.stamps, cols.events, cols.messages
     security: dict[str, Any] = {}
-    sampled = texts.memo.samples.get  # a memo hit without the two calls down to it
     for rule, found in flagged.items():
         entries = [[stamps[j], events[j]["id"], j] for j in found]
         kept = entries if len(entries) <= _SAMPLES else heapq.nsmallest(_SAMPLES, entries)
-        samples = sorted(
-            [stamp, event_id, sampled(messages[j]) or texts.sample(messages[j])]
-            for stamp, event_id, j in kept
-        )
+        samples = sorted([stamp, event_id, texts.sample(messages[j])] for stamp, event_id, j in kept)
         security[rule] = {"count": len(found), "samples": samples}
     return security
 
@@ -249,25 +240,20 @@ def build_one(event: dict[str, Any], parsed: Parsed, rules: Sequence[str], texts
     level, latency, principal, action, status, text = parsed
     message, stamp, event_id = event["message"], event["timestamp"], event["id"]
     errors = 1 if level in ERROR_LEVELS else 0
-    # The memos read directly (`x or texts.f(x)`: a miss, or a falsy "" that `texts.f` gives back
-    # as it is, takes the call): a hit costs one dict lookup instead of two calls down to it.
-    memo = texts.memo
     signatures: dict[str, Any] = {}
     if errors:
-        signature = memo.signatures.get(text) or texts.signature(text)
-        sample = memo.samples.get(text) or texts.sample(text)
-        signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": sample}
-    kept = (memo.samples.get(message) or texts.sample(message)) if rules else ""
-    named = memo.names.get
+        signature = texts.signature(text)
+        signatures[signature] = {"count": 1, "first": [stamp, event_id], "sample": texts.sample(text)}
+    kept = texts.sample(message) if rules else ""
     return make_window(
         1,
         len(message) if message.isascii() else len(message.encode("utf-8", "replace")),
         errors,
         {level: 1},
         _one_latency(latency),
-        {} if principal is None else {named(principal) or texts.name(principal): 1},
-        {} if action is None else {named(action) or texts.name(action): 1},
-        {} if status is None else {named(status) or texts.name(status): 1},
+        {} if principal is None else {texts.name(principal): 1},
+        {} if action is None else {texts.name(action): 1},
+        {} if status is None else {texts.name(status): 1},
         signatures,
         {rule: {"count": 1, "samples": [[stamp, event_id, kept]]} for rule in rules},
         1 if rules else 0,

@@ -71,8 +71,8 @@ def _dumped(window: Window) -> bytes:
 def test_windows_read_from_warm_memos_are_the_windows_of_cold_ones(
     batch: list[str], rules: list[str]
 ) -> None:
-    """`_signatures`, `_security` and `build_one` read the memos directly (a hit skips the calls):
-    windows built twice over one warm `Texts` equal those built each time over a fresh one."""
+    """What the memos remember is what they would compute: windows built twice over one warm
+    `Texts` equal those built each time over a fresh one."""
     events = [{"id": f"{i:056d}", "timestamp": i, "message": m} for i, m in enumerate(batch)]
     parsed = [parse_message(m) for m in batch]
     hits = {j: tuple(rules) for j in range(0, len(batch), 2)} if rules else {}
