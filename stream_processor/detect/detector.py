@@ -51,7 +51,8 @@ def load_json(message: str, documents: Documents | None) -> Any:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """How one combination of pattern hits whose rules the fields decide is resolved per message:
-    `_resolve`'s reading of the hits, worked out once per combination instead of per message."""
+    what the hits say before the message is read, worked out once per combination instead of per
+    message (test_detect_plan.py resolves every combination the plain way too)."""
 
     reads_record: bool  # a CloudTrail gate and something the record decides: parse the message
     kept: frozenset[int]  # text rules that count whatever the record (scope other than "logs")
@@ -163,7 +164,7 @@ class Detector:
             if ids is _UNSETTLED:  # first time this combination of patterns is seen
                 ids = memo.remember(key, self._settled(key))
             if type(ids) is _Plan:  # depends on the record's fields
-                ids = self._ids(self._resolve_planned(messages[index], ids, documents))
+                ids = self._ids(self._resolve(messages[index], ids, documents))
             if ids:
                 hits[index] = ids
         if self._statuses and statuses and not self._statuses.keys().isdisjoint(statuses):
@@ -194,7 +195,7 @@ class Detector:
         return self._ids(set(texts))
 
     def _plan(self, patterns: Sequence[int]) -> _Plan:
-        """`_resolve`'s reading of these pattern hits, the message aside."""
+        """What these pattern hits say before the message is read (`_Plan`)."""
         kinds = [self._slots[k] for k in patterns]
         gated = any(kind in (_GATE, _ESCAPED) for kind, _ in kinds)
         texts = [p for kind, p in kinds if kind == _TEXT]
@@ -206,8 +207,9 @@ class Detector:
             escaped=any(kind == _ESCAPED for kind, _ in kinds),
         )
 
-    def _resolve_planned(self, message: str, plan: _Plan, documents: Documents | None = None) -> set[int]:
-        """`_resolve` from the hits' `_Plan` (the same positions: the plan is its per-hit reading)."""
+    def _resolve(self, message: str, plan: _Plan, documents: Documents | None = None) -> set[int]:
+        """Rule positions one message triggers, given its pattern hits' `_Plan`: the text rules, and
+        where the message is a CloudTrail record, those its fields pass (logs-scope text rules drop)."""
         record = _record(message, documents) if plan.reads_record else None
         if record is None:
             return set(plan.kept | plan.logs_only)
@@ -216,25 +218,6 @@ class Detector:
         positions.update(p for p in plan.needles if checks[p](record))
         if plan.escaped:
             positions.update(p for p in self._field_rules if checks[p](record))
-        return positions
-
-    def _resolve(self, message: str, patterns: list[int], documents: Documents | None = None) -> set[int]:
-        """Rule positions triggered by one message, given the engine's pattern hits."""
-        slots = self._slots
-        kinds = [slots[k] for k in patterns]
-        gated = any(kind in (_GATE, _ESCAPED) for kind, _ in kinds)
-        record: Mapping[str, Any] | None = None
-        if gated and any(kind != _GATE for kind, _ in kinds):
-            record = _record(message, documents)
-        positions: set[int] = set()
-        for kind, position in kinds:
-            if kind == _TEXT:
-                if record is None or self.rules[position].scope != "logs":
-                    positions.add(position)
-            elif kind == _NEEDLE and record is not None and self._checks[position](record):
-                positions.add(position)
-            elif kind == _ESCAPED and record is not None:  # needles may be hidden: check every rule
-                positions.update(p for p in self._field_rules if self._checks[p](record))
         return positions
 
 
