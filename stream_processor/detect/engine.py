@@ -128,6 +128,12 @@ class PatternSet:
             return fallback.bits(self._dfa.search(text))
         return []
 
+    def match_bytes(self, data: bytes) -> list[int] | None:
+        """The indices of the patterns occurring in UTF-8 `data`, in any order (None or [] for none):
+        RE2's own call, for a caller that holds the bytes and needs neither cleaning nor sorting.
+        Without RE2, None: such a caller falls back to its plain checks."""
+        return self._search(data)
+
     def scan(self, texts: Sequence[str]) -> dict[int, list[int]]:
         """Text index -> indices of the patterns occurring in it (texts with none are left out)."""
         if self._set is None:

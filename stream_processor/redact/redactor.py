@@ -214,14 +214,7 @@ def _gate_search() -> Callable[[bytes], list[int] | None] | None:
     without google-re2 (then every step makes its plain checks: same results)."""
     if engine.re2 is None:
         return None
-    options = engine.re2.Options()
-    options.never_capture = True
-    compiled = engine.re2.Set.SearchSet(options)
-    for pattern in _GATE_PATTERNS:
-        compiled.Add(pattern)
-    compiled.Compile()
-    search: Callable[[bytes], list[int] | None] = getattr(compiled, "_set", compiled).Match
-    return search
+    return PatternSet(_GATE_PATTERNS, validate=False).match_bytes
 
 
 class _Gates:
