@@ -221,20 +221,15 @@ class _Gates:
     """The gates present in one text (`_GATE_PATTERNS`), found in one pass when the text is ASCII
     (where `(?i)` and the character classes above mean exactly what Python's do)."""
 
-    __slots__ = ("encoded", "found", "scanned")
+    __slots__ = ("encoded", "found")
 
     def __init__(self, text: str) -> None:
-        self.scanned = text
         search = _gate_search() if text.isascii() else None
         self.encoded: bytes | None = None
         self.found: Sequence[int] | None = None
         if search is not None:
             self.encoded = text.encode()
             self.found = search(self.encoded) or ()
-
-    def may(self, gate: int, text: str) -> bool:
-        """False only when `text` is the text scanned and the gate is absent from it."""
-        return self.found is None or text is not self.scanned or gate in self.found
 
     def bits(self) -> int:
         """The gates that may hold in the text scanned, as bits (`1 << gate`); all when unscanned."""
