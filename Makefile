@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit integration suite test-py312 test-min-sdk demo bench cost soak package clean
+.PHONY: test lint typecheck unit integration suite test-py312 test-min-sdk test-native demo bench bench-native cost soak package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,19 @@ integration: $(STAMP)  # tests/integration/ (moto's server) and tests/deployed/ 
 suite: $(STAMP)  # every test in one run, so one scheduler keeps every core busy to the end
 	$(BIN)/pytest $(XDIST)
 
-test: lint typecheck suite template-check test-py312 test-min-sdk
+test: lint typecheck suite template-check test-py312 test-min-sdk test-native
+
+# The hot path compiled with mypyc (scripts/native.py, build/native/): built, its output checked
+# byte for byte against the source's (bench.identity), then every unit test run on it. The Lambda
+# package stays pure Python (docs/processor.md, "Native code").
+test-native: $(STAMP)
+	$(BIN)/python scripts/native.py --check
+	LOGREVIEW_NATIVE=build/native $(BIN)/pytest -m unit -p no:cacheprovider $(XDIST) tests/unit
+
+# `bench peers` with the native build's package first on the path (the peers are the same).
+bench-native: $(STAMP)
+	$(BIN)/python scripts/native.py --check
+	cd build/native && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m bench peers
 
 # The Lambda runtime is python3.12: when this machine has one, the code runs on it too. Not the
 # whole suite a second time: every unit test (all of the pure code) and the integration tests that

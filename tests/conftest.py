@@ -13,10 +13,21 @@ grouped with the tests it shares it with, so each worker builds it at most once.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+# `make test-native`: the tests run on the mypyc build of the hot path (scripts/native.py), put
+# first on the path before anything imports the package, and checked to be what was imported.
+NATIVE = os.environ.get("LOGREVIEW_NATIVE")
+if NATIVE:
+    sys.path.insert(0, str(Path(NATIVE).resolve()))
+    import stream_processor.pipeline
+
+    if not stream_processor.pipeline.__file__ or not stream_processor.pipeline.__file__.endswith(".so"):
+        raise pytest.UsageError(f"LOGREVIEW_NATIVE={NATIVE}: no native build there (scripts/native.py)")
 
 # A noisy, shared 2-core VM: a property test's speed is not what it checks (benchmarks do that).
 # The example database stays the default .hypothesis/ directory: it writes each example as its

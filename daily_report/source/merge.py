@@ -89,7 +89,7 @@ class DayMerge:
     newest: datetime | None = None
     roaming: set[str] | None = None
 
-    def add(self, obj: PartialObject, body: bytes) -> None:
+    def add(self, obj: PartialObject, body: bytes | memoryview) -> None:
         """Decode one fetched body and merge what is new of it; a bad body is an error naming its key."""
         try:
             partial = aggregate.decode(body)

@@ -41,7 +41,7 @@ they are (level 0).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 import orjson
 
@@ -93,7 +93,8 @@ class Window(TypedDict):
     folded: dict[CounterName, Any]  # counter name → {"level", "events"} once sampled (counters.py)
     first_ts: int | None
     last_ts: int | None
-    evidence: dict[str, Any]  # kind → key → items (evidence.py); filled by the pipeline
+    # kind → key → items (evidence.py); filled by the pipeline, absent in windows written before it
+    evidence: NotRequired[dict[str, Any]]
 
 
 def make_latency(
@@ -303,8 +304,9 @@ def encode(partial: Partial) -> bytes:
     return orjson.dumps(partial, option=orjson.OPT_SORT_KEYS)
 
 
-def decode(data: bytes) -> Partial:
-    """Bytes written by `encode` → schema-3 partial (schemas 1 and 2 upgraded); rejects others."""
+def decode(data: bytes | memoryview) -> Partial:
+    """Bytes written by `encode` (or a view of them) → schema-3 partial (schemas 1 and 2
+    upgraded); rejects others."""
     partial = orjson.loads(data)
     if not isinstance(partial, dict) or partial.get("schema") not in (SCHEMA, SCHEMA_2, SCHEMA_1):
         raise ValueError(f"not a schema-{SCHEMA} (or {SCHEMA_2}, {SCHEMA_1}) partial aggregate")

@@ -202,7 +202,7 @@ def _text_fields(kind: str, message: str, principal: str | None) -> dict[str, An
     head = message[:LINE_SCAN]
     if kind == "privilege" and (sudo := _search(_SUDO, head)):
         found["who"], found["detail"] = sudo.group(1), sudo.group(2).strip()
-    elif kind in (*LOGINS, "root") and (accepted := _search(_ACCEPTED, head)):
+    elif (kind in LOGINS or kind == "root") and (accepted := _search(_ACCEPTED, head)):
         found["who"], found["src"] = accepted.group(1), accepted.group(2)
     if "who" not in found and principal:
         found["who"] = principal
@@ -253,7 +253,7 @@ def classify(
         fields = _cloudtrail(record, clean) if record is not None else {}
         if record is None:
             fields = _text_fields(kind, text or message, parsed[index].principal)  # detail: redacted
-            if kind not in (*LOGINS, "failed_login"):  # where an admin action happened
+            if kind not in LOGINS and kind != "failed_login":  # where an admin action happened
                 fields.setdefault("acct", batch.owner or None)
         if fields.get("who"):
             fields["who"] = name(fields["who"])
