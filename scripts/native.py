@@ -80,6 +80,7 @@ def build(output: Path) -> list[Path]:
     compiled = subprocess.run(  # noqa: S603 - fixed argv, no shell
         [sys.executable, "-m", "mypyc", "--config-file", "mypy.ini", *sources],
         cwd=output,
+        env={**os.environ, "MYPYC_OPT_LEVEL": "3", "MYPYC_DEBUG_LEVEL": "0"},  # -O3, no debug info
         capture_output=True,
         text=True,
     )
