@@ -7,7 +7,9 @@ on other threads and moto in this process too). Each checkout runs in a fresh pr
 event file, alternating (`--repeats`), so both see the same machine load; the time spent in
 garbage collections is measured with `gc.callbacks`.
 
-    python -m bench.invocation [--records 10000] [--against main] [--repeats 1]
+    python -m bench.invocation [--records 10000] [--against main] [--repeats 1] [--native build/native]
+
+`--native DIR` runs a third process on the native build of the hot path (scripts/native.py).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=10_000, help="CloudWatch batches in the event")
     parser.add_argument("--against", default="main", help="git ref to compare with ('' for none)")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each checkout, alternating")
+    parser.add_argument("--native", type=Path, help="also this native build (scripts/native.py --output)")
     args = parser.parse_args(argv or [])
     from bench.cost import kinesis_event, payloads
     from bench.cost_model import Fleet
@@ -96,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             except (OSError, subprocess.CalledProcessError) as exc:  # no git, or no such ref
                 print(f"(not compared: {args.against!r} cannot be checked out: {exc})")
                 args.against = ""
+        if args.native is not None:
+            if not list(args.native.glob("stream_processor/pipeline.*.so")):
+                parser.error(f"--native {args.native}: no native build there (python scripts/native.py)")
+            roots["native build"] = str(args.native.resolve())
         runs: dict[str, list[dict[str, float]]] = {label: [] for label in roots}
         for _ in range(args.repeats):
             for label, root in roots.items():
@@ -114,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  {label:<14} CPU {m['cpu']:6.2f} s ({m['cpu'] / events * 1e6:5.1f} us/event, "
             f"GC {m['gc']:5.2f} s)  wall {m['wall']:6.2f} s"
         )
-    if args.against:
-        ratio = medians[args.against]["cpu"] / medians["this checkout"]["cpu"]
-        print(f"  CPU {args.against} / this checkout: {ratio:.2f}x")
+    for label in roots:
+        if label != "this checkout":
+            ratio = medians[label]["cpu"] / medians["this checkout"]["cpu"]
+            print(f"  CPU {label} / this checkout: {ratio:.2f}x")
     return 0
 
 
