@@ -34,6 +34,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.decode import START_MS, floor, make_batch, ours
@@ -104,9 +105,18 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} (rounds {min(values):.2f}..{max(values):.2f})"
 
 
+def _ours_build() -> str:
+    """Which code "ours" is: the source, or the native build (scripts/native.py) shadowing it."""
+    from stream_processor import pipeline
+
+    where = pipeline.__file__ or ""
+    return f"native build (mypyc) at {Path(where).parent.parent}" if where.endswith(".so") else "the source"
+
+
 def main() -> None:
     repeats = int(os.environ.get("BENCH_REPEATS", "5"))
     contenders = _contenders()
+    print(f"  ours: {_ours_build()}, Python {sys.version.split()[0]}")
     for label, batches in (("generator", generator_batches()), ("large", large_batches())):
         events = _events(batches)
         for run in contenders.values():  # warm-up: first calls import and compile
