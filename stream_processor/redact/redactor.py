@@ -202,10 +202,9 @@ _GATE_PATTERNS = (
     r"(?:user(?:_?name|Name)?|ruser|User(?:Name)?|USER(?:NAME)?|logname|principal|Principal)"
     rf'\\?"?[{_WS}]*[=:][{_WS}]*\\?"?[^{_WS}"\\,;&]*[^{_WS}A-Za-z._"\\,;&-]',
 )  # (the access key ids and secret keys keep their own checks: as gates here they cost more than they save)
-_KEY_BLOCKS, _TOKEN, _JWT_START, _COMMAND, _KEY_WORD, _SSHD, _NAME_KEY = range(len(_GATE_PATTERNS))
-_KEY_BLOCKS_BIT, _TOKEN_BIT, _JWT_BIT, _COMMAND_BIT, _KEY_WORD_BIT, _SSHD_BIT, _NAME_KEY_BIT = (
-    1 << gate for gate in range(len(_GATE_PATTERNS))
-)
+_GATE_BITS = tuple(1 << gate for gate in range(len(_GATE_PATTERNS)))  # gate i is bit 1 << i
+_KEY_BLOCKS_BIT, _TOKEN_BIT, _JWT_BIT, _COMMAND_BIT, _KEY_WORD_BIT, _SSHD_BIT, _NAME_KEY_BIT = _GATE_BITS
+_ALL_GATES = sum(_GATE_BITS)
 
 
 @functools.cache
@@ -236,10 +235,6 @@ class _Gates:
         if self.found is None:
             return _ALL_GATES
         return sum(map(_GATE_BITS.__getitem__, self.found))
-
-
-_GATE_BITS = tuple(1 << gate for gate in range(len(_GATE_PATTERNS)))
-_ALL_GATES = sum(_GATE_BITS)
 
 
 def _may_hold_token(text: str) -> bool:
@@ -323,8 +318,8 @@ class Redactor:
         return MASK if looks_like_secret(redacted) else redacted
 
     def _redact(self, text: str) -> str:
-        # `_Gates.may(gate, text)` inline, without a call per step: a gate's bit is set when it may
-        # hold in the text scanned; once a step has changed the text every step makes its checks.
+        # A step runs its checks when its gate's bit is set (the gate may hold in the text scanned),
+        # or once an earlier step has changed the text (the gates answer for the text scanned only).
         gates = _Gates(text)
         scanned, open_gates = text, gates.bits()
         if open_gates & _KEY_BLOCKS_BIT or text is not scanned:
