@@ -41,7 +41,7 @@ test: lint typecheck suite template-check test-py312 test-min-sdk test-native
 # package stays pure Python (docs/processor.md, "Native code").
 test-native: $(STAMP)
 	$(BIN)/python scripts/native.py --check
-	LOGREVIEW_NATIVE=build/native $(BIN)/pytest -m unit -p no:cacheprovider $(XDIST) tests/unit
+	LOGREVIEW_NATIVE=build/native $(BIN)/pytest -p no:cacheprovider $(XDIST) tests/unit
 
 # `bench peers` with the native build's package first on the path (the peers are the same).
 bench-native: $(STAMP)

@@ -48,14 +48,6 @@ HOT = (
     "pipeline.py",
     "memo.py",
 )
-# What pyproject.toml's [tool.mypy] says, for mypyc run outside the project (setuptools must not
-# read pyproject.toml: older releases reject its license field).
-MYPY_INI = """[mypy]
-python_version = {version}
-strict = True
-[mypy-isal.*,moto.*,re2.*]
-ignore_missing_imports = True
-"""
 
 
 def hot_modules(package: Path) -> list[Path]:
@@ -74,11 +66,21 @@ def build(output: Path) -> list[Path]:
     shutil.copytree(ROOT / PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     sources = [str(path.relative_to(output)) for path in hot_modules(target)]
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    (output / "mypy.ini").write_text(MYPY_INI.format(version=version))
     print(f"native: compiling {len(sources)} modules of {PACKAGE} with mypyc for Python {version}...")
     started = time.monotonic()
     compiled = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "-m", "mypyc", "--config-file", "mypy.ini", *sources],
+        # pyproject.toml's mypy settings, for this interpreter's version; run from `output`, where
+        # setuptools finds no pyproject.toml to read (older releases reject its license field)
+        [
+            sys.executable,
+            "-m",
+            "mypyc",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--python-version",
+            version,
+            *sources,
+        ],
         cwd=output,
         env={**os.environ, "MYPYC_OPT_LEVEL": "3", "MYPYC_DEBUG_LEVEL": "0"},  # -O3, no debug info
         capture_output=True,
